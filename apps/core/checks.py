@@ -1,0 +1,49 @@
+"""System checks of our own, on top of Django's `check --deploy`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def check_embedded_secret_key(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[Error]:
+    """The embedded development key is public: refuse it in a deployment."""
+    if settings.SECRET_KEY == settings.EMBEDDED_SECRET_KEY:
+        return [
+            Error(
+                "SECRET_KEY is Inkwell's public embedded development key.",
+                hint="Set DJANGO_SECRET_KEY to at least 50 random characters.",
+                id="inkwell.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_services(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Warning]:
+    """In-process layers do not reach other workers: production wants Redis and PostgreSQL."""
+    warnings: list[Warning] = []
+    if not settings.REDIS_URL:
+        warnings.append(
+            Warning(
+                "REDIS_URL is not set: the cache and channel layer are per process.",
+                hint="With more than one server process, set REDIS_URL (stack-notes, trap 6).",
+                id="inkwell.W001",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        warnings.append(
+            Warning(
+                "DATABASE_URL is not set: the site runs on SQLite.",
+                hint="Set DATABASE_URL=postgres://… for production.",
+                id="inkwell.W002",
+            )
+        )
+    return warnings

@@ -1,0 +1,129 @@
+"""Request id and access log, written to run natively under both WSGI and ASGI.
+
+A sync-only middleware costs a thread hop per request under ASGI
+(stack-notes, trap 16), so this one is sync- and async-capable.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.loader import render_to_string
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Accept a proxy's id only if it looks like one: it ends up in every log line.
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+logger = structlog.get_logger("inkwell.request")
+
+
+def _request_id(request: HttpRequest) -> str:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    return incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Bind a request id to every log line and echo it in the response header."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], HttpResponseBase]
+        | Callable[[HttpRequest], Awaitable[HttpResponseBase]],
+    ) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.is_async:
+            return self.__acall__(request)
+        started = self._start(request)
+        response = self.get_response(request)
+        assert isinstance(response, HttpResponseBase)  # noqa: S101 (sync chain)
+        return self._finish(request, response, started)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        started = self._start(request)
+        response = await self.get_response(request)  # type: ignore[misc]
+        return self._finish(request, response, started)
+
+    def _start(self, request: HttpRequest) -> float:
+        request_id = _request_id(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        return time.perf_counter()
+
+    def _finish(
+        self, request: HttpRequest, response: HttpResponseBase, started: float
+    ) -> HttpResponseBase:
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        if not request.path.startswith(("/static/", "/healthz", "/metrics")):
+            logger.info(
+                "request",
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+        structlog.contextvars.clear_contextvars()
+        return response
+
+
+class ServiceUnavailableMiddleware:
+    """Answer 503 with a one-line log when the database or Redis is unreachable.
+
+    An outage of a backing service is not a bug in the page: a stack trace per
+    request would bury the one line an operator needs.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], HttpResponseBase]
+        | Callable[[HttpRequest], Awaitable[HttpResponseBase]],
+    ) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        part = _unavailable_part(exception)
+        if part is None:
+            return None
+        logger.error(
+            "backing service unavailable",
+            part=part,
+            error=f"{type(exception).__name__}: {exception}".strip()[:300],
+            path=request.path,
+        )
+        response = render_to_string("503.html", {"part": part})
+        return HttpResponse(response, status=503, headers={"Retry-After": "30"})
+
+
+def _unavailable_part(exception: BaseException) -> str | None:
+    """Name the backing service an exception says is down, or None for other errors."""
+    from django.db import InterfaceError, OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    if isinstance(exception, OperationalError | InterfaceError):
+        return "database"
+    if isinstance(exception, RedisConnectionError | RedisTimeoutError):
+        return "cache"
+    return None

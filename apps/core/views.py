@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from apps.core.health import run_checks
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database, cache and channel layer all answer; 503 names what failed."""
+    checks = run_checks()
+    failing = [name for name, result in checks.items() if result != "ok"]
+    if failing:
+        return JsonResponse(
+            {"status": "unavailable", "failing": failing, "checks": checks}, status=503
+        )
+    return JsonResponse({"status": "ok", "checks": checks})
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/robots.txt", content_type="text/plain")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that could touch a failing database.
+    return render(request, "500.html", status=500)

@@ -1,0 +1,51 @@
+import re
+
+import pytest
+
+from tests.factories.blog import PostFactory
+from tests.utils import html_elements, inline_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pages():
+    post = PostFactory.create(body="## Hello\n\n<script>alert(1)</script> <b onclick='x()'>hi</b>")
+    assert post.category is not None
+    return ["/", post.get_absolute_url(), post.category.get_absolute_url(), "/no-such-page/"]
+
+
+def test_every_page_sends_a_strict_content_security_policy(client, pages):
+    for url in pages:
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy
+        assert "frame-ancestors 'none'" in policy
+
+
+def test_pages_contain_no_inline_script_style_or_handlers(client, pages):
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert inline_code(html) == [], url
+        for tag, attrs in html_elements(html):
+            assert tag != "style", url
+            if tag == "script":
+                assert dict(attrs).get("src"), url
+            for name, _ in attrs:
+                assert name != "style", (url, tag)
+                assert not name.startswith("on"), (url, tag, name)
+
+
+def test_htmx_requests_carry_the_csrf_token(client, pages):
+    html = client.get("/").content.decode()
+    assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"[A-Za-z0-9]{32,}\"\}'", html)
+
+
+def test_htmx_is_served_from_our_static_files_not_a_cdn(client):
+    html = client.get("/").content.decode()
+    sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
+    assert any("htmx-2" in src for src in sources)
+    assert any("hx-ws-2" in src for src in sources)
+    assert all(src.startswith("/static/") for src in sources)

@@ -1,0 +1,106 @@
+"""Settings: the embedded default, the production hardening and `check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k3y-" + "x9Q2vL7pR4tY8wZ1aB6cD0eF5gH3jK7mN2qS4uV8yX1zA5bC9dE3fG7hJ2kL6"
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _production(**extra: str) -> dict[str, str]:
+    return {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": STRONG_KEY,
+        "DJANGO_ALLOWED_HOSTS": "blog.example.com",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/inkwell",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        **extra,
+    }
+
+
+def test_settings_import_with_an_empty_environment():
+    result = _run(["-c", "import project.settings as s; print(s.DATABASES['default']['ENGINE'])"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_production_settings():
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **_production())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_flags_the_embedded_secret_key():
+    env = _production(DJANGO_ENV="development", DJANGO_DEBUG="false")
+    env["DJANGO_SECRET_KEY"] = "inkwell-embedded-development-key-not-for-production-use-0123456789"
+    result = _run(["manage.py", "check", "--deploy"], **env)
+    assert "inkwell.E001" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY is not set"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY is too weak"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + "a1b2c3d4" * 8}, "django-insecure"),
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS is empty"),
+    ],
+)
+def test_production_refuses_to_start_with_a_bad_configuration(override, message):
+    result = _run(["-c", "import project.settings"], **_production(**override))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_switches_every_backend_from_the_environment():
+    code = (
+        "import project.settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], 'pool' in s.DATABASES['default']['OPTIONS'],"
+        " s.CACHES['default']['BACKEND'], s.CHANNEL_LAYERS['default']['BACKEND'],"
+        " s.TASKS['default']['BACKEND'], s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    result = _run(["-c", code], **_production())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "True",
+        "django.core.cache.backends.redis.RedisCache",
+        "channels_redis.core.RedisChannelLayer",
+        "django_tasks_db.DatabaseBackend",
+        "False",
+        "True",
+        "31536000",
+    ]
+
+
+def test_embedded_default_uses_in_process_backends():
+    code = (
+        "import project.settings as s;"
+        "print(s.CACHES['default']['BACKEND'], s.CHANNEL_LAYERS['default']['BACKEND'],"
+        " s.TASKS['default']['BACKEND'], s.EMAIL_BACKEND)"
+    )
+    result = _run(["-c", code])
+    assert result.stdout.split() == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "channels.layers.InMemoryChannelLayer",
+        "django_tasks.backends.immediate.ImmediateBackend",
+        "django.core.mail.backends.console.EmailBackend",
+    ]

@@ -1,0 +1,48 @@
+from html.parser import HTMLParser
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def clear_cache() -> None:
+    """Empty this run's cache only: on Redis, FLUSHDB would wipe parallel runs' keys too."""
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        keys = list(client.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.inline_code: list[str] = []
+        self._open: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, attrs))
+        self._open = tag
+
+    def handle_data(self, data: str) -> None:
+        if self._open in {"script", "style"} and data.strip():
+            self.inline_code.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = None
+
+
+def html_elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag in a document, with its attributes, as the browser would see them."""
+    collector = _Collector()
+    collector.feed(html)
+    return collector.elements
+
+
+def inline_code(html: str) -> list[str]:
+    """The bodies of inline <script> and <style> elements (our CSP forbids them)."""
+    collector = _Collector()
+    collector.feed(html)
+    return collector.inline_code
