@@ -1,0 +1,163 @@
+"""`manage.py seed_demo`: load the demo authors, categories, tags and posts.
+
+Safe to run repeatedly: users are matched by email and posts by slug, and anything
+that already exists is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.blog.demo_content import AUTHORS, CATEGORIES, POSTS, TAGS, AuthorSpec, PostSpec
+from apps.blog.models import Category, Post, Tag
+from apps.blog.services import create_post, get_or_create_category, get_or_create_tags
+
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_ADMIN_USERNAME = "admin"
+# Public on purpose: it is printed by the command and only accepted outside production.
+DEMO_ADMIN_PASSWORD = "inkwell-demo-admin"  # noqa: S105
+
+
+class Command(BaseCommand):
+    help = "Create demo authors, categories, tags and posts. Running it again adds nothing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help=(
+                f"Also create the superuser {DEMO_ADMIN_EMAIL} with the password "
+                f"{DEMO_ADMIN_PASSWORD!r}. Refused when DJANGO_ENV is production."
+            ),
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with_admin: bool = options["admin"]
+        if with_admin and settings.DJANGO_ENV == "production":
+            raise CommandError(
+                "--admin is refused in production: the demo admin's password is public "
+                "(it is in the source code). Create a real superuser with "
+                "`manage.py createsuperuser` instead."
+            )
+        with transaction.atomic():
+            authors, new_authors = self._seed_authors()
+            categories = {
+                spec.name: get_or_create_category(name=spec.name, description=spec.description)
+                for spec in CATEGORIES
+            }
+            tags = {tag.name: tag for tag in get_or_create_tags(names=TAGS)}
+            new_posts = self._seed_posts(authors, categories, tags)
+            admin_created = self._seed_admin() if with_admin else False
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo content: {len(authors)} authors ({new_authors} new), "
+                f"{len(POSTS)} posts ({new_posts} new), "
+                f"{len(categories)} categories, {len(tags)} tags."
+            )
+        )
+        if with_admin:
+            self._report_admin(created=admin_created)
+
+    def _seed_authors(self) -> tuple[dict[str, User], int]:
+        """The demo authors by username, created where missing, and how many were new."""
+        authors: dict[str, User] = {}
+        created = 0
+        for spec in AUTHORS:
+            user = User.objects.filter(email__iexact=spec.email).first()
+            if user is None:
+                user = self._create_author(spec)
+                created += 1
+            authors[spec.username] = user
+        return authors, created
+
+    def _create_author(self, spec: AuthorSpec) -> User:
+        if User.objects.filter(username__iexact=spec.username).exists():
+            raise CommandError(
+                f"Cannot create demo author {spec.email}: the username {spec.username!r} "
+                "belongs to another account."
+            )
+        # No password (create_user makes it unusable): authors exist to own posts.
+        return User.objects.create_user(
+            spec.email,
+            None,
+            username=spec.username,
+            display_name=spec.display_name,
+            bio=spec.bio,
+        )
+
+    def _seed_posts(
+        self,
+        authors: dict[str, User],
+        categories: dict[str, Category],
+        tags: dict[str, Tag],
+    ) -> int:
+        """Create the demo posts whose slugs are not taken; return how many were new."""
+        existing = set(
+            Post.objects.filter(slug__in=[spec.slug for spec in POSTS]).values_list(
+                "slug", flat=True
+            )
+        )
+        # One clock for the whole run keeps the spacing between posts exactly as authored.
+        now = timezone.now().replace(second=0, microsecond=0)
+        created = 0
+        for spec in POSTS:
+            if spec.slug in existing:
+                continue
+            create_post(
+                author=authors[spec.author],
+                title=spec.title,
+                body=spec.body,
+                excerpt=spec.excerpt,
+                slug=spec.slug,
+                category=categories[spec.category],
+                tags=[tags[name] for name in spec.tags],
+                status=Post.Status.DRAFT if spec.is_draft else Post.Status.PUBLISHED,
+                published_at=_published_at(spec, now),
+                featured=spec.featured,
+            )
+            created += 1
+        return created
+
+    def _seed_admin(self) -> bool:
+        """Create the demo superuser if its email is free; True if it was created."""
+        if User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).exists():
+            return False
+        if User.objects.filter(username__iexact=DEMO_ADMIN_USERNAME).exists():
+            raise CommandError(
+                f"Cannot create {DEMO_ADMIN_EMAIL}: the username {DEMO_ADMIN_USERNAME!r} "
+                "belongs to another account."
+            )
+        User.objects.create_superuser(
+            DEMO_ADMIN_EMAIL,
+            DEMO_ADMIN_PASSWORD,
+            username=DEMO_ADMIN_USERNAME,
+            display_name="Demo Admin",
+        )
+        return True
+
+    def _report_admin(self, *, created: bool) -> None:
+        if created:
+            self.stdout.write(
+                f"Demo admin created. Log in with email {DEMO_ADMIN_EMAIL} "
+                f"and password {DEMO_ADMIN_PASSWORD}"
+            )
+        else:
+            self.stdout.write(
+                f"Demo admin {DEMO_ADMIN_EMAIL} already exists; its password was not changed "
+                f"(it was {DEMO_ADMIN_PASSWORD} when this command created it)."
+            )
+
+
+def _published_at(spec: PostSpec, now: datetime) -> datetime | None:
+    """The post's publication moment: whole days back, at a time of day that varies."""
+    if spec.days_ago is None:
+        return None
+    return now - timedelta(days=spec.days_ago, hours=spec.days_ago % 9, minutes=spec.days_ago % 47)

@@ -1,0 +1,46 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.accounts.models import User
+from apps.blog.models import Category, Post, Tag
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_authors_categories_tags_and_posts(capsys):
+    call_command("seed_demo")
+    assert User.objects.count() == 5
+    assert Post.objects.filter(status=Post.Status.PUBLISHED).count() == 60
+    assert Post.objects.filter(status=Post.Status.DRAFT).count() == 2
+    assert Post.objects.filter(featured=True).count() == 6
+    assert Category.objects.count() == 6
+    assert Tag.objects.count() == 20
+    assert not any(u.has_usable_password() for u in User.objects.all())
+    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    assert all("<h2>" in p.body_html and "<script" not in p.body_html for p in published)
+    assert "Demo content: 5 authors (5 new), 62 posts (62 new)" in capsys.readouterr().out
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo", "--admin")
+    call_command("seed_demo", "--admin")
+    assert Post.objects.count() == 62
+    assert User.objects.count() == 6
+    out = capsys.readouterr().out
+    assert "62 posts (0 new)" in out
+    assert "already exists" in out
+
+
+def test_seed_demo_admin_prints_working_credentials(capsys):
+    call_command("seed_demo", "--admin")
+    assert "admin@example.com" in capsys.readouterr().out
+    admin = User.objects.get(email="admin@example.com")
+    assert admin.is_superuser
+    assert admin.check_password("inkwell-demo-admin")
+
+
+def test_seed_demo_refuses_the_public_admin_password_in_production(settings):
+    settings.DJANGO_ENV = "production"
+    with pytest.raises(CommandError, match="refused in production"):
+        call_command("seed_demo", "--admin")
+    assert not User.objects.exists()
