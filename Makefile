@@ -88,11 +88,11 @@ fmt: install
 	$(BIN)/ruff format .
 
 # The quick suite on the embedded default (SQLite, local memory, in-memory layer).
-unit: install
+unit: install css
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e and not postgres"
 
 # The whole suite again on the real PostgreSQL and Redis, plus the tests that need them.
-integration: install
+integration: install css
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
 
 # Browser journeys in its own pytest process (Playwright and asyncio tests cannot share one).

@@ -25,7 +25,8 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # `.env` is read if it exists; real environment variables win (overwrite=False).
-if (BASE_DIR / ".env").is_file():
+# Test runs ignore it, so a developer's .env cannot point the suite at their data.
+if (BASE_DIR / ".env").is_file() and "pytest" not in sys.modules:
     env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --------------------------------------------------------------------------
@@ -144,6 +145,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.ServiceUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "apps.core.middleware.OneThreadHopMiddleware",  # keep last (see its docstring)
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -209,7 +211,7 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

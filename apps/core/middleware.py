@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -127,3 +128,24 @@ def _unavailable_part(exception: BaseException) -> str | None:
     if isinstance(exception, RedisConnectionError | RedisTimeoutError):
         return "cache"
     return None
+
+
+class OneThreadHopMiddleware:
+    """Listed last: makes Django run the whole middleware chain in one thread under ASGI.
+
+    Django's own middleware (sessions, CSRF, auth, messages, …) is "async-capable"
+    through MiddlewareMixin, which wraps each process_request and process_response
+    in its own sync_to_async call: two thread hops per middleware per request.
+    Being sync-only, this marker makes Django adapt once at the edge of the chain
+    instead. Measured with wrk on 2 cores, one uvicorn process: /healthz went
+    from 125 to 320 requests/s. WSGI is unaffected.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)

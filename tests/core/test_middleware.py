@@ -20,7 +20,7 @@ def test_request_id_from_the_proxy_is_replaced_when_malformed(client):
 
 
 @pytest.mark.asyncio
-async def test_request_id_middleware_runs_natively_async(async_client):
+async def test_request_id_is_set_under_asgi(async_client):
     response = await async_client.get("/healthz")
     assert response.status_code == 200
     assert len(response["X-Request-ID"]) == 32
