@@ -53,9 +53,9 @@ def bench(url: str) -> str:
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         latencies = sorted(pool.map(_timed_get, [url] * REQUESTS))
     elapsed = time.perf_counter() - started
-    p50 = statistics.median(latencies) * 1000
-    p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
-    return f"{REQUESTS / elapsed:7.1f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms"
+    median_ms = statistics.median(latencies) * 1000
+    p95_ms = latencies[int(len(latencies) * 0.95) - 1] * 1000
+    return f"{REQUESTS / elapsed:7.1f} req/s   p50 {median_ms:6.1f} ms   p95 {p95_ms:6.1f} ms"
 
 
 def main() -> None:
