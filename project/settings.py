@@ -104,7 +104,8 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
+    # Sessions with user, IP, user agent and last activity (the sessions page).
+    "qsessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -121,10 +122,21 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_email",
+    "axes",  # last of the auth apps: its signal handlers must see every login attempt
     "apps.core",
     "apps.theme",
     "apps.accounts",
     "apps.blog",
+    "apps.dashboard",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -135,15 +147,21 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "qsessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.middleware.SessionActivityMiddleware",
+    "apps.accounts.mfa.middleware.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.ServiceUnavailableMiddleware",
+    # Last but for the markers below: a locked-out login is answered before any view runs.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     "apps.core.middleware.OneThreadHopMiddleware",  # keep last (see its docstring)
 ]
@@ -258,7 +276,17 @@ CACHALOT_ENABLED: bool = env.bool("CACHALOT_ENABLED", default=True)
 CACHALOT_TIMEOUT = 60 * 60
 # Tables that change on every request or that must always be read fresh.
 CACHALOT_UNCACHABLE_TABLES = frozenset(
-    {"django_migrations", "django_session", "django_tasks_db_dbtaskresult"}
+    {
+        "django_migrations",
+        "qsessions_session",
+        "django_tasks_db_dbtaskresult",
+        "axes_accessattempt",
+        "axes_accessfailurelog",
+        "otp_totp_totpdevice",
+        "otp_static_staticdevice",
+        "otp_static_statictoken",
+        "otp_email_emaildevice",
+    }
 )
 
 # --------------------------------------------------------------------------
@@ -325,7 +353,94 @@ DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Inkwell <norepl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --------------------------------------------------------------------------
-# Accounts and passwords
+# Accounts: allauth, sessions, second factor, lockout
+# --------------------------------------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses locked-out credentials before anything checks them.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+SESSION_ENGINE = "qsessions.backends.cached_db"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+LOGIN_REDIRECT_URL = "/"
+
+ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
+ACCOUNT_ALLOW_SIGNUP: bool = env.bool("ACCOUNT_ALLOW_SIGNUP", default=True)
+SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
+ACCOUNT_UNIQUE_EMAIL = True
+# Unverified users may sign in and read; services refuse them comments and posts.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_CHANGE_EMAIL = True  # a new address is verified before it replaces the old one
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # our services end the *other* sessions instead
+ACCOUNT_SESSION_REMEMBER = None  # the login form offers "remember me"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# django-axes owns lockout (it is audited); allauth's failed-login limit is relaxed
+# so the two limiters never race (stack-notes, trap 9). Its other limits stay.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "100/m/ip,100/5m/key",
+    "signup": "20/m/ip",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def _social_provider(name: str, scope: list[str]) -> dict[str, Any] | None:
+    """A provider configured from the environment, or None when its credentials are unset."""
+    client_id = env.str(f"{name}_CLIENT_ID", default="")
+    secret = env.str(f"{name}_CLIENT_SECRET", default="")
+    if not (client_id and secret):
+        return None
+    return {"APPS": [{"client_id": client_id, "secret": secret}], "SCOPE": scope}
+
+
+# A provider is offered when its credentials are set here or a SocialApp exists in the admin.
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {
+    key: config
+    for key, config in {
+        "github": _social_provider("GITHUB", ["read:user", "user:email"]),
+        "google": _social_provider("GOOGLE", ["profile", "email"]),
+    }.items()
+    if config
+}
+
+OTP_TOTP_ISSUER: str = env.str("SITE_NAME", default="Inkwell")
+OTP_EMAIL_TOKEN_VALIDITY = 10 * 60
+OTP_EMAIL_SUBJECT = "Your sign-in code"
+# "Trust this browser": how long a browser that passed the second factor may skip it.
+MFA_TRUST_BROWSER_DAYS = 30
+
+AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME: float = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+# Behind nginx (production) the client is the last address nginx appended to
+# X-Forwarded-For; elsewhere it is the socket's peer.
+USE_X_FORWARDED_FOR: bool = env.bool("DJANGO_USE_X_FORWARDED_FOR", default=IS_PRODUCTION)
+
+# --------------------------------------------------------------------------
+# Passwords
 # --------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -337,7 +452,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
 
 # --------------------------------------------------------------------------
 # Internationalisation

@@ -10,6 +10,9 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("dashboard/", include("apps.dashboard.urls")),
     path("", include("django_prometheus.urls")),
     path("", include("apps.blog.urls")),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -54,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     bio = models.TextField(_("bio"), blank=True, max_length=2000)
+    # Rendered from `bio` (a small Markdown subset) and sanitised by the profile service.
+    bio_html = models.TextField(editable=False, default="")
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -67,6 +71,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = (("manage_roles", "Can change roles and deactivate users"),)
         constraints: ClassVar = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
@@ -93,3 +98,83 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:author_detail", kwargs={"username": self.username})
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event. Append-only: written by `audit.record_event`, never edited."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        LOCKOUT = "lockout", _("Locked out")
+        LOCKOUT_CLEARED = "lockout_cleared", _("Lockout cleared")
+        LOGOUT = "logout", _("Signed out")
+        SIGNUP = "signup", _("Signed up")
+        EMAIL_VERIFIED = "email_verified", _("Email verified")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_CHANGED = "email_changed", _("Email changed")
+        MFA_ENROLLED = "mfa_enrolled", _("Two-factor enrolled")
+        MFA_DISABLED = "mfa_disabled", _("Two-factor disabled")
+        MFA_FAILED = "mfa_failed", _("Two-factor code rejected")
+        BACKUP_CODE_USED = "backup_code_used", _("Backup code used")
+        BACKUP_CODES_REGENERATED = "backup_codes_regenerated", _("Backup codes regenerated")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        USER_REACTIVATED = "user_reactivated", _("User reactivated")
+        SESSION_REVOKED = "session_revoked", _("Session revoked")
+        SOCIAL_CONNECTED = "social_connected", _("Social account connected")
+        SOCIAL_DISCONNECTED = "social_disconnected", _("Social account disconnected")
+        PROFILE_UPDATED = "profile_updated", _("Profile updated")
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    # Who did it; kept as text too, so the entry survives the account's deletion.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events_as_actor",
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events_as_target",
+    )
+    target_label = models.CharField(max_length=254, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        permissions = (("view_audit_log", "Can browse and export the audit log"),)
+        indexes: ClassVar = [
+            models.Index(fields=["target", "-created_at"], name="audit_target_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.target_label or self.actor_label} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")

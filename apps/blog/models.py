@@ -71,6 +71,11 @@ class Post(models.Model):
 
     class Meta:
         ordering = ("-published_at", "-id")
+        permissions = (
+            ("review_post", "Can review posts and send them back to draft"),
+            ("publish_post", "Can schedule, publish and archive posts"),
+            ("edit_any_post", "Can edit any author's post"),
+        )
         indexes: ClassVar = [
             models.Index(fields=["status", "-published_at"], name="blog_post_status_pub_idx"),
         ]

@@ -1,0 +1,47 @@
+"""allauth adapters: where allauth asks us about sign-up, login stages and social accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.text import slugify
+
+from apps.accounts.models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is untyped
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return bool(settings.ACCOUNT_ALLOW_SIGNUP)
+
+    def get_login_stages(self) -> list[str]:
+        # The second factor comes after the password (and after email verification).
+        return [*super().get_login_stages(), "apps.accounts.mfa.stages.OTPStage"]
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
+        return bool(settings.ACCOUNT_ALLOW_SIGNUP)
+
+    def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict[str, Any]) -> User:
+        user: User = super().populate_user(request, sociallogin, data)
+        if not user.username:
+            user.username = unique_username(
+                data.get("username") or (user.email or "").split("@")[0] or "reader"
+            )
+        if not user.display_name:
+            user.display_name = (data.get("name") or "").strip()[:80]
+        return user
+
+
+def unique_username(wanted: str) -> str:
+    """A URL-safe username based on `wanted` that no account holds yet."""
+    base = slugify(wanted).replace("-", "_").strip("_-")[:34] or "reader"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate

@@ -1,0 +1,75 @@
+"""Roles are Django groups with explicit permissions; a user's role is the highest they hold.
+
+The data migration `0003_roles` creates the groups from `ROLE_PERMISSIONS`; change
+both together (a new migration) when a role gains or loses a permission.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from apps.accounts.models import User
+
+
+class Role(StrEnum):
+    READER = "reader"
+    AUTHOR = "author"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def rank(self) -> int:
+        return ROLE_ORDER.index(self)
+
+
+ROLE_ORDER = [Role.READER, Role.AUTHOR, Role.EDITOR, Role.ADMIN]
+
+_AUTHOR = ["blog.add_post", "blog.change_post", "blog.view_post"]
+_EDITOR = [
+    *_AUTHOR,
+    "blog.delete_post",
+    "blog.review_post",
+    "blog.publish_post",
+    "blog.edit_any_post",
+    "blog.add_category",
+    "blog.change_category",
+    "blog.delete_category",
+    "blog.add_tag",
+    "blog.change_tag",
+    "blog.delete_tag",
+]
+_ADMIN = [
+    *_EDITOR,
+    "accounts.manage_roles",
+    "accounts.view_user",
+    "accounts.view_audit_log",
+    "waffle.change_switch",
+    "waffle.change_flag",
+]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.READER: [],
+    Role.AUTHOR: _AUTHOR,
+    Role.EDITOR: _EDITOR,
+    Role.ADMIN: _ADMIN,
+}
+
+
+def role_of(user: User) -> Role:
+    """The user's highest role; superusers are admins, everyone else at least a reader."""
+    if user.is_superuser:
+        return Role.ADMIN
+    names = {group.name for group in user.groups.all()}
+    for role in reversed(ROLE_ORDER):
+        if role.value in names:
+            return role
+    return Role.READER
+
+
+def has_role(user: User, role: Role) -> bool:
+    """True when the user is active and holds this role or a higher one."""
+    return bool(user.is_authenticated and user.is_active and role_of(user).rank >= role.rank)

@@ -1,0 +1,103 @@
+"""Account writes: roles, activation, sessions. Each checks permission and is audited."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from qsessions.models import Session
+
+from apps.accounts.audit import Kind, record_event
+from apps.accounts.models import User
+from apps.accounts.permissions import require
+from apps.accounts.roles import ROLE_ORDER, Role, role_of
+
+
+@transaction.atomic
+def set_role(*, actor: User, user: User, role: Role, request: HttpRequest | None = None) -> User:
+    """Give `user` exactly one role; admins only, and never to demote themselves."""
+    require(actor, "users.manage")
+    if user.pk == actor.pk and role != role_of(actor):
+        raise ValidationError("You cannot change your own role; ask another admin.")
+    previous = role_of(user)
+    if previous == role:
+        return user
+    role_groups = Group.objects.filter(name__in=[r.value for r in ROLE_ORDER])
+    user.groups.remove(*role_groups)
+    user.groups.add(Group.objects.get(name=role.value))
+    # Staff status opens the Django admin; only admins get it (and must have a second factor).
+    user.is_staff = role == Role.ADMIN
+    user.save(update_fields=["is_staff"])
+    record_event(
+        kind=Kind.ROLE_CHANGED,
+        actor=actor,
+        target=user,
+        request=request,
+        data={"from": previous.value, "to": role.value},
+    )
+    return user
+
+
+@transaction.atomic
+def set_active(
+    *, actor: User, user: User, active: bool, request: HttpRequest | None = None
+) -> User:
+    """Deactivate (ending every session) or reactivate an account; admins only."""
+    require(actor, "users.manage")
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot deactivate your own account here.")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can deactivate a superuser.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        Session.objects.filter(user=user).delete()
+    record_event(
+        kind=Kind.USER_REACTIVATED if active else Kind.USER_DEACTIVATED,
+        actor=actor,
+        target=user,
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def revoke_session(*, actor: User, session_key: str, request: HttpRequest | None = None) -> None:
+    """Sign out one of the actor's own sessions (not the current one)."""
+    session = Session.objects.filter(user=actor, session_key=session_key).first()
+    if session is None:
+        raise ValidationError("That session does not exist or has already ended.")
+    if request is not None and session_key == request.session.session_key:
+        raise ValidationError("Use “Sign out” to end the session you are using.")
+    session.delete()
+    record_event(
+        kind=Kind.SESSION_REVOKED,
+        actor=actor,
+        target=actor,
+        request=request,
+        data={"sessions": 1, "ip": session.ip},
+    )
+
+
+@transaction.atomic
+def revoke_other_sessions(
+    *, user: User, keep_session_key: str | None, request: HttpRequest | None = None, reason: str
+) -> int:
+    """End every session of `user` except `keep_session_key`; return how many ended."""
+    sessions = Session.objects.filter(user=user)
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    count: int = sessions.count()
+    if count:
+        sessions.delete()
+        record_event(
+            kind=Kind.SESSION_REVOKED,
+            actor=user,
+            target=user,
+            request=request,
+            data={"sessions": count, "reason": reason},
+        )
+    return count
