@@ -101,3 +101,31 @@ def revoke_other_sessions(
             data={"sessions": count, "reason": reason},
         )
     return count
+
+
+@transaction.atomic
+def grant_role_as_system(*, user: User, role: Role, reason: str) -> User:
+    """Set a role without a human actor (setup and demo commands); audited with the reason."""
+    previous = role_of(user)
+    role_groups = Group.objects.filter(name__in=[r.value for r in ROLE_ORDER])
+    user.groups.remove(*role_groups)
+    user.groups.add(Group.objects.get(name=role.value))
+    user.is_staff = role == Role.ADMIN or user.is_superuser
+    user.save(update_fields=["is_staff"])
+    if previous != role:
+        record_event(
+            kind=Kind.ROLE_CHANGED,
+            target=user,
+            data={"from": previous.value, "to": role.value, "reason": reason},
+        )
+    return user
+
+
+@transaction.atomic
+def mark_email_verified(*, user: User) -> None:
+    """Record the user's current email as verified and primary (setup and demo commands)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )

@@ -69,7 +69,7 @@ class RequestIdMiddleware:
         self, request: HttpRequest, response: HttpResponseBase, started: float
     ) -> HttpResponseBase:
         response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
-        if not request.path.startswith(("/static/", "/healthz", "/metrics")):
+        if not request.path.startswith(("/static/", "/healthz", "/readyz", "/metrics")):
             logger.info(
                 "request",
                 method=request.method,

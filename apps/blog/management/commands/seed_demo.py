@@ -15,9 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import grant_role_as_system, mark_email_verified
 from apps.blog.demo_content import AUTHORS, CATEGORIES, POSTS, TAGS, AuthorSpec, PostSpec
 from apps.blog.models import Category, Post, Tag
 from apps.blog.services import create_post, get_or_create_category, get_or_create_tags
+from apps.core.markdown import markdown_to_safe_html
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_USERNAME = "admin"
@@ -85,13 +88,16 @@ class Command(BaseCommand):
                 "belongs to another account."
             )
         # No password (create_user makes it unusable): authors exist to own posts.
-        return User.objects.create_user(
+        user = User.objects.create_user(
             spec.email,
             None,
             username=spec.username,
             display_name=spec.display_name,
             bio=spec.bio,
+            bio_html=markdown_to_safe_html(spec.bio, profile="comment"),
         )
+        mark_email_verified(user=user)
+        return grant_role_as_system(user=user, role=Role.AUTHOR, reason="demo content")
 
     def _seed_posts(
         self,
@@ -135,12 +141,14 @@ class Command(BaseCommand):
                 f"Cannot create {DEMO_ADMIN_EMAIL}: the username {DEMO_ADMIN_USERNAME!r} "
                 "belongs to another account."
             )
-        User.objects.create_superuser(
+        admin = User.objects.create_superuser(
             DEMO_ADMIN_EMAIL,
             DEMO_ADMIN_PASSWORD,
             username=DEMO_ADMIN_USERNAME,
             display_name="Demo Admin",
         )
+        mark_email_verified(user=admin)
+        grant_role_as_system(user=admin, role=Role.ADMIN, reason="demo admin")
         return True
 
     def _report_admin(self, *, created: bool) -> None:
