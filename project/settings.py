@@ -101,7 +101,7 @@ X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "daphne",  # channels.testing needs it; it also makes runserver speak ASGI
-    "django.contrib.admin",
+    "apps.accounts.admin_apps.InkwellAdminConfig",  # django.contrib.admin, OTP-protected
     "django.contrib.auth",
     "django.contrib.contenttypes",
     # Sessions with user, IP, user agent and last activity (the sessions page).
@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "channels",
     "django_htmx",
     "django_components",
@@ -147,15 +148,15 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "qsessions.middleware.SessionMiddleware",
+    "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.SessionActivityMiddleware",
-    "apps.accounts.mfa.middleware.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.mfa.middleware.RequireMFAMiddleware",  # after messages: it can flash why
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -334,6 +335,11 @@ TASKS = {
     }
 }
 
+# With the immediate backend nothing can run later, so `manage.py serve` runs these
+# in a thread every few seconds (apps.core.periodic); production uses db_worker.
+INPROCESS_PERIODIC_JOBS = ["apps.blog.services.publish_due"]
+INPROCESS_PERIODIC_SECONDS: float = env.float("INPROCESS_PERIODIC_SECONDS", default=10.0)
+
 # --------------------------------------------------------------------------
 # Email
 # --------------------------------------------------------------------------
@@ -347,7 +353,10 @@ EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL", False))
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+# filemail:///srv/mail means /srv/mail (django-environ drops the leading slash).
+EMAIL_FILE_PATH = (
+    "/" + _email["EMAIL_FILE_PATH"] if _email.get("EMAIL_FILE_PATH") else str(VAR_DIR / "mail")
+)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Inkwell <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -373,6 +382,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
 ACCOUNT_UNIQUE_EMAIL = True
+# "former-author" owns the posts of deleted accounts (apps.accounts.profile.services).
+ACCOUNT_USERNAME_BLACKLIST = ["former-author", "admin", "administrator", "root", "inkwell"]
 # Unverified users may sign in and read; services refuse them comments and posts.
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -430,6 +441,7 @@ AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME: float = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form
+AXES_USERNAME_CALLABLE = "apps.accounts.lockouts.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
@@ -453,6 +465,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+if TESTING:
+    # Hashing passwords at full strength costs ~0.3 s per user and buys tests nothing.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # --------------------------------------------------------------------------
 # Internationalisation

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from tests.factories.accounts import UserFactory
@@ -18,6 +19,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Close psycopg pools before the test databases are dropped (open ones block DROP).
+
+    A connection still checked out by a finished thread (channels' database
+    executor, the task worker) would keep the database busy, so any session
+    left on the test database is ended too.
+    """
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            if connection.vendor != "postgresql":
+                continue
+            if getattr(connection, "pool", None) is not None:
+                connection.close_pool()  # type: ignore[attr-defined]  # PostgreSQL only
+            connection.close()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [connection.settings_dict["NAME"]],
+                )
 
 
 @pytest.fixture(autouse=True)

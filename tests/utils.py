@@ -24,7 +24,9 @@ class _Collector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append((tag, attrs))
-        self._open = tag
+        # JSON-LD is a data block: browsers never execute it, and the CSP allows it.
+        is_data = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+        self._open = None if is_data else tag
 
     def handle_data(self, data: str) -> None:
         if self._open in {"script", "style"} and data.strip():

@@ -28,12 +28,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
 
     def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict[str, Any]) -> User:
         user: User = super().populate_user(request, sociallogin, data)
-        if not user.username:
-            user.username = unique_username(
-                data.get("username") or (user.email or "").split("@")[0] or "reader"
-            )
+        # allauth pre-fills the provider's login ("Octo-Cat"); ours must be URL-safe and free.
+        user.username = unique_username(
+            data.get("username") or (user.email or "").split("@")[0] or "reader"
+        )
         if not user.display_name:
-            user.display_name = (data.get("name") or "").strip()[:80]
+            full = data.get("name") or " ".join(
+                filter(None, [data.get("first_name"), data.get("last_name")])
+            )
+            user.display_name = full.strip()[:80]
         return user
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from qsessions.middleware import SessionMiddleware as QSessionMiddleware
+
+from apps.core.http import client_ip, user_agent
 
 LAST_SEEN_KEY = "_last_seen"
 # Saving the session on every request would write to the database each time;
@@ -27,3 +31,14 @@ class SessionActivityMiddleware:
             if now - int(request.session.get(LAST_SEEN_KEY, 0)) >= LAST_SEEN_WINDOW:
                 request.session[LAST_SEEN_KEY] = now
         return response
+
+
+class SessionMiddleware(QSessionMiddleware):  # type: ignore[misc]  # qsessions is untyped
+    """qsessions' middleware, recording the client's address rather than the proxy's."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request.session = self.SessionStore(
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+            session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME),
+        )

@@ -20,6 +20,9 @@ def set_role(*, actor: User, user: User, role: Role, request: HttpRequest | None
     require(actor, "users.manage")
     if user.pk == actor.pk and role != role_of(actor):
         raise ValidationError("You cannot change your own role; ask another admin.")
+    if user.is_superuser:
+        # A superuser is an admin whatever their groups say; changing groups would mislead.
+        raise ValidationError("Superusers are always admins; remove superuser status first.")
     previous = role_of(user)
     if previous == role:
         return user
@@ -53,8 +56,10 @@ def set_active(
         return user
     user.is_active = active
     user.save(update_fields=["is_active"])
-    if not active:
-        Session.objects.filter(user=user).delete()
+    sessions = Session.objects.filter(user=user)
+    # qsessions deletes cached copies too; an empty DEL is an error on Redis.
+    if not active and sessions.exists():
+        sessions.delete()
     record_event(
         kind=Kind.USER_REACTIVATED if active else Kind.USER_DEACTIVATED,
         actor=actor,

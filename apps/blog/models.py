@@ -51,10 +51,13 @@ class Post(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
+    subtitle = models.CharField(max_length=200, blank=True)
     excerpt = models.CharField(max_length=400, blank=True)
     body = models.TextField(help_text=_("Markdown."))
     # Rendered and sanitised by the service that saves the body, never by templates.
     body_html = models.TextField(editable=False, default="")
+    # [{"level": 2, "id": "why", "text": "Why"}, …]: the h2/h3 headings, for the contents box.
+    toc = models.JSONField(default=list, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
@@ -62,9 +65,23 @@ class Post(models.Model):
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    coauthors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="coauthored_posts"
+    )
+    cover_image = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    cover_alt = models.CharField(_("cover image description"), max_length=200, blank=True)
+    seo_title = models.CharField(max_length=70, blank=True)
+    seo_description = models.CharField(max_length=160, blank=True)
+    canonical_url = models.URLField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     featured = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When set on a published post, the post is archived at that time.
+    unpublish_at = models.DateTimeField(null=True, blank=True)
+    # The editor's note when a post is sent back to draft; shown to the author.
+    review_note = models.TextField(blank=True)
+    # Optimistic locking: every save bumps it; a save based on an older version is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -97,3 +114,85 @@ class Post(models.Model):
         return self.status == self.Status.PUBLISHED and bool(
             self.published_at and self.published_at <= timezone.now()
         )
+
+    @property
+    def meta_title(self) -> str:
+        return self.seo_title or self.title
+
+    @property
+    def meta_description(self) -> str:
+        return self.seo_description or self.excerpt or self.subtitle
+
+
+class PostSlug(models.Model):
+    """A slug the post used to have: its old URLs answer with a 301 to the current one."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Revision(models.Model):
+    """The title and body as saved at one moment, by one person."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class PreviewLink(models.Model):
+    """A signed, expiring, revocable link that shows an unpublished post to anyone holding it."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Preview of {self.post_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PostImage(models.Model):
+    """An image uploaded into a post's body, with resized renditions (EXIF stripped)."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="images"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    original = models.ImageField(upload_to="images/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # {"640": "images/2026/11/abc-640.webp", ...}: width → storage name.
+    renditions = models.JSONField(default=dict)
+    alt = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return str(self.original.name)

@@ -1,9 +1,23 @@
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OrderBy,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower, NullIf, TruncMonth
 from django.utils import timezone
 
-from apps.blog.models import Category, Post, Tag
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.blog.models import Category, Post, Revision, Tag
 
 
 def published_posts() -> QuerySet[Post]:
@@ -22,8 +36,8 @@ def featured_posts(limit: int = 3) -> QuerySet[Post]:
 
 
 def published_post_by_slug(slug: str) -> Post | None:
-    """The published post with this slug, or None."""
-    return published_posts().filter(slug=slug).first()
+    """The published post with this slug (co-authors loaded too), or None."""
+    return published_posts().prefetch_related("coauthors").filter(slug=slug).first()
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
@@ -49,10 +63,175 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
     return older, newer
 
 
-def navigation_categories(limit: int = 6) -> QuerySet[Category]:
+def navigation_categories(limit: int = 4) -> QuerySet[Category]:
     """The categories with the most published posts, for the site header."""
     return (
         Category.objects.filter(posts__status=Post.Status.PUBLISHED)
         .annotate(post_count=Count("posts"))
         .order_by("-post_count", "name")[:limit]
     )
+
+
+def post_counts_by_status(author: User | None = None) -> dict[Post.Status, int]:
+    """How many posts are in each status (every status present, zeros included), in one query.
+
+    With `author`, only that author's posts are counted; without, the whole site's.
+    """
+    posts = Post.objects.all() if author is None else Post.objects.filter(author=author)
+    found = dict(posts.order_by().values_list("status").annotate(total=Count("id")))
+    return {status: found.get(status.value, 0) for status in Post.Status}
+
+
+def current_slug_for(old_slug: str) -> str | None:
+    """The current slug of the published post that used to be at `old_slug`, if any."""
+    return (
+        published_posts()
+        .filter(old_slugs__slug=old_slug)
+        .values_list("slug", flat=True)
+        .order_by()
+        .first()
+    )
+
+
+def related_posts(post: Post, limit: int = 3) -> list[Post]:
+    """Published posts sharing the most tags with `post`, newest first among equals."""
+    tag_ids = [tag.pk for tag in post.tags.all()]
+    if not tag_ids:
+        return []
+    return list(
+        published_posts()
+        .exclude(pk=post.pk)
+        .filter(tags__in=tag_ids)
+        .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids)))
+        .order_by("-shared", "-published_at")
+        .prefetch_related(None)[:limit]
+    )
+
+
+def archive_months() -> list[tuple[int, int, int]]:
+    """(year, month, number of posts) for every month with published posts, newest first."""
+    rows = (
+        published_posts()
+        .prefetch_related(None)
+        .select_related(None)
+        .annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(total=Count("id"))
+        .order_by("-month")
+    )
+    return [(row["month"].year, row["month"].month, row["total"]) for row in rows]
+
+
+def posts_in_month(year: int, month: int) -> QuerySet[Post]:
+    """Published posts of one calendar month (in the site's time zone), newest first."""
+    return published_posts().filter(published_at__year=year, published_at__month=month)
+
+
+# --------------------------------------------------------------------------
+# The dashboard: the posts table, revisions, categories and tags
+# --------------------------------------------------------------------------
+
+# Workflow order, so "sort by status" reads draft → in review → scheduled → published → archived.
+_STATUS_RANK = Case(
+    *(When(status=status.value, then=Value(rank)) for rank, status in enumerate(Post.Status)),
+    default=Value(len(Post.Status)),
+    output_field=IntegerField(),
+)
+_AUTHOR_NAME = Lower(Coalesce(NullIf("author__display_name", Value("")), "author__username"))
+
+# sort key → ORDER BY for ascending; the descending order reverses every term.
+DASHBOARD_POST_SORTS: dict[str, tuple[OrderBy, ...]] = {
+    "title": (Lower("title").asc(), F("id").asc()),
+    "status": (F("status_rank").asc(), F("id").asc()),
+    "author": (F("author_name").asc(), F("id").asc()),
+    "updated": (F("updated_at").asc(), F("id").asc()),
+    # Posts without a date (drafts, in review) come last both ways.
+    "published": (F("published_at").asc(nulls_last=True), F("id").asc()),
+}
+
+
+def _descending(term: OrderBy) -> OrderBy:
+    return OrderBy(term.expression, descending=not term.descending, nulls_last=term.nulls_last)
+
+
+def sees_every_post(viewer: User) -> bool:
+    """True for those who review others' work (editors, admins): they list every post."""
+    return can(viewer, "post.review")
+
+
+def dashboard_posts(
+    *,
+    viewer: User,
+    everyone: bool = True,
+    status: str = "",
+    author: User | None = None,
+    category: Category | None = None,
+    tag: Tag | None = None,
+    search: str = "",
+    sort: str = "-updated",
+) -> QuerySet[Post]:
+    """Posts for the dashboard table, filtered and sorted, with author, category and tags loaded.
+
+    `everyone` lists every post for editors; everyone else (and `everyone=False`)
+    gets only the posts they wrote or co-author. `sort` is a DASHBOARD_POST_SORTS
+    key, prefixed with "-" for descending; unknown keys fall back to "-updated".
+    """
+    posts = Post.objects.all()
+    if not (everyone and sees_every_post(viewer)):
+        coauthored = Post.coauthors.through.objects.filter(user_id=viewer.pk).values("post_id")
+        posts = posts.filter(Q(author_id=viewer.pk) | Q(pk__in=coauthored))
+    if status:
+        posts = posts.filter(status=status)
+    if author is not None:
+        posts = posts.filter(author=author)
+    if category is not None:
+        posts = posts.filter(category=category)
+    if tag is not None:
+        posts = posts.filter(pk__in=Post.tags.through.objects.filter(tag=tag).values("post_id"))
+    if search:
+        posts = posts.filter(title__icontains=search)
+    key = sort.removeprefix("-")
+    terms = DASHBOARD_POST_SORTS.get(key) or DASHBOARD_POST_SORTS["updated"]
+    if key not in DASHBOARD_POST_SORTS or sort.startswith("-"):
+        terms = tuple(_descending(term) for term in terms)
+    if key == "status":
+        posts = posts.annotate(status_rank=_STATUS_RANK)
+    elif key == "author":
+        posts = posts.annotate(author_name=_AUTHOR_NAME)
+    return (
+        posts.select_related("author", "category")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        # A table row never shows the text; `.defer(None)` brings it back for edits.
+        .defer("body", "body_html", "toc")
+        .order_by(*terms)
+    )
+
+
+def post_authors() -> QuerySet[User]:
+    """Everyone who has written a post, by name (the dashboard's author filter)."""
+    return User.objects.filter(pk__in=Post.objects.values("author_id")).order_by(
+        Lower(Coalesce(NullIf("display_name", Value("")), "username"))
+    )
+
+
+def post_revisions(post: Post) -> QuerySet[Revision]:
+    """A post's revisions, newest first, with who saved each; bodies left out (load on demand)."""
+    return (
+        Revision.objects.filter(post=post)
+        .select_related("author")
+        .defer("body")
+        .order_by("-created_at", "-id")
+    )
+
+
+def categories_with_post_counts() -> QuerySet[Category]:
+    """Every category by name, each with `post_count` (posts of any status)."""
+    return Category.objects.annotate(post_count=Count("posts")).order_by("name")
+
+
+def tags_with_post_counts(search: str = "") -> QuerySet[Tag]:
+    """Every tag by name (or those whose name contains `search`), each with `post_count`."""
+    tags = Tag.objects.annotate(post_count=Count("posts")).order_by("name")
+    if search:
+        tags = tags.filter(name__icontains=search)
+    return tags

@@ -1,13 +1,35 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
+from django.views.decorators.cache import cache_page
 
-from apps.blog import views
+from apps.blog import feeds, views
+from apps.blog.sitemaps import SITEMAPS
 
 app_name = "blog"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("posts/<slug:slug>/", views.post_detail, name="post_detail"),
+    path("search/", views.search, name="search"),
+    path("preview/<str:token>/", views.preview, name="preview"),
+    path("archive/", views.archive_index, name="archive_index"),
+    path("archive/<int:year>/<int:month>/", views.archive_month, name="archive_month"),
     path("categories/<slug:slug>/", views.category_detail, name="category_detail"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("authors/<str:username>/", views.author_detail, name="author_detail"),
+    # Feeds: RSS 2.0 and Atom for the site, each category, tag and author.
+    path("feed/", feeds.LatestPostsFeed(), name="feed_rss"),
+    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed_atom"),
+    path("categories/<slug:slug>/feed/", feeds.CategoryFeed(), name="category_feed_rss"),
+    path("categories/<slug:slug>/feed/atom/", feeds.CategoryAtomFeed(), name="category_feed_atom"),
+    path("tags/<slug:slug>/feed/", feeds.TagFeed(), name="tag_feed_rss"),
+    path("tags/<slug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag_feed_atom"),
+    path("authors/<str:username>/feed/", feeds.AuthorFeed(), name="author_feed_rss"),
+    path("authors/<str:username>/feed/atom/", feeds.AuthorAtomFeed(), name="author_feed_atom"),
+    path(
+        "sitemap.xml",
+        cache_page(60 * 15)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
 ]

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.models import User
 from apps.blog import selectors
 from apps.blog.models import Category, Post, Tag
+from apps.blog.search import search_posts, snippet_html
+from apps.blog.services import post_for_preview
 from apps.core.htmx import render_page_or_partial
 
 
@@ -68,10 +72,15 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def author_detail(request: HttpRequest, username: str) -> HttpResponse:
-    author = get_object_or_404(User, username=username, is_active=True)
-    posts = selectors.published_posts().filter(author=author)
-    return _listing(
-        request, heading=author.name, description=author.bio, posts=posts, kind="Author"
+    # Deactivated accounts have no page; the inactive "former-author" placeholder
+    # (apps.accounts.profile.services) does: deleted accounts' posts link to it.
+    authors = (
+        User.objects.all() if username == "former-author" else User.objects.filter(is_active=True)
+    )
+    author = get_object_or_404(authors, username=username)
+    page = _paginate(selectors.published_posts().filter(author=author), request.GET.get("page"))
+    return render_page_or_partial(
+        request, "blog/author_detail.html", "post-list", {"author": author, "page": page}
     )
 
 
@@ -79,6 +88,65 @@ def author_detail(request: HttpRequest, username: str) -> HttpResponse:
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     post = selectors.published_post_by_slug(slug)
     if post is None:
+        if current := selectors.current_slug_for(slug):
+            # The post was renamed: send readers and search engines to its address now.
+            return redirect("blog:post_detail", slug=current, permanent=True)
         raise Http404("No such post.")
     older, newer = selectors.adjacent_posts(post)
-    return render(request, "blog/post_detail.html", {"post": post, "older": older, "newer": newer})
+    context = {
+        "post": post,
+        "older": older,
+        "newer": newer,
+        "related": selectors.related_posts(post),
+    }
+    return render(request, "blog/post_detail.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    results = search_posts(query) if query else None
+    page = _paginate(results, request.GET.get("page")) if results is not None else None
+    hits = [(post, snippet_html(post, query)) for post in page] if page is not None else []
+    return render_page_or_partial(
+        request, "blog/search.html", "results", {"query": query, "page": page, "hits": hits}
+    )
+
+
+@require_GET
+def archive_index(request: HttpRequest) -> HttpResponse:
+    months = [
+        {"year": year, "month": month, "label": date(year, month, 1).strftime("%B"), "total": total}
+        for year, month, total in selectors.archive_months()
+    ]
+    return render(request, "blog/archive_index.html", {"months": months})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    if not 1 <= month <= 12:
+        raise Http404("No such month.")
+    posts = selectors.posts_in_month(year, month)
+    page = _paginate(posts, request.GET.get("page"))
+    title = date(year, month, 1).strftime("%B %Y")
+    return render_page_or_partial(
+        request,
+        "blog/post_list.html",
+        "post-list",
+        {"page": page, "heading": title, "description": "", "kind": "Archive"},
+    )
+
+
+@require_GET
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    post = post_for_preview(token)
+    if post is None:
+        response = render(request, "blog/preview_invalid.html", status=404)
+    else:
+        response = render(request, "blog/post_detail.html", {"post": post, "preview": True})
+    # Previews are for the people the link was shared with, not for search engines or caches.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -6,11 +6,14 @@ nh3: the renderer is not a security boundary, the allowlist is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
 
 Profile = Literal["post", "comment"]
 
@@ -44,6 +47,8 @@ def _renderer(profile: Profile) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     if profile == "post":
         md.enable(["table", "strikethrough"])
+        # Headings get ids, so the table of contents can link to them.
+        md.use(anchors_plugin, min_level=2, max_level=3)
     else:
         # Comments get emphasis, links, code, lists and quotes: no headings or images.
         md.disable(["heading", "lheading", "image", "hr"])
@@ -72,3 +77,34 @@ def sanitize_html(html: str, *, profile: Profile = "post") -> str:
 def markdown_to_safe_html(text: str, *, profile: Profile = "post") -> str:
     """Render Markdown and sanitise the result; safe to mark_safe in templates."""
     return sanitize_html(_renderer(profile).render(text), profile=profile)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One entry of a post's table of contents."""
+
+    level: int
+    id: str
+    text: str
+
+
+def markdown_to_safe_html_with_toc(text: str) -> tuple[str, list[Heading]]:
+    """Render a post body and list its h2/h3 headings (with their anchor ids)."""
+    md = _renderer("post")
+    tokens = md.parse(text)
+    html = sanitize_html(md.renderer.render(tokens, md.options, {}), profile="post")
+    return html, _headings(tokens)
+
+
+def _headings(tokens: list[Token]) -> list[Heading]:
+    headings = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in {"h2", "h3"} and token.attrGet("id"):
+            inline = tokens[index + 1]
+            words = "".join(
+                child.content
+                for child in inline.children or []
+                if child.type in {"text", "code_inline"}
+            )
+            headings.append(Heading(int(token.tag[1]), str(token.attrGet("id")), words.strip()))
+    return headings

@@ -104,3 +104,23 @@ def test_audit_table_refuses_update_and_delete_in_postgresql():
         ):
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).kind == AuditEvent.Kind.LOGIN
+
+
+@pytest.mark.postgres
+def test_deleting_an_account_keeps_its_audit_rows_with_labels():
+    user = UserFactory.create()
+    event = record_event(kind=AuditEvent.Kind.LOGIN, actor=user, target=user)
+    user.delete()
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert (event.actor_id, event.target_id) == (None, None)
+    assert event.target_label == user.email
+    # Nulling a link is the only change allowed: relinking or rewriting is refused.
+    other = UserFactory.create()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE accounts_auditevent SET actor_id = %s WHERE id = %s", [other.pk, event.pk]
+        )

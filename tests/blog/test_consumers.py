@@ -7,7 +7,12 @@ from apps.blog.models import Post
 from project.asgi import application
 from tests.factories.blog import PostFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+# serialized_rollback: the flush after a transactional test would drop the roles
+# and switches that data migrations created, breaking the tests that follow.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.asyncio,
+]
 
 ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
 

@@ -17,7 +17,8 @@ def test_seed_demo_loads_authors_categories_tags_and_posts(capsys):
     assert Tag.objects.count() == 20
     assert not any(u.has_usable_password() for u in User.objects.all())
     published = Post.objects.filter(status=Post.Status.PUBLISHED)
-    assert all("<h2>" in p.body_html and "<script" not in p.body_html for p in published)
+    assert all("<h2 id=" in p.body_html and "<script" not in p.body_html for p in published)
+    assert all(len(p.toc) >= 2 for p in published)
     assert "Demo content: 5 authors (5 new), 62 posts (62 new)" in capsys.readouterr().out
 
 

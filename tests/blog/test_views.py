@@ -93,7 +93,7 @@ def test_listing_pages_query_count_does_not_grow_with_posts(client):
 def test_post_detail_shows_the_sanitised_body(client):
     post = PostFactory.create(body="## Section\n\nText <script>alert(1)</script>")
     html = client.get(post.get_absolute_url()).content.decode()
-    assert "<h2>Section</h2>" in html
+    assert '<h2 id="section">Section</h2>' in html
     assert "<script>alert(1)</script>" not in html
     assert f'ws-connect="/ws/posts/{post.pk}/"' in html
 

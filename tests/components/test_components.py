@@ -75,3 +75,13 @@ def test_form_field_ties_errors_and_help_to_the_input():
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_email_help id_email_errors"' in html
     assert "Enter a valid email address." in html
+
+
+def test_pager_keeps_the_other_query_parameters():
+    from django.http import QueryDict
+
+    page = Paginator(list(range(30)), 10).get_page(2)
+    query = QueryDict("q=caching+tips&page=2")
+    html = render('{% component "pager" page=page query=query / %}', page=page, query=query)
+    assert 'href="?q=caching+tips&amp;page=1"' in html
+    assert 'href="?q=caching+tips&amp;page=3"' in html

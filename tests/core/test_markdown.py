@@ -8,7 +8,7 @@ def test_markdown_to_safe_html_renders_headings_lists_tables_and_code():
     html = markdown_to_safe_html(
         "## Title\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nx = 1\n```\n"
     )
-    assert "<h2>Title</h2>" in html
+    assert '<h2 id="title">Title</h2>' in html
     assert "<li>one</li>" in html
     assert "<table>" in html
     assert "<td>1</td>" in html

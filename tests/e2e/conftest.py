@@ -25,13 +25,28 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def mail_dir(e2e_workdir: Path) -> Path:
+    """Where the server writes the mail it sends (one file per message)."""
+    path = e2e_workdir / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server_url(e2e_workdir: Path, mail_dir: Path) -> Iterator[str]:
     """The real ASGI server (uvicorn via manage.py serve) on a seeded throwaway database."""
-    workdir = tmp_path_factory.mktemp("e2e")
+    workdir = e2e_workdir
     env = clean_env(
         DATABASE_URL=f"sqlite:///{workdir / 'e2e.sqlite3'}",
         DJANGO_DEBUG="false",
         LOG_LEVEL="WARNING",
+        EMAIL_URL=f"filemail://{mail_dir}",
+        INPROCESS_PERIODIC_SECONDS="1",
     )
     manage("migrate", "--noinput", "-v0", env=env)
     manage("seed_demo", env=env)

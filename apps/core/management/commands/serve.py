@@ -8,6 +8,9 @@ from typing import Any
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tasks import default_task_backend
+
+from apps.core import periodic
 
 
 class Command(BaseCommand):
@@ -34,6 +37,9 @@ class Command(BaseCommand):
                 "More than one worker needs REDIS_URL: the in-memory cache and channel layer "
                 "are per process, so live updates would not reach clients of other workers."
             )
+        if not default_task_backend.supports_defer and not reload:
+            # No worker can run deferred tasks: publish scheduled posts from here.
+            periodic.start()
         self.stdout.write(
             f"Inkwell is serving on http://{host}:{port}/ (HTTP and WebSocket). Ctrl-C stops it."
         )

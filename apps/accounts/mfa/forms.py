@@ -1,0 +1,66 @@
+"""Second-factor forms: parse and validate input; the services check the codes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+
+def _code_field(
+    *, label: str, help_text: str = "", numeric: bool, autofocus: bool = True
+) -> forms.CharField:
+    attrs = {
+        "autocomplete": "one-time-code",
+        "autocapitalize": "off",
+        "autocorrect": "off",
+        "spellcheck": "false",
+    }
+    if autofocus:
+        attrs["autofocus"] = "autofocus"
+    if numeric:
+        attrs |= {"inputmode": "numeric", "pattern": r"[0-9 ]*", "maxlength": "9"}
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": "Enter the code."},
+    )
+
+
+class ConfirmTOTPForm(forms.Form):
+    code = _code_field(label="6-digit code from the app", numeric=True)
+
+
+class VerifyForm(forms.Form):
+    code = _code_field(
+        label="Verification code",
+        help_text="The 6-digit code from your authenticator app, a code we emailed you, "
+        "or one of your backup codes.",
+        numeric=False,
+    )
+    trust = forms.BooleanField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields[
+            "trust"
+        ].label = f"Trust this browser for {settings.MFA_TRUST_BROWSER_DAYS} days"
+
+
+class DisableForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "autofocus": "autofocus"}
+        ),
+        error_messages={"required": "Enter your password."},
+    )
+    code = _code_field(
+        label="A current code",
+        help_text="From your authenticator app, or one of your backup codes.",
+        numeric=False,
+        autofocus=False,
+    )

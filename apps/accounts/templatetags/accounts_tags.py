@@ -1,0 +1,87 @@
+"""Template helpers for the account pages, the header's account menu and allauth's elements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.adapter import get_adapter
+from django import template
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import ngettext
+
+from apps.accounts.permissions import can
+from components.button.button import BASE as BUTTON_BASE
+from components.button.button import VARIANTS as BUTTON_VARIANTS
+
+register = template.Library()
+
+# The dashboard app names its landing page; until it exists the menu leaves the link out.
+DASHBOARD_URL_NAME = "dashboard:home"
+
+
+@register.simple_tag
+def site_name() -> str:
+    """The site's name, for mail templates (allauth renders subjects without a request)."""
+    return str(settings.SITE_NAME)
+
+
+@register.simple_tag(takes_context=True)
+def account_menu(context: template.Context) -> dict[str, Any]:
+    """What the header offers: sign-up for visitors; the dashboard link for those allowed."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"signup_open": bool(get_adapter(request).is_open_for_signup(request))}
+    dashboard_url = None
+    if can(user, "dashboard.access"):
+        try:
+            dashboard_url = reverse(DASHBOARD_URL_NAME)
+        except NoReverseMatch:
+            dashboard_url = None
+    return {"dashboard_url": dashboard_url}
+
+
+@register.simple_tag
+def button_classes(variant: str = "primary", extra: str = "") -> str:
+    """The `button` component's classes, for buttons drawn by allauth's element templates."""
+    return f"{BUTTON_BASE} {BUTTON_VARIANTS[variant]} {extra}".strip()
+
+
+@register.filter
+def button_variant(tags: Iterable[str] | None) -> str:
+    """Map allauth's button tags ("danger", "secondary", "link", …) to our button variants."""
+    tags = set(tags or ())
+    if tags & {"danger", "delete"}:
+        return "danger"
+    if tags & {"link", "cancel"}:
+        return "ghost"
+    if tags & {"secondary", "outline", "minor"}:
+        return "secondary"
+    return "primary"
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A timedelta in words: "15 minutes", "1 hour", "1 hour 30 minutes"."""
+    if value is None:
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    days, rest = divmod(minutes, 60 * 24)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if minutes:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    return " ".join(parts)
+
+
+@register.filter
+def startswith(value: Any, prefix: Any) -> bool:
+    """True when the string `value` starts with `prefix` (an empty prefix never matches)."""
+    return bool(prefix) and str(value).startswith(str(prefix))

@@ -1,0 +1,170 @@
+"""Searching published posts: PostgreSQL full-text search, or a token match on SQLite.
+
+Both understand the web-search syntax readers know: words (all must match),
+"quoted phrases", and -exclusions. On PostgreSQL the weighted, generated
+`search_document` column and its GIN index (migration blog.0004) rank the
+results (title over subtitle and excerpt over body) and highlight a snippet.
+On SQLite every term is matched case-insensitively, so the embedded default
+still searches sensibly; titles that match rank first.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+
+from apps.blog.models import Post
+from apps.blog.selectors import published_posts
+
+MAX_QUERY_CHARS = 200
+SNIPPET_CHARS = 220
+# Sentinels PostgreSQL puts around matches; replaced by <mark> after escaping the text.
+_OPEN, _CLOSE = "\x02", "\x03"
+
+
+@dataclass
+class ParsedQuery:
+    """A web-search query split into required words, quoted phrases and excluded words."""
+
+    words: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def positives(self) -> list[str]:
+        return [*self.phrases, *self.words]
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split `text` the way web search engines do; unbalanced quotes are tolerated."""
+    text = text.strip()[:MAX_QUERY_CHARS]
+    try:
+        tokens = shlex.split(text, posix=True)
+    except ValueError:  # an unclosed quote: treat the quotes as plain characters
+        tokens = text.replace('"', " ").split()
+    parsed = ParsedQuery()
+    quoted = set(re.findall(r'"([^"]+)"', text))
+    for token in tokens:
+        token = token.strip()
+        if not token:
+            continue
+        if token.startswith("-") and len(token) > 1:
+            parsed.excluded.append(token[1:])
+        elif token in quoted or " " in token:
+            parsed.phrases.append(token)
+        elif token.lower() not in {"or", "and"}:
+            parsed.words.append(token)
+    return parsed
+
+
+def search_posts(text: str) -> QuerySet[Post]:
+    """Published posts matching the query, best first, each with a `snippet` of safe HTML."""
+    parsed = parse_query(text)
+    if not parsed:
+        return published_posts().none()
+    if connection.vendor == "postgresql":
+        return _postgres(text.strip()[:MAX_QUERY_CHARS])
+    return _token_match(parsed)
+
+
+def _postgres(text: str) -> QuerySet[Post]:
+    query = SearchQuery(text, search_type="websearch", config="english")
+    document = RawSQL("blog_post.search_document", [], output_field=SearchVectorField())
+    return (
+        published_posts()
+        .annotate(document=document)
+        .filter(document=query)
+        .annotate(
+            rank=SearchRank(F("document"), query),
+            raw_snippet=SearchHeadline(
+                "body",
+                query,
+                config="english",
+                start_sel=_OPEN,
+                stop_sel=_CLOSE,
+                max_words=40,
+                min_words=20,
+                max_fragments=1,
+            ),
+        )
+        .order_by("-rank", "-published_at", "-id")
+    )
+
+
+def _token_match(parsed: ParsedQuery) -> QuerySet[Post]:
+    posts = published_posts()
+    for term in parsed.positives:
+        posts = posts.filter(
+            Q(title__icontains=term)
+            | Q(subtitle__icontains=term)
+            | Q(excerpt__icontains=term)
+            | Q(body__icontains=term)
+        )
+    for term in parsed.excluded:
+        posts = posts.exclude(
+            Q(title__icontains=term)
+            | Q(subtitle__icontains=term)
+            | Q(excerpt__icontains=term)
+            | Q(body__icontains=term)
+        )
+    title_hits = sum(
+        (
+            Case(
+                When(title__icontains=term, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for term in parsed.positives
+        ),
+        Value(0),
+    )
+    return posts.annotate(rank=title_hits).order_by("-rank", "-published_at", "-id")
+
+
+def snippet_html(post: Post, text: str) -> str:
+    """A short excerpt of the post around the first match, matches wrapped in <mark>, escaped."""
+    raw = getattr(post, "raw_snippet", None)
+    if raw:
+        return _marked(escape(_plain(raw)), _OPEN, _CLOSE)
+    parsed = parse_query(text)
+    body = _plain(post.body)
+    lowered = body.lower()
+    positions = [lowered.find(term.lower()) for term in parsed.positives]
+    found = [p for p in positions if p >= 0]
+    start = max(0, min(found) - SNIPPET_CHARS // 3) if found else 0
+    piece = body[start : start + SNIPPET_CHARS]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + SNIPPET_CHARS < len(body) else ""
+    html = str(escape(piece))
+    for term in sorted(parsed.positives, key=len, reverse=True):
+        html = re.sub(
+            f"({re.escape(escape(term))})", f"{_OPEN}\\1{_CLOSE}", html, flags=re.IGNORECASE
+        )
+    return prefix + _marked(html, _OPEN, _CLOSE) + suffix
+
+
+def _marked(html: str, open_: str, close: str) -> str:
+    return html.replace(open_, "<mark>").replace(close, "</mark>")
+
+
+_MARKDOWN_NOISE = re.compile(r"[#*_`>\[\]|]+|\(https?://[^)]*\)")
+
+
+def _plain(markdown: str) -> str:
+    """Markdown punctuation removed, whitespace folded: text for a snippet."""
+    return re.sub(r"\s+", " ", _MARKDOWN_NOISE.sub(" ", markdown)).strip()

@@ -1,0 +1,261 @@
+"""Writing posts: create, edit (with revisions, slug history and conflict safety), restore."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.accounts.models import User
+from apps.accounts.permissions import require
+from apps.blog.models import Category, Post, PostSlug, Revision, Tag
+from apps.core.markdown import markdown_to_safe_html_with_toc
+
+WORDS_PER_MINUTE = 230
+_WORD = re.compile(r"\w+")
+MAX_BODY_CHARS = 200_000
+
+
+class EditConflictError(ValidationError):
+    """Someone saved the post after the version this edit started from."""
+
+    def __init__(self, post: Post, based_on: int) -> None:
+        super().__init__(
+            "Someone else saved this post while you were editing it (your edit started "
+            f"from version {based_on}; it is now at version {post.version}). Nothing was "
+            "overwritten: compare the two versions and save again.",
+            code="conflict",
+        )
+        self.post = post
+        self.based_on = based_on
+
+
+def reading_minutes(markdown: str) -> int:
+    """Minutes an average reader needs for this text; at least one."""
+    return max(1, math.ceil(len(_WORD.findall(markdown)) / WORDS_PER_MINUTE))
+
+
+@transaction.atomic
+def get_or_create_category(*, name: str, description: str = "") -> Category:
+    """The category with this name, created if it does not exist."""
+    category, _ = Category.objects.get_or_create(
+        slug=slugify(name), defaults={"name": name, "description": description}
+    )
+    return category
+
+
+@transaction.atomic
+def get_or_create_tags(*, names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, created where missing, in the given order."""
+    tags = []
+    for name in names:
+        tag, _ = Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+        tags.append(tag)
+    return tags
+
+
+def slug_is_taken(slug: str, *, exclude_post: Post | None = None) -> bool:
+    """True when a post uses `slug` now, or used it before (its old URLs still redirect)."""
+    posts = Post.objects.filter(slug=slug)
+    old = PostSlug.objects.filter(slug=slug)
+    if exclude_post is not None and exclude_post.pk:
+        posts = posts.exclude(pk=exclude_post.pk)
+        old = old.exclude(post=exclude_post)
+    return posts.exists() or old.exists()
+
+
+def unique_slug(title: str, *, exclude_post: Post | None = None) -> str:
+    """A free slug derived from the title: `title`, `title-2`, `title-3`, …"""
+    base = slugify(title)[:190].strip("-") or "post"
+    candidate, n = base, 1
+    while slug_is_taken(candidate, exclude_post=exclude_post):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+@dataclass
+class PostContent:
+    """Everything an author edits, as one value the editor form, API and commands share."""
+
+    title: str
+    body: str
+    slug: str = ""
+    subtitle: str = ""
+    excerpt: str = ""
+    category: Category | None = None
+    tags: list[Tag] = field(default_factory=list)
+    coauthors: list[User] = field(default_factory=list)
+    cover_alt: str = ""
+    seo_title: str = ""
+    seo_description: str = ""
+    canonical_url: str = ""
+    featured: bool = False
+
+
+def _apply(post: Post, content: PostContent) -> None:
+    if len(content.body) > MAX_BODY_CHARS:
+        raise ValidationError(
+            {"body": f"The body is too long (over {MAX_BODY_CHARS:,} characters)."}
+        )
+    if not content.title.strip():
+        raise ValidationError({"title": "A post needs a title."})
+    post.title = content.title.strip()
+    post.subtitle = content.subtitle.strip()
+    post.excerpt = content.excerpt.strip()
+    post.body = content.body
+    post.body_html, headings = markdown_to_safe_html_with_toc(content.body)
+    post.toc = [{"level": h.level, "id": h.id, "text": h.text} for h in headings]
+    post.reading_minutes = reading_minutes(content.body)
+    post.category = content.category
+    post.cover_alt = content.cover_alt.strip()
+    post.seo_title = content.seo_title.strip()
+    post.seo_description = content.seo_description.strip()
+    post.canonical_url = content.canonical_url.strip()
+    post.featured = content.featured
+
+
+def _check_slug(post: Post, wanted: str) -> str:
+    slug = slugify(wanted) if wanted else unique_slug(post.title, exclude_post=post)
+    if not slug:
+        raise ValidationError({"slug": "Use letters, numbers and hyphens."})
+    if slug_is_taken(slug, exclude_post=post):
+        raise ValidationError({"slug": f"The address “{slug}” is already used by another post."})
+    return slug
+
+
+def _record_revision(post: Post, actor: User | None, note: str = "") -> Revision:
+    return Revision.objects.create(
+        post=post, author=actor, title=post.title, body=post.body, note=note[:200]
+    )
+
+
+@transaction.atomic
+def create_post(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    excerpt: str = "",
+    slug: str | None = None,
+    category: Category | None = None,
+    tags: Iterable[Tag] = (),
+    status: str = Post.Status.DRAFT,
+    published_at: datetime | None = None,
+    featured: bool = False,
+) -> Post:
+    """Store a post as given (seeding and imports); publishing needs a date."""
+    if status == Post.Status.PUBLISHED and published_at is None:
+        published_at = timezone.now()
+    post = Post(author=author, status=status, published_at=published_at)
+    _apply(
+        post,
+        PostContent(title=title, body=body, excerpt=excerpt, category=category, featured=featured),
+    )
+    post.slug = _check_slug(post, slug or "")
+    post.full_clean()
+    post.save()
+    post.tags.set(list(tags))
+    _record_revision(post, author, "created")
+    return post
+
+
+@transaction.atomic
+def start_post(*, actor: User, content: PostContent) -> Post:
+    """Create a draft owned by the actor (authors and up)."""
+    require(actor, "post.create")
+    post = Post(author=actor, status=Post.Status.DRAFT)
+    _apply(post, content)
+    post.slug = _check_slug(post, content.slug)
+    post.full_clean()
+    post.save()
+    post.tags.set(content.tags)
+    post.coauthors.set([u for u in content.coauthors if u.pk != actor.pk])
+    _record_revision(post, actor, "created")
+    return post
+
+
+@transaction.atomic
+def update_post(
+    *,
+    actor: User,
+    post: Post,
+    content: PostContent,
+    based_on_version: int,
+    autosave: bool = False,
+    note: str = "",
+) -> Post:
+    """Save an edit made from `based_on_version`; refuse it if someone saved in between."""
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    require(actor, "post.edit", locked)
+    if locked.version != based_on_version:
+        raise EditConflictError(locked, based_on_version)
+    old_slug, old_title, old_body = locked.slug, locked.title, locked.body
+    _apply(locked, content)
+    new_slug = _check_slug(locked, content.slug or old_slug)
+    if new_slug != old_slug:
+        if locked.status in {Post.Status.PUBLISHED, Post.Status.ARCHIVED}:
+            # Readers and search engines know the old address: keep it as a redirect.
+            PostSlug.objects.get_or_create(slug=old_slug, defaults={"post": locked})
+        PostSlug.objects.filter(post=locked, slug=new_slug).delete()
+        locked.slug = new_slug
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    locked.tags.set(content.tags)
+    locked.coauthors.set([u for u in content.coauthors if u.pk != locked.author_id])
+    if (locked.title, locked.body) != (old_title, old_body):
+        _record_revision(locked, actor, note or ("autosave" if autosave else ""))
+    return locked
+
+
+@transaction.atomic
+def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_version: int) -> Post:
+    """Make an earlier revision's title and body current again (itself a new revision)."""
+    if revision.post_id != post.pk:
+        raise ValidationError("That revision belongs to another post.")
+    content = PostContent(
+        title=revision.title,
+        body=revision.body,
+        slug=post.slug,
+        subtitle=post.subtitle,
+        excerpt=post.excerpt,
+        category=post.category,
+        tags=list(post.tags.all()),
+        coauthors=list(post.coauthors.all()),
+        cover_alt=post.cover_alt,
+        seo_title=post.seo_title,
+        seo_description=post.seo_description,
+        canonical_url=post.canonical_url,
+        featured=post.featured,
+    )
+    return update_post(
+        actor=actor,
+        post=post,
+        content=content,
+        based_on_version=based_on_version,
+        note=f"restored the revision of {revision.created_at:%Y-%m-%d %H:%M}",
+    )
+
+
+@transaction.atomic
+def delete_post(*, actor: User, post: Post) -> None:
+    """Delete a post for good (editors and admins)."""
+    require(actor, "post.delete", post)
+    post.delete()
+
+
+@transaction.atomic
+def reassign_posts(*, from_user: User, to_user: User) -> int:
+    """Give every post of `from_user` to `to_user` (account deletion); return how many moved."""
+    moved: int = Post.objects.filter(author=from_user).update(author=to_user)
+    # A co-author who leaves is simply dropped from the byline.
+    Post.coauthors.through.objects.filter(user=from_user).delete()
+    return moved

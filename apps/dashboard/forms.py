@@ -1,0 +1,86 @@
+"""Parse and validate what the dashboard pages receive; nothing here saves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from apps.accounts.models import AuditEvent
+from apps.accounts.roles import ROLE_ORDER, Role
+
+ROLE_CHOICES = [(role.value, role.label) for role in ROLE_ORDER]
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": "Email, username or name"}),
+    )
+    role = forms.ChoiceField(
+        label="Role", required=False, choices=[("", "Any role"), *ROLE_CHOICES]
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), ("active", "Active"), ("inactive", "Deactivated")],
+    )
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for `user_directory`, from the fields that are valid."""
+        self.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still apply
+        data = self.cleaned_data
+        status = data.get("status")
+        return {
+            "search": (data.get("q") or "").strip(),
+            "role": Role(data["role"]) if data.get("role") else None,
+            "active": {"active": True, "inactive": False}.get(status or ""),
+        }
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES)
+
+
+class AuditFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Event", required=False, choices=[("", "Every event"), *AuditEvent.Kind.choices]
+    )
+    user = forms.CharField(
+        label="User email",
+        required=False,
+        max_length=254,
+        widget=forms.SearchInput(attrs={"placeholder": "Actor or target"}),
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for `filtered_audit_events`, from the fields that are valid."""
+        self.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still apply
+        data = self.cleaned_data
+        return {
+            "kind": data.get("kind") or "",
+            "user": (data.get("user") or "").strip(),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }
+
+
+class LockoutClearForm(forms.Form):
+    # Both may be empty: axes records an attempt even when the login or address is unknown.
+    username = forms.CharField(required=False, max_length=255, strip=False)
+    ip_address = forms.GenericIPAddressField(required=False)

@@ -1,0 +1,529 @@
+"""Parse and validate what the post editor sends; nothing here saves.
+
+The editor form turns into a `PostContent` for `start_post`/`update_post`; the
+workflow and preview-link forms hand their values to the matching services.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.accounts.roles import Role
+from apps.blog.models import Category, Post, Tag
+from apps.blog.services import PostContent
+from apps.blog.services.media import ALLOWED_FORMATS, MAX_BYTES
+from apps.blog.services.posts import MAX_BODY_CHARS
+from apps.blog.services.previews import MAX_HOURS
+
+MAX_NEW_TAGS = 10
+PUBLIC_STATUSES = frozenset({Post.Status.PUBLISHED, Post.Status.ARCHIVED})
+IMAGE_ACCEPT = ",".join(f"image/{ext.replace('jpg', 'jpeg')}" for ext in ALLOWED_FORMATS.values())
+
+INPUT = (
+    "block w-full rounded-lg border-0 px-3 py-2 text-slate-900 ring-1 ring-inset ring-slate-300 "
+    "placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-ink-500 "
+    "aria-[invalid=true]:ring-red-500 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-700 "
+    "dark:aria-[invalid=true]:ring-red-500"
+)
+CHECKBOX = (
+    "h-4 w-4 rounded border-slate-300 text-ink-600 focus:ring-ink-500 "
+    "dark:border-slate-600 dark:bg-slate-800"
+)
+
+
+def coauthor_candidates() -> QuerySet[User]:
+    """Active people who may write (authors, editors, admins), by name."""
+    writers = Q(groups__name__in=[Role.AUTHOR.value, Role.EDITOR.value, Role.ADMIN.value])
+    ids = User.objects.filter(writers | Q(is_superuser=True)).values("pk")
+    return User.objects.filter(is_active=True, pk__in=ids).order_by("display_name", "username")
+
+
+class CoauthorField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.name
+
+
+class SiteDateTimeField(forms.DateTimeField):
+    """A wall-clock time from a `datetime-local` input, read in the site's time zone."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.DateTimeInput(
+                attrs={"type": "datetime-local", "class": INPUT}, format="%Y-%m-%dT%H:%M"
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+        return value
+
+    def to_python(self, value: Any) -> datetime | None:
+        # Whatever zone a request activated, the picker promises the site's zone.
+        with timezone.override(ZoneInfo(settings.TIME_ZONE)):
+            return super().to_python(value)
+
+
+class PostEditorForm(forms.Form):
+    """Everything an author edits. `autosave=True` leaves out what only an explicit save does:
+    creating tags, changing the cover, and the cover-description check."""
+
+    title = forms.CharField(
+        max_length=200,
+        error_messages={"required": "A post needs a title."},
+        widget=forms.TextInput(
+            attrs={
+                "class": "block w-full border-0 bg-transparent px-0 py-1 font-serif text-3xl font-bold "
+                "tracking-tight text-slate-900 placeholder:text-slate-300 focus:ring-0 sm:text-4xl "
+                "dark:text-white dark:placeholder:text-slate-600",
+                "placeholder": "Title",
+                "autocomplete": "off",
+                "data-editor-title": "",
+            }
+        ),
+    )
+    subtitle = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "class": "block w-full border-0 bg-transparent px-0 py-1 text-xl text-slate-600 "
+                "placeholder:text-slate-300 focus:ring-0 dark:text-slate-300 dark:placeholder:text-slate-600",
+                "placeholder": "Subtitle (optional)",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    body = forms.CharField(
+        max_length=MAX_BODY_CHARS,
+        error_messages={"required": "Write something in the body first."},
+        widget=forms.Textarea(
+            attrs={
+                "class": "block min-h-[28rem] w-full resize-y rounded-none border-0 bg-transparent "
+                "px-4 py-4 font-mono text-sm leading-6 text-slate-900 placeholder:text-slate-400 "
+                "focus:ring-0 dark:text-slate-100",
+                "rows": 24,
+                "placeholder": "Write in Markdown…",
+                "spellcheck": "true",
+                "data-editor-body": "",
+            }
+        ),
+    )
+    excerpt = forms.CharField(
+        max_length=400,
+        required=False,
+        help_text="Shown under the title and on post cards. Up to 400 characters.",
+        widget=forms.Textarea(attrs={"class": INPUT, "rows": 3, "data-counter": "400"}),
+    )
+    slug = forms.CharField(
+        label="Address",
+        max_length=200,
+        required=False,
+        help_text="Letters, numbers and hyphens. Left empty, it follows the title until the post "
+        "is published.",
+        widget=forms.TextInput(
+            attrs={
+                "class": INPUT,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "made from the title",
+            }
+        ),
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("name"), required=False, empty_label="No category"
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+    )
+    new_tags = forms.CharField(
+        label="New tags",
+        required=False,
+        max_length=600,
+        help_text="Separate with commas. New tags are created when you press Save.",
+        widget=forms.TextInput(attrs={"class": INPUT, "autocomplete": "off"}),
+    )
+    coauthors = CoauthorField(
+        label="Co-authors",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+    )
+    cover_image = forms.FileField(
+        label="Cover image",
+        required=False,
+        help_text=f"JPEG, PNG, WebP or GIF, up to {MAX_BYTES // (1024 * 1024)} MB. Location data is removed.",
+        widget=forms.FileInput(
+            attrs={
+                "accept": IMAGE_ACCEPT,
+                "class": "block w-full text-sm text-slate-600 file:mr-4 file:rounded-lg file:border-0 "
+                "file:bg-ink-50 file:px-4 file:py-2 file:text-sm file:font-semibold file:text-ink-700 "
+                "hover:file:bg-ink-100 dark:text-slate-300 dark:file:bg-ink-900 dark:file:text-ink-100",
+            }
+        ),
+    )
+    remove_cover = forms.BooleanField(
+        label="Remove the cover image",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+    )
+    cover_alt = forms.CharField(
+        label="Cover description",
+        max_length=200,
+        required=False,
+        help_text="Describe the picture for people who cannot see it. Required with a cover.",
+        widget=forms.TextInput(attrs={"class": INPUT, "data-counter": "200"}),
+    )
+    seo_title = forms.CharField(
+        label="Search title",
+        max_length=70,
+        required=False,
+        help_text="Shown in search results instead of the title. Up to 70 characters.",
+        widget=forms.TextInput(attrs={"class": INPUT, "data-counter": "70"}),
+    )
+    seo_description = forms.CharField(
+        label="Search description",
+        max_length=160,
+        required=False,
+        help_text="Shown under the title in search results. Up to 160 characters.",
+        widget=forms.Textarea(attrs={"class": INPUT, "rows": 3, "data-counter": "160"}),
+    )
+    canonical_url = forms.URLField(
+        label="Canonical URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Only if this post first appeared elsewhere: the original’s address.",
+        widget=forms.URLInput(attrs={"class": INPUT, "placeholder": "https://"}),
+    )
+    featured = forms.BooleanField(
+        label="Feature on the home page",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+    )
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    # Set by the "overwrite with mine" button of the conflict notice: the version it saw.
+    overwrite_version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    # A new post's page identifies itself, so a retried first save never makes a second post.
+    draft_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        actor: User,
+        post: Post | None = None,
+        autosave: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor, self.post, self.autosave = actor, post, autosave
+        self.existing_new_tags: list[Tag] = []
+        self.missing_tag_names: list[str] = []
+        self.can_manage_tags = can(actor, "taxonomy.manage")
+        self.can_feature = can(actor, "post.publish")
+        author_id = post.author_id if post else actor.pk
+        self.fields["coauthors"].queryset = coauthor_candidates().exclude(pk=author_id)  # type: ignore[attr-defined]
+        if not self.can_manage_tags or autosave:
+            del self.fields["new_tags"]
+        if not self.can_feature:
+            del self.fields["featured"]
+        if autosave:
+            del self.fields["cover_image"], self.fields["remove_cover"]
+        if post is None:
+            del self.fields["version"], self.fields["overwrite_version"]
+        else:
+            del self.fields["draft_key"]
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = (
+                "This page lost track of the post’s version: reload it and save again."
+            )
+
+    @staticmethod
+    def initial_for(post: Post) -> dict[str, Any]:
+        """The form's starting values for an existing post (two queries: tags, co-authors)."""
+        return {
+            "title": post.title,
+            "subtitle": post.subtitle,
+            "body": post.body,
+            "excerpt": post.excerpt,
+            "slug": "" if slug_follows_title(post) else post.slug,
+            "category": post.category_id,
+            "tags": [tag.pk for tag in post.tags.all()],
+            "coauthors": [user.pk for user in post.coauthors.all()],
+            "cover_alt": post.cover_alt,
+            "seo_title": post.seo_title,
+            "seo_description": post.seo_description,
+            "canonical_url": post.canonical_url,
+            "featured": post.featured,
+            "version": post.version,
+        }
+
+    def clean_slug(self) -> str:
+        wanted = str(self.cleaned_data.get("slug") or "").strip()
+        slug = slugify(wanted)
+        if wanted and not slug:
+            raise forms.ValidationError("Use letters, numbers and hyphens.")
+        return slug
+
+    def clean_new_tags(self) -> list[str]:
+        names: dict[str, str] = {}
+        for raw in self.cleaned_data.get("new_tags", "").split(","):
+            name = " ".join(raw.split())
+            if not name:
+                continue
+            if len(name) > 60 or not slugify(name):
+                raise forms.ValidationError(f"“{name[:60]}” is not a usable tag name.")
+            names.setdefault(slugify(name), name)
+        if len(names) > MAX_NEW_TAGS:
+            raise forms.ValidationError(f"Add at most {MAX_NEW_TAGS} new tags at a time.")
+        return list(names.values())
+
+    def clean_cover_image(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("cover_image") or None
+        if upload is not None and (upload.size or 0) > MAX_BYTES:
+            raise forms.ValidationError(
+                f"Images must be {MAX_BYTES // (1024 * 1024)} MB or smaller."
+            )
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        names = data.get("new_tags") or []
+        found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=[slugify(n) for n in names])}
+        self.existing_new_tags = list(found.values())
+        self.missing_tag_names = [name for name in names if slugify(name) not in found]
+        if self.autosave:
+            return data
+        has_cover = bool(data.get("cover_image")) or bool(
+            self.post and self.post.cover_image and not data.get("remove_cover")
+        )
+        if has_cover and not data.get("cover_alt", "").strip():
+            self.add_error(
+                "cover_alt",
+                "Describe the cover image: people using screen readers, and everyone when "
+                "it fails to load, get this text instead.",
+            )
+        return data
+
+    # -- after is_valid() -------------------------------------------------
+
+    @property
+    def based_on_version(self) -> int:
+        """The version this edit started from; the conflict notice's overwrite replaces it."""
+        return int(self.cleaned_data.get("overwrite_version") or self.cleaned_data["version"])
+
+    @property
+    def new_tag_names(self) -> list[str]:
+        names: list[str] = self.cleaned_data.get("new_tags") or []
+        return names
+
+    def content(self, *, extra_tags: Sequence[Tag] = (), slug: str | None = None) -> PostContent:
+        """The edit as a `PostContent`; what this actor may not change keeps its current value."""
+        data = self.cleaned_data
+        tags = list(data["tags"])
+        tags += [tag for tag in extra_tags if tag.pk not in {t.pk for t in tags}]
+        featured = (
+            data.get("featured", False)
+            if self.can_feature
+            else bool(self.post and self.post.featured)
+        )
+        return PostContent(
+            title=data["title"],
+            body=data["body"],
+            slug=data["slug"] if slug is None else slug,
+            subtitle=data["subtitle"],
+            excerpt=data["excerpt"],
+            category=data["category"],
+            tags=tags,
+            coauthors=list(data["coauthors"]),
+            cover_alt=data["cover_alt"],
+            seo_title=data["seo_title"],
+            seo_description=data["seo_description"],
+            canonical_url=data["canonical_url"],
+            featured=featured,
+        )
+
+    def cover_change(self) -> tuple[bool, UploadedFile | None]:
+        """(changed, upload): a new file, or (True, None) when the cover is being removed."""
+        upload = self.cleaned_data.get("cover_image")
+        if upload:
+            return True, upload
+        if self.cleaned_data.get("remove_cover"):
+            return True, None
+        return False, None
+
+
+class PreviewForm(forms.Form):
+    title = forms.CharField(max_length=200, required=False)
+    excerpt = forms.CharField(max_length=400, required=False)
+    body = forms.CharField(max_length=MAX_BODY_CHARS, required=False)
+
+
+class ImageUploadForm(forms.Form):
+    image = forms.FileField(error_messages={"required": "Choose an image to upload."})
+    alt = forms.CharField(max_length=200, required=False)
+
+
+class _SiteTimesForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        now = timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE))
+        for field in self.fields.values():
+            field.help_text = f"{settings.TIME_ZONE} time (the site’s time zone)."
+            # The picker cannot offer the past; the service still says so if it is typed in.
+            field.widget.attrs["min"] = now.strftime("%Y-%m-%dT%H:%M")
+            field.widget.attrs["data-site-time"] = settings.TIME_ZONE
+
+
+class ScheduleForm(_SiteTimesForm):
+    publish_at = SiteDateTimeField(
+        label="Publish at", error_messages={"required": "Choose when to publish."}
+    )
+    unpublish_at = SiteDateTimeField(label="Unpublish at (optional)", required=False)
+
+
+class UnpublishForm(_SiteTimesForm):
+    unpublish_at = SiteDateTimeField(label="Take it off the site at", required=False)
+
+
+class SendBackForm(forms.Form):
+    # Required by the service, which words the error; the form only bounds the size.
+    note = forms.CharField(
+        label="Note for the author",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": INPUT, "rows": 3}),
+    )
+
+
+class PreviewLinkForm(forms.Form):
+    hours = forms.IntegerField(
+        label="Lasts (hours)",
+        initial=72,
+        min_value=1,
+        max_value=MAX_HOURS,
+        error_messages={
+            "min_value": f"A preview link lasts between 1 and {MAX_HOURS} hours.",
+            "max_value": f"A preview link lasts between 1 and {MAX_HOURS} hours.",
+            "required": "Say how many hours the link should work.",
+        },
+        widget=forms.NumberInput(attrs={"class": INPUT, "min": 1, "max": MAX_HOURS}),
+    )
+
+
+# --------------------------------------------------------------------------
+# The conflict notice: their saved version next to the one in the form
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    label: str
+    theirs: str
+    yours: str
+    multiline: bool
+    their_lines: list[Line]
+    your_lines: list[Line]
+
+
+COMPARED_FIELDS = (
+    ("title", "Title", False),
+    ("subtitle", "Subtitle", False),
+    ("slug", "Address", False),
+    ("excerpt", "Excerpt", True),
+    ("body", "Body", True),
+    ("cover_alt", "Cover description", False),
+    ("seo_title", "Search title", False),
+    ("seo_description", "Search description", True),
+    ("canonical_url", "Canonical URL", False),
+)
+
+
+def _marked_lines(theirs: str, yours: str) -> tuple[list[Line], list[Line]]:
+    a, b = theirs.splitlines(), yours.splitlines()
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    changed_a: set[int] = set()
+    changed_b: set[int] = set()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed_a.update(range(i1, i2))
+            changed_b.update(range(j1, j2))
+    return (
+        [Line(text, i in changed_a) for i, text in enumerate(a)],
+        [Line(text, j in changed_b) for j, text in enumerate(b)],
+    )
+
+
+def compare_versions(theirs: Post, form: PostEditorForm) -> list[FieldDifference]:
+    """The fields where the saved post and the form differ, with changed lines marked."""
+    data = form.cleaned_data
+    rows = []
+    for name, label, multiline in COMPARED_FIELDS:
+        their_value = str(getattr(theirs, name) or "")
+        your_value = str(data.get(name) or "")
+        if name == "slug" and not your_value:
+            your_value = their_value
+        if their_value.strip() == your_value.strip():
+            continue
+        their_lines, your_lines = _marked_lines(their_value, your_value) if multiline else ([], [])
+        rows.append(
+            FieldDifference(label, their_value, your_value, multiline, their_lines, your_lines)
+        )
+    their_tags = sorted(tag.name for tag in theirs.tags.all())
+    your_tags = sorted([tag.name for tag in data.get("tags", [])] + form.new_tag_names)
+    if their_tags != your_tags:
+        rows.append(
+            FieldDifference("Tags", ", ".join(their_tags), ", ".join(your_tags), False, [], [])
+        )
+    if theirs.category_id != getattr(data.get("category"), "pk", None):
+        rows.append(
+            FieldDifference(
+                "Category",
+                str(theirs.category or "None"),
+                str(data.get("category") or "None"),
+                False,
+                [],
+                [],
+            )
+        )
+    return rows
+
+
+def slug_follows_title(post: Post) -> bool:
+    """An unpublished post whose address was made from its title keeps following it."""
+    if has_public_address(post):
+        return False
+    base = slugify(post.title)[:190].strip("-") or "post"
+    return post.slug == base or bool(re.fullmatch(re.escape(base) + r"-\d+", post.slug))
+
+
+def has_public_address(post: Post | None) -> bool:
+    """Readers (and search engines) have seen this post at its address."""
+    return bool(post and post.status in PUBLIC_STATUSES)

@@ -1,0 +1,270 @@
+"""The dashboard: overview, users and roles, audit log, lockouts. Parse → call → render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts import lockouts as lockout_services
+from apps.accounts import selectors
+from apps.accounts import services as account_services
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.accounts.roles import ROLE_ORDER, Role, role_of
+from apps.blog.selectors import post_counts_by_status
+from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.dashboard.exports import audit_csv_lines
+from apps.dashboard.forms import AuditFilterForm, LockoutClearForm, RoleForm, UserFilterForm
+from apps.dashboard.views.base import (
+    actor,
+    dashboard_view,
+    error_text,
+    layout_context,
+    render_section,
+)
+
+USERS_PER_PAGE = 25
+EVENTS_PER_PAGE = 50
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: a page that says why, in the site's layout."""
+    user = getattr(request, "user", None)  # absent if the 403 came before AuthenticationMiddleware
+    role = role_of(user) if isinstance(user, User) and user.is_authenticated else None
+    return render(request, "403.html", {"role": role}, status=403)
+
+
+# --------------------------------------------------------------------------
+# Overview
+# --------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@dashboard_view()
+def home(request: HttpRequest) -> HttpResponse:
+    user = actor(request)
+    context = {
+        "own_counts": post_counts_by_status(author=user),
+        "site_counts": post_counts_by_status() if can(user, "post.review") else None,
+        "security_events": (
+            list(selectors.recent_security_events()) if can(user, "audit.view") else None
+        ),
+        "can_manage_users": can(user, "users.manage"),
+    }
+    return render(
+        request, "dashboard/overview.html", {**layout_context(request, "overview"), **context}
+    )
+
+
+# --------------------------------------------------------------------------
+# Users and roles
+# --------------------------------------------------------------------------
+
+
+def _row_context(request: HttpRequest, pk: int, **extra: Any) -> dict[str, Any]:
+    row = get_object_or_404(selectors.user_directory(), pk=pk)
+    return {"row": row, "roles": ROLE_ORDER, **extra}
+
+
+def _render_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
+    return render_page_or_partial(
+        request, "dashboard/users.html", "user-row", _row_context(request, pk, **extra)
+    )
+
+
+@require_GET
+@never_cache
+@dashboard_view("users.manage")
+def users(request: HttpRequest) -> HttpResponse:
+    form = UserFilterForm(request.GET)
+    paginator = Paginator(selectors.user_directory(**form.filters()), USERS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render_section(
+        request,
+        "dashboard/users.html",
+        "user-results",
+        "users",
+        {"form": form, "page": page, "roles": ROLE_ORDER},
+    )
+
+
+@require_GET
+@never_cache
+@dashboard_view("users.manage")
+def user_row(request: HttpRequest, pk: int) -> HttpResponse:
+    if not wants_partial(request):
+        return redirect("dashboard:users")
+    return _render_row(request, pk)
+
+
+@require_POST
+@dashboard_view("users.manage")
+def user_role(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    form = RoleForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            account_services.set_role(
+                actor=actor(request),
+                user=target,
+                role=Role(form.cleaned_data["role"]),
+                request=request,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            error = error_text(exc)
+    else:
+        error = " ".join(str(message) for message in form.errors.get("role", ["Choose a role."]))
+    if wants_partial(request):
+        # 200 either way: htmx swaps only successful responses, and the row shows the error.
+        return _render_row(request, pk, row_error=error, row_saved=not error)
+    if error:
+        messages.error(request, f"{target.email}: {error}")
+    else:
+        messages.success(request, f"{target.email} is now {role_of(target).label.lower()}.")
+    return redirect("dashboard:users")
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@dashboard_view("users.manage")
+def user_set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
+    """GET asks for confirmation; POST deactivates or reactivates."""
+    action = "reactivate" if active else "deactivate"
+    if request.method == "GET":
+        context = _row_context(request, pk, confirming=action)
+        if wants_partial(request):
+            return render(request, "dashboard/users.html#user-row", context)
+        return render(
+            request, "dashboard/user_confirm.html", {**layout_context(request, "users"), **context}
+        )
+    target = get_object_or_404(User, pk=pk)
+    error = ""
+    try:
+        account_services.set_active(
+            actor=actor(request), user=target, active=active, request=request
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        error = error_text(exc)
+    if wants_partial(request):
+        return _render_row(request, pk, row_error=error, row_saved=not error)
+    if error:
+        messages.error(request, f"{target.email}: {error}")
+    else:
+        messages.success(request, f"{target.email} was {action}d.")
+    return redirect("dashboard:users")
+
+
+# --------------------------------------------------------------------------
+# Audit log
+# --------------------------------------------------------------------------
+
+
+def _query_withoutrender_section(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+@never_cache
+@dashboard_view("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET)
+    paginator = Paginator(selectors.filtered_audit_events(**form.filters()), EVENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render_section(
+        request,
+        "dashboard/audit_log.html",
+        "audit-results",
+        "audit",
+        {"form": form, "page": page, "export_query": _query_withoutrender_section(request)},
+    )
+
+
+@require_GET
+@never_cache
+@dashboard_view("audit.view")
+def audit_export(request: HttpRequest) -> HttpResponseBase:
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Invalid filters: fix them on the audit log page first.")
+    events = selectors.filtered_audit_events(**form.filters())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(
+        audit_csv_lines(events), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response
+
+
+# --------------------------------------------------------------------------
+# Lockouts
+# --------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@dashboard_view("users.manage")
+def lockouts(request: HttpRequest) -> HttpResponse:
+    return render_section(
+        request, "dashboard/lockouts.html", "lockout-list", "lockouts", _lockouts()
+    )
+
+
+def _lockouts(**extra: Any) -> dict[str, Any]:
+    return {
+        "lockouts": lockout_services.current_lockouts(),
+        "policy": lockout_services.lockout_policy(),
+        **extra,
+    }
+
+
+@require_POST
+@dashboard_view("users.manage")
+def lockout_clear(request: HttpRequest) -> HttpResponse:
+    form = LockoutClearForm(request.POST)
+    notice, error = "", ""
+    if form.is_valid():
+        username = form.cleaned_data["username"] or None
+        ip_address = form.cleaned_data["ip_address"] or None
+        try:
+            lockout_services.clear_lockout(
+                actor=actor(request), username=username, ip_address=ip_address, request=request
+            )
+            notice = f"Unlocked {username or 'an unknown login'} from {ip_address or 'an unknown address'}."
+        except ValidationError as exc:
+            error = error_text(exc)
+    else:
+        error = "That lockout could not be read; reload the page and try again."
+    if wants_partial(request):
+        return render_page_or_partial(
+            request,
+            "dashboard/lockouts.html",
+            "lockout-list",
+            _lockouts(notice=notice, error=error),
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect(reverse("dashboard:lockouts"))
