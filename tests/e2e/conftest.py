@@ -8,7 +8,7 @@ WebSockets work exactly as they do for a reader.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +38,36 @@ def mail_dir(e2e_workdir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server_url(e2e_workdir: Path, mail_dir: Path) -> Iterator[str]:
-    """The real ASGI server (uvicorn via manage.py serve) on a seeded throwaway database."""
-    workdir = e2e_workdir
-    env = clean_env(
-        DATABASE_URL=f"sqlite:///{workdir / 'e2e.sqlite3'}",
+def server_env(e2e_workdir: Path, mail_dir: Path) -> dict[str, str]:
+    """The environment of the server and of any command run against its database."""
+    return clean_env(
+        DATABASE_URL=f"sqlite:///{e2e_workdir / 'e2e.sqlite3'}",
         DJANGO_DEBUG="false",
         LOG_LEVEL="WARNING",
         EMAIL_URL=f"filemail://{mail_dir}",
+        DJANGO_MEDIA_ROOT=str(e2e_workdir / "media"),
+        # Scheduled posts go out within a second on the embedded default's runner.
         INPROCESS_PERIODIC_SECONDS="1",
     )
-    manage("migrate", "--noinput", "-v0", env=env)
-    manage("seed_demo", env=env)
-    with running_server(env, workdir / "server.log") as server:
+
+
+@pytest.fixture(scope="session")
+def live_server_url(e2e_workdir: Path, server_env: dict[str, str]) -> Iterator[str]:
+    """The real ASGI server (uvicorn via manage.py serve) on a seeded throwaway database."""
+    manage("migrate", "--noinput", "-v0", env=server_env)
+    manage("seed_demo", env=server_env)
+    with running_server(server_env, e2e_workdir / "server.log") as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def run_in_django(server_env: dict[str, str]) -> Callable[[str], str]:
+    """Run Python in `manage.py shell` against the server's database; returns its output."""
+
+    def run(code: str) -> str:
+        return manage("shell", "-c", code, env=server_env).stdout
+
+    return run
 
 
 @pytest.fixture(scope="session")
