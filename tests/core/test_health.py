@@ -60,3 +60,9 @@ def test_readyz_names_an_unreachable_channel_layer(client, settings):
 
 def test_readyz_refuses_post(client):
     assert client.post("/readyz").status_code == 405
+
+
+def test_favicon_ico_redirects_to_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/static/favicon.svg")
