@@ -1,4 +1,9 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+WebSocket authentication, outermost first: the origin must be one of ALLOWED_HOSTS
+(browsers send it; this stops other sites from opening sockets with a reader's cookies),
+then the session (browsers).
+"""
 
 import os
 
@@ -13,11 +18,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from apps.blog.routing import websocket_urlpatterns as blog_ws  # noqa: E402
+from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
+from apps.notifications.routing import websocket_urlpatterns as notifications_ws  # noqa: E402
+
+websocket_routes = URLRouter([*comments_ws, *notifications_ws])
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*blog_ws]))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(websocket_routes)),
     }
 )

@@ -137,6 +137,8 @@ INSTALLED_APPS = [
     "apps.theme",
     "apps.accounts",
     "apps.blog",
+    "apps.comments",
+    "apps.notifications",
     "apps.dashboard",
 ]
 
@@ -294,19 +296,28 @@ CACHALOT_UNCACHABLE_TABLES = frozenset(
 # Real time: Channels
 # --------------------------------------------------------------------------
 
-if REDIS_URL:
+# The channel layer's Redis; defaults to REDIS_URL (a separate instance can take the
+# pub/sub traffic off the cache's Redis).
+CHANNEL_LAYER_URL: str = env.str("CHANNEL_LAYER_URL", default=REDIS_URL)
+if CHANNEL_LAYER_URL:
+    # The core layer, not channels_redis.pubsub: its group members are a sorted set per group
+    # in Redis (checkable, and cleaned by group_expiry), and messages for a briefly
+    # disconnected process wait in Redis instead of being dropped (docs/deployment.md).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": REDIS_URL,
+                        "address": CHANNEL_LAYER_URL,
                         # redis-py 8 raises instead of waiting when its pool is full,
                         # which silently drops group_add/discard under bursts (trap 14).
                         "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000),
                         # Above channels-redis's 5 s blocking read, or idle consumers die (trap 15).
                         "socket_timeout": 15,
+                        # A dead Redis fails a broadcast in 2 s instead of holding the
+                        # request that committed the comment for the whole socket_timeout.
+                        "socket_connect_timeout": 2,
                     }
                 ],
                 "prefix": f"{CACHE_KEY_PREFIX}:asgi",
@@ -337,7 +348,10 @@ TASKS = {
 
 # With the immediate backend nothing can run later, so `manage.py serve` runs these
 # in a thread every few seconds (apps.core.periodic); production uses db_worker.
-INPROCESS_PERIODIC_JOBS = ["apps.blog.services.publish_due"]
+INPROCESS_PERIODIC_JOBS = [
+    "apps.blog.services.publish_due",
+    "apps.notifications.services.send_notification_emails",
+]
 INPROCESS_PERIODIC_SECONDS: float = env.float("INPROCESS_PERIODIC_SECONDS", default=10.0)
 
 # --------------------------------------------------------------------------
@@ -546,6 +560,11 @@ SITE_TAGLINE: str = env.str(
 )
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
 POSTS_PER_PAGE = 12
+# Comments per user per window (apps.comments.services.create_comment, web and API alike).
+COMMENT_RATE_LIMIT: int = env.int("COMMENT_RATE_LIMIT", default=5)
+COMMENT_RATE_WINDOW: int = env.int("COMMENT_RATE_WINDOW", default=60)
+# Notification emails wait this long for others to join the same message (one per batch).
+NOTIFICATION_EMAIL_DELAY_SECONDS: int = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=300)
 
 # --------------------------------------------------------------------------
 # Metrics

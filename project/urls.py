@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
+    path("comments/", include("apps.comments.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("", include("django_prometheus.urls")),
     path("", include("apps.blog.urls")),
 ]

@@ -80,6 +80,8 @@ class Post(models.Model):
     unpublish_at = models.DateTimeField(null=True, blank=True)
     # The editor's note when a post is sent back to draft; shown to the author.
     review_note = models.TextField(blank=True)
+    # Editors close a post's comments: existing ones stay visible, new ones are refused.
+    comments_open = models.BooleanField(default=True)
     # Optimistic locking: every save bumps it; a save based on an older version is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)

@@ -15,6 +15,8 @@ from apps.blog import selectors
 from apps.blog.models import Category, Post, Tag
 from apps.blog.search import search_posts, snippet_html
 from apps.blog.services import post_for_preview
+from apps.comments import selectors as comment_selectors
+from apps.comments.forms import CommentForm
 from apps.core.htmx import render_page_or_partial
 
 
@@ -93,11 +95,16 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("blog:post_detail", slug=current, permanent=True)
         raise Http404("No such post.")
     older, newer = selectors.adjacent_posts(post)
+    thread = comment_selectors.comment_thread(post=post, viewer=request.user)
     context = {
         "post": post,
         "older": older,
         "newer": newer,
         "related": selectors.related_posts(post),
+        "comment_thread": thread,
+        "comment_count": comment_selectors.count_shown(thread),
+        "comment_gate": comment_selectors.commenting_gate(viewer=request.user, post=post),
+        "comment_form": CommentForm(),
     }
     return render(request, "blog/post_detail.html", context)
 

@@ -6,11 +6,15 @@ offers a page that would answer 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.accounts.permissions import AnyUser, can
+from apps.comments.selectors.moderation import held_count
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,8 @@ class NavItem:
     url_name: str
     action: str  # an action in apps.accounts.permissions.RULES
     icon: str  # a name dashboard/_icon.html knows
+    # A count shown beside the label (one query, asked only when the entry is shown).
+    badge: Callable[[], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,14 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 "categories", "Categories", "dashboard:categories", "taxonomy.manage", "folder"
             ),
             NavItem("tags", "Tags", "dashboard:tags", "taxonomy.manage", "tag"),
-            # Moderation ("comment.moderate") joins here when comments are built.
+            NavItem(
+                "moderation",
+                "Moderation",
+                "dashboard:moderation",
+                "comment.moderate",
+                "comments",
+                badge=held_count,
+            ),
         ),
     ),
     NavGroup(
@@ -58,10 +71,14 @@ class NavLink:
     label: str
     url: str
     icon: str
+    badge: int = 0
 
 
 def navigation_for(user: AnyUser) -> list[tuple[str, list[NavLink]]]:
     """The groups and links `user` may open; groups left empty are dropped."""
+    if isinstance(user, User):
+        # `can` reads the user's groups for every entry; load them once (the page reuses them).
+        prefetch_related_objects([user], "groups")
     allowed: dict[str, bool] = {}
     menu = []
     for group in NAVIGATION:
@@ -70,7 +87,10 @@ def navigation_for(user: AnyUser) -> list[tuple[str, list[NavLink]]]:
             if item.action not in allowed:
                 allowed[item.action] = can(user, item.action)
             if allowed[item.action]:
-                links.append(NavLink(item.key, item.label, reverse(item.url_name), item.icon))
+                badge = item.badge() if item.badge is not None else 0
+                links.append(
+                    NavLink(item.key, item.label, reverse(item.url_name), item.icon, badge)
+                )
         if links:
             menu.append((group.label, links))
     return menu

@@ -220,9 +220,11 @@ def check_deletion_credentials(
 def _erase_account(*, actor: User, request: HttpRequest | None) -> int:
     """Keep the posts (as the former author's), audit, sign out everywhere, then delete."""
     from apps.blog.services import reassign_posts  # blog builds on accounts: import late
+    from apps.comments.services import anonymise_comments_of  # comments build on accounts too
 
     placeholder = former_author()
     kept = reassign_posts(from_user=actor, to_user=placeholder)
+    anonymise_comments_of(user=actor)
     record_event(
         kind=Kind.ACCOUNT_DELETED,
         actor=actor,

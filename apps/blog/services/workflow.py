@@ -96,6 +96,25 @@ def content_changed(post_id: int) -> None:
     logger.info("post visibility changed", post_id=post_id)
 
 
+def _notify_published(post_id: int, actor_id: int | None) -> None:
+    # Imported late: notifications reads blog models, and blog must load without it.
+    from apps.notifications.services import notify_post_published
+
+    try:
+        notify_post_published(post_id=post_id, actor_id=actor_id)
+    except Exception:  # runs after commit: the move is done, a notification must not undo it
+        logger.exception("post published notification failed", post_id=post_id)
+
+
+def _notify_sent_back(post_id: int, actor_id: int) -> None:
+    from apps.notifications.services import notify_post_sent_back
+
+    try:
+        notify_post_sent_back(post_id=post_id, actor_id=actor_id)
+    except Exception:  # runs after commit: the move is done, a notification must not undo it
+        logger.exception("post sent back notification failed", post_id=post_id)
+
+
 @transaction.atomic
 def submit_post(*, actor: User, post: Post) -> Post:
     """Send a draft to the editors."""
@@ -118,6 +137,7 @@ def send_back_post(*, actor: User, post: Post, note: str) -> Post:
     post.review_note = note.strip()[:2000]
     post.published_at = None
     post.save(update_fields=["status", "review_note", "published_at", "updated_at"])
+    _after_commit(partial(_notify_sent_back, post.pk, actor.pk))
     return post
 
 
@@ -165,6 +185,7 @@ def publish_post(*, actor: User, post: Post, unpublish_at: datetime | None = Non
     post = _locked(post)
     _check(actor, post, "publish")
     _make_public(post, when=now)
+    _after_commit(partial(_notify_published, post.pk, actor.pk))
     if unpublish_at is not None:
         post.unpublish_at = unpublish_at
         post.save(update_fields=["unpublish_at"])
@@ -230,6 +251,7 @@ def publish_if_due(*, post_id: int, expected_publish_at: datetime | None = None)
     if post.published_at > timezone.now():
         return False
     _make_public(post, when=post.published_at)
+    _after_commit(partial(_notify_published, post.pk, None))
     logger.info("scheduled post published", post_id=post.pk)
     return True
 

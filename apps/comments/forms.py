@@ -1,0 +1,37 @@
+"""Parse and validate comment input; the services decide and save."""
+
+from __future__ import annotations
+
+from django import forms
+
+from apps.comments.services.comments import MAX_LENGTH, REPORT_REASON_MAX
+
+_BODY_ERRORS = {
+    "required": "Write something before posting your comment.",
+    "max_length": f"Comments can be at most {MAX_LENGTH:,} characters.",
+}
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(max_length=MAX_LENGTH, strip=True, error_messages=_BODY_ERRORS)
+    # The comment replied to; the view looks it up on the same post.
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class EditCommentForm(forms.Form):
+    body = forms.CharField(max_length=MAX_LENGTH, strip=True, error_messages=_BODY_ERRORS)
+
+
+class ReportCommentForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REPORT_REASON_MAX,
+        required=False,
+        strip=True,
+        error_messages={"max_length": f"Keep the reason under {REPORT_REASON_MAX} characters."},
+    )
+
+
+class AfterForm(forms.Form):
+    """`?after=<id>` of the catch-up endpoint."""
+
+    after = forms.IntegerField(min_value=0)

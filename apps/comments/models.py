@@ -1,0 +1,165 @@
+"""Threaded comments on posts, their reports, and the site's moderation settings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Three levels are shown (0, 1, 2); a reply to a level-2 comment attaches to level 2.
+MAX_DEPTH = 2
+
+
+class Comment(models.Model):
+    """A reader's comment on a post.
+
+    Threading: `parent` is the comment replied to; `depth` = min(parent.depth + 1, MAX_DEPTH);
+    `root` is the thread's top-level comment (None for a top-level comment); `thread_parent`
+    is where the comment is shown (see the field). Deleting keeps the row as a placeholder.
+    """
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held for moderation")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        SPAM = "spam", _("Spam")
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="comments")
+    # Null once the author's account is deleted: the comment stays, anonymised.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    # The top-level comment of the thread; None for a top-level comment itself (so a new
+    # comment is saved once, never twice).
+    root = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The comment whose replies list shows this one: `parent` while the parent is above the
+    # last level, else the parent's own thread_parent (a reply to a level-2 comment is shown
+    # beside it, labelled "in reply to @name"). Stored so pages and broadcasts find the
+    # place without walking up the chain of replies. None for top-level comments.
+    thread_parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(_("comment"), max_length=5000, help_text=_("Markdown subset."))
+    # Rendered and sanitised by the service, never by templates.
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PUBLISHED)
+    # Why a comment was held ("first comment", "4 links", "blocked word: …"), for moderators.
+    held_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Deleted by its author or an editor: the thread keeps a "comment removed" placeholder.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    report_count = models.PositiveIntegerField(default=0)
+
+    # Not fields: set by apps.comments.selectors on comments they prepare for rendering.
+    thread_replies: list[Comment]  # the replies shown below this one
+    placeholder: bool  # render "comment removed" (deleted, or hidden with visible replies)
+    awaiting: bool  # held: render the "awaiting approval" badge
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes: ClassVar = [
+            models.Index(fields=["post", "status", "id"], name="comments_post_status_idx"),
+            models.Index(fields=["status", "created_at"], name="comments_status_created_idx"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(depth__gte=0) & Q(depth__lte=MAX_DEPTH),
+                name="comments_depth_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on post {self.post_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        """Shown to every reader (a removed one shows as a placeholder)."""
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def shows_replies(self) -> bool:
+        """Comments above the last level list their replies below them."""
+        return self.depth < MAX_DEPTH
+
+
+class CommentReport(models.Model):
+    """A reader's flag on a comment; one per reader and comment."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["comment", "reporter"], name="comments_one_report_per_reader"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on comment {self.comment_id}"
+
+
+class ModerationSettings(models.Model):
+    """The site's comment rules: one row (pk=1), edited by editors."""
+
+    class Hold(models.TextChoices):
+        ALL = "all", _("Hold every new comment for approval")
+        FIRST_TIME = "first_time", _("Hold comments from first-time commenters")
+        NONE = "none", _("Publish comments at once")
+
+    hold = models.CharField(max_length=12, choices=Hold.choices, default=Hold.FIRST_TIME)
+    # A comment with more links than this goes to the queue.
+    max_links = models.PositiveSmallIntegerField(default=2)
+    # One word or phrase per line, matched case-insensitively on word boundaries.
+    blocklist = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("moderation settings")
+        verbose_name_plural = _("moderation settings")
+
+    def __str__(self) -> str:
+        return "Comment moderation settings"
+
+    @property
+    def blocked_words(self) -> list[str]:
+        return [w.strip().lower() for w in self.blocklist.splitlines() if w.strip()]

@@ -1,0 +1,39 @@
+"""Comment reads: threads (threads.py) and the moderation queue (moderation.py)."""
+
+from apps.comments.selectors.moderation import held_count, moderation_counts, moderation_queue
+from apps.comments.selectors.threads import (
+    MAX_REPLAY,
+    can_read_post_comments,
+    comment_for_event,
+    comment_on_public_post,
+    comment_thread,
+    commenting_gate,
+    comments_after,
+    count_shown,
+    forget_moderation_settings,
+    moderation_settings,
+    prepare_single,
+    public_post_for_comments,
+    reply_target,
+    visible_comment,
+)
+
+__all__ = [
+    "MAX_REPLAY",
+    "can_read_post_comments",
+    "comment_for_event",
+    "comment_on_public_post",
+    "comment_thread",
+    "commenting_gate",
+    "comments_after",
+    "count_shown",
+    "forget_moderation_settings",
+    "held_count",
+    "moderation_counts",
+    "moderation_queue",
+    "moderation_settings",
+    "prepare_single",
+    "public_post_for_comments",
+    "reply_target",
+    "visible_comment",
+]

@@ -1,0 +1,287 @@
+"""Comment writes: post, edit, delete, report, and anonymise on account deletion.
+
+Every function checks its own permissions (the htmx views, the JSON API and any command
+share them) and raises ValidationError or PermissionDenied with a message meant for the
+reader. Broadcasts and notifications are scheduled with `transaction.on_commit(robust=True)`:
+they run only once the comment is safely stored, and a failure in them is logged without
+touching the saved comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.accounts.selectors import has_verified_email
+from apps.blog.models import Post
+from apps.comments import broadcasts
+from apps.comments.models import MAX_DEPTH, Comment, CommentReport
+from apps.core.markdown import markdown_to_safe_html
+from apps.core.ratelimit import hit
+
+logger = structlog.get_logger("inkwell.comments")
+
+MAX_LENGTH = 5000
+EDIT_WINDOW = timedelta(minutes=15)
+REPORT_REASON_MAX = 300
+
+
+def _notify(comment_id: int) -> None:
+    # Imported late: notifications reads comments, and comments must not need it to load.
+    from apps.notifications.services import notify_for_comment
+
+    notify_for_comment(comment_id=comment_id)
+
+
+def _after_commit(func: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Run `func(*args, **kwargs)` once the transaction commits; log, never raise, a failure."""
+
+    def run() -> None:
+        func(*args, **kwargs)
+
+    # robust: a dead channel layer or mail server must not turn the already committed
+    # comment into an error page. (A named function, not a partial: Django's failure log
+    # reads the callback's __qualname__.)
+    run.__qualname__ = f"after_commit:{getattr(func, '__qualname__', repr(func))}"
+    transaction.on_commit(run, robust=True)
+
+
+def _announce(comment: Comment) -> None:
+    """Schedule the event (and notifications) a new or newly visible comment needs."""
+    if comment.is_public:
+        _after_commit(broadcasts.comment_published, comment.pk)
+        _after_commit(_notify, comment.pk)
+    else:
+        _after_commit(broadcasts.comment_held, comment.pk)
+
+
+def _require_commenter(actor: User) -> None:
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied("Sign in to comment.")
+    if not has_verified_email(actor):
+        raise PermissionDenied("Verify your email address before you comment.")
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ValidationError("Write something before posting your comment.", code="empty")
+    if len(body) > MAX_LENGTH:
+        raise ValidationError(
+            f"Comments can be at most {MAX_LENGTH:,} characters; this one has {len(body):,}.",
+            code="too_long",
+        )
+    return body
+
+
+def _check_parent(parent: Comment, post: Post) -> None:
+    if parent.post_id != post.pk:
+        raise ValidationError("That comment belongs to another post.", code="wrong_post")
+    if parent.is_deleted:
+        raise ValidationError("You can’t reply to a comment that was removed.", code="deleted")
+    if not parent.is_public:
+        # Held, rejected or spam: a reply would hang below something readers cannot see.
+        raise ValidationError(
+            "You can’t reply to a comment that is awaiting approval.", code="not_public"
+        )
+
+
+def _rate_limit(actor: User) -> None:
+    limit = settings.COMMENT_RATE_LIMIT
+    window = settings.COMMENT_RATE_WINDOW
+    usage = hit(f"comments:user:{actor.pk}", limit=limit, window=window)
+    if not usage.allowed:
+        raise ValidationError(
+            f"You’re commenting quickly: at most {limit} comments every {window} seconds. "
+            f"Please try again in {usage.retry_after} seconds.",
+            code="rate_limited",
+        )
+
+
+@transaction.atomic
+def create_comment(*, actor: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    """Store a verified reader's sanitised comment or reply; announce it after commit."""
+    from apps.comments.services.moderation import initial_status
+
+    _require_commenter(actor)
+    if not post.is_public:
+        raise ValidationError("This post is not published, so it takes no comments.")
+    if not post.comments_open:
+        raise ValidationError("Comments are closed on this post.", code="closed")
+    body = _clean_body(body)
+    if parent is not None:
+        _check_parent(parent, post)
+    # Counted last, so a refused empty or oversized comment does not use up the budget.
+    _rate_limit(actor)
+    status, held_reason = initial_status(author=actor, post=post, body=body)
+    comment = Comment(
+        post=post,
+        author=actor,
+        body=body,
+        body_html=markdown_to_safe_html(body, profile="comment"),
+        status=status,
+        held_reason=held_reason[:200],
+    )
+    if parent is not None:
+        comment.parent = parent
+        comment.root_id = parent.root_id or parent.pk
+        comment.depth = min(parent.depth + 1, MAX_DEPTH)
+        # Below the last level a reply is shown beside the comment it answers.
+        comment.thread_parent_id = (
+            parent.pk if parent.depth < MAX_DEPTH else parent.thread_parent_id
+        )
+    comment.full_clean(exclude=["post", "author", "parent", "root", "thread_parent"])
+    comment.save()
+    logger.info("comment.created", comment_id=comment.pk, post_id=post.pk, status=comment.status)
+    _announce(comment)
+    return comment
+
+
+def ensure_editable(actor: User, comment: Comment) -> None:
+    """Raise unless `actor` may edit the comment now (own, not removed, within the window)."""
+    if not actor.is_authenticated or comment.author_id != actor.pk:
+        raise PermissionDenied("You can only edit your own comments.")
+    if comment.is_deleted:
+        raise ValidationError("This comment was removed and can’t be edited.", code="deleted")
+    if comment.status in {Comment.Status.REJECTED, Comment.Status.SPAM}:
+        raise ValidationError("This comment was removed by a moderator.", code="removed")
+    if timezone.now() - comment.created_at > EDIT_WINDOW:
+        minutes = int(EDIT_WINDOW.total_seconds() // 60)
+        raise ValidationError(
+            f"Comments can only be edited for {minutes} minutes after posting.", code="too_late"
+        )
+
+
+def can_edit(actor: User, comment: Comment) -> bool:
+    """True when `edit_comment` would accept an edit by `actor` now."""
+    try:
+        ensure_editable(actor, comment)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+def _spam_signal(actor: User, post: Post, body: str) -> str:
+    # Edits are checked for the spam signals (links, blocked words) only: the hold mode is
+    # about who is new, and someone editing a published comment is not.
+    from apps.comments.selectors.threads import moderation_settings
+    from apps.comments.services.moderation import blocked_word_in, count_links
+
+    if can(actor, "comment.moderate"):
+        return ""
+    rules = moderation_settings()
+    if (links := count_links(body)) > rules.max_links:
+        return f"{links} links"
+    if word := blocked_word_in(body, rules.blocked_words):
+        return f"Blocked word: {word}"
+    return ""
+
+
+@transaction.atomic
+def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
+    """Change the author's own comment within the edit window; mark it edited."""
+    ensure_editable(actor, comment)
+    body = _clean_body(body)
+    was_public = comment.is_public
+    comment.body = body
+    comment.body_html = markdown_to_safe_html(body, profile="comment")
+    comment.edited_at = timezone.now()
+    fields = ["body", "body_html", "edited_at"]
+    if was_public and (reason := _spam_signal(actor, comment.post, body)):
+        # An edit must not slip links or blocked words past the queue.
+        comment.status = Comment.Status.HELD
+        comment.held_reason = reason
+        fields += ["status", "held_reason"]
+    comment.save(update_fields=fields)
+    logger.info("comment.edited", comment_id=comment.pk, status=comment.status)
+    if was_public and not comment.is_public:
+        _after_commit(broadcasts.comment_removed, comment.pk, public_only=True)
+        _after_commit(broadcasts.comment_held, comment.pk)
+    else:
+        _after_commit(broadcasts.comment_updated, comment.pk)
+    return comment
+
+
+def can_delete(actor: User, comment: Comment) -> bool:
+    """True when `actor` may delete the comment (their own, or any as a moderator)."""
+    if comment.is_deleted or not actor.is_authenticated:
+        return False
+    return comment.author_id == actor.pk or can(actor, "comment.moderate")
+
+
+@transaction.atomic
+def delete_comment(*, actor: User, comment: Comment) -> Comment:
+    """Remove a comment (own, or any for moderators), keeping a placeholder in the thread."""
+    if comment.is_deleted:
+        raise ValidationError("This comment was already removed.", code="deleted")
+    own = actor.is_authenticated and comment.author_id == actor.pk
+    if not own and not can(actor, "comment.moderate"):
+        raise PermissionDenied("You can only delete your own comments.")
+    comment.deleted_at = timezone.now()
+    fields = ["deleted_at"]
+    if own:
+        # The author asked for their words to go; a moderator's removal keeps them as
+        # evidence for the queue (they are never shown again either way).
+        comment.body = ""
+        comment.body_html = ""
+        fields += ["body", "body_html"]
+    comment.save(update_fields=fields)
+    logger.info("comment.deleted", comment_id=comment.pk, actor_id=actor.pk, own=own)
+    _after_commit(broadcasts.comment_removed, comment.pk)
+    return comment
+
+
+def can_report(actor: User, comment: Comment) -> bool:
+    """True when `actor` may report the comment (signed in, not their own, shown to all)."""
+    return bool(
+        actor.is_authenticated
+        and comment.author_id != actor.pk
+        and comment.is_public
+        and not comment.is_deleted
+    )
+
+
+@transaction.atomic
+def report_comment(*, actor: User, comment: Comment, reason: str = "") -> CommentReport:
+    """Flag someone else's published comment for moderators, once per reader."""
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied("Sign in to report a comment.")
+    if comment.author_id == actor.pk:
+        raise ValidationError("You can’t report your own comment.", code="own")
+    if not comment.is_public or comment.is_deleted:
+        raise ValidationError("This comment is no longer shown.", code="not_public")
+    reason = reason.strip()
+    if len(reason) > REPORT_REASON_MAX:
+        raise ValidationError(
+            f"Keep the reason under {REPORT_REASON_MAX} characters.", code="too_long"
+        )
+    if CommentReport.objects.filter(comment=comment, reporter=actor).exists():
+        raise ValidationError("You have already reported this comment.", code="duplicate")
+    try:
+        # A savepoint: a double click racing past the check above hits the unique constraint.
+        with transaction.atomic():
+            report = CommentReport.objects.create(comment=comment, reporter=actor, reason=reason)
+    except IntegrityError:
+        raise ValidationError("You have already reported this comment.", code="duplicate") from None
+    Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+    comment.refresh_from_db(fields=["report_count"])
+    logger.info("comment.reported", comment_id=comment.pk, reporter_id=actor.pk)
+    return report
+
+
+@transaction.atomic
+def anonymise_comments_of(*, user: User) -> int:
+    """Detach a departing user's comments from their account (the text stays); the count."""
+    # The foreign key would do this on delete too (SET_NULL); doing it first, explicitly,
+    # keeps account deletion independent of that and reports how many were kept.
+    return Comment.objects.filter(author=user).update(author=None)

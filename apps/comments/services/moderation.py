@@ -1,0 +1,375 @@
+"""Comment moderation: the hold rule and spam signals, the queue's actions, the site settings.
+
+Every action checks `comment.moderate` itself, so the dashboard, the JSON API and any
+command share one gate. Moderating a comment into the state it is already in is an
+error with a clear message, not a silent no-op: a bulk report then says "already
+published" instead of counting a change that did not happen. Broadcasts and
+notifications run after commit; a moderation action never waits on them.
+
+Audit: the audit log's kinds are security events owned by accounts (adding kinds needs a
+migration there), so moderation actions and settings changes are structured log lines
+(`inkwell.moderation`) rather than AuditEvent rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Literal
+
+import structlog
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.permissions import can, require
+from apps.blog.models import Post
+from apps.comments import broadcasts
+from apps.comments.models import Comment, CommentReport, ModerationSettings
+from apps.comments.selectors.threads import forget_moderation_settings, moderation_settings
+
+logger = structlog.get_logger("inkwell.moderation")
+
+Status = Comment.Status
+BulkAction = Literal["approve", "reject", "spam", "delete", "dismiss"]
+BULK_ACTIONS: tuple[BulkAction, ...] = ("approve", "reject", "spam", "delete", "dismiss")
+
+MAX_LINKS_LIMIT = 50
+BLOCKLIST_MAX_ENTRIES = 500
+BLOCKLIST_MAX_LENGTH = 100
+
+# A Markdown inline link or image-less link: [text](target "title").
+_MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]+(?:\s[^)]*)?\)")
+# Bare URLs and <autolinks>; www. counts because readers' browsers would follow it too.
+_BARE_URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>()]+", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------
+# The hold rule and spam signals
+# --------------------------------------------------------------------------
+
+
+def count_links(body: str) -> int:
+    """Markdown links plus bare URLs in a comment's source text."""
+    markdown_links = len(_MARKDOWN_LINK.findall(body))
+    # Each Markdown link's target is a URL too: drop them before counting bare URLs.
+    rest = _MARKDOWN_LINK.sub(" ", body)
+    return markdown_links + len(_BARE_URL.findall(rest))
+
+
+def _word_pattern(word: str) -> re.Pattern[str]:
+    # Lookarounds instead of \b, so entries that start or end with punctuation ("$$$")
+    # still match as a whole; any run of whitespace matches a phrase's spaces.
+    parts = [re.escape(part) for part in word.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+
+
+def blocked_word_in(body: str, words: Iterable[str]) -> str:
+    """The first blocklist entry found in `body` as a whole word or phrase, else ""."""
+    for word in words:
+        if _word_pattern(word).search(body):
+            return word
+    return ""
+
+
+def _has_published_comment(author: User) -> bool:
+    return Comment.objects.filter(author=author, status=Status.PUBLISHED).exists()
+
+
+def initial_status(*, author: User | None, post: Post, body: str) -> tuple[Comment.Status, str]:
+    """The status and held reason of a new comment: spam signals first, then the hold mode."""
+    if author is not None and can(author, "comment.moderate"):
+        return Status.PUBLISHED, ""
+    rules = moderation_settings()
+    links = count_links(body)
+    if links > rules.max_links:
+        return Status.HELD, f"{links} links"
+    if word := blocked_word_in(body, rules.blocked_words):
+        return Status.HELD, f"Blocked word: {word}"
+    if rules.hold == ModerationSettings.Hold.ALL:
+        return Status.HELD, "All comments are held"
+    if rules.hold == ModerationSettings.Hold.FIRST_TIME and (
+        author is None or not _has_published_comment(author)
+    ):
+        return Status.HELD, "First-time commenter"
+    return Status.PUBLISHED, ""
+
+
+# --------------------------------------------------------------------------
+# After-commit side effects (notifications is imported late: it reads comments)
+# --------------------------------------------------------------------------
+
+
+def _announce_published(comment_id: int) -> None:
+    broadcasts.comment_published(comment_id)
+
+
+def _announce_removed(comment_id: int, *, was_public: bool) -> None:
+    # A comment readers saw goes to the whole post as a placeholder; a held one only to
+    # the moderators' and its author's pages, the only ones that showed it.
+    broadcasts.comment_removed(comment_id, public_only=was_public)
+
+
+def _notify(comment_id: int) -> None:
+    from apps.notifications.services import notify_for_comment
+
+    notify_for_comment(comment_id=comment_id)
+
+
+def _after_commit(func: Callable[[], object]) -> None:
+    # robust: the decision is committed; a dead channel layer or mail server is logged,
+    # never raised into the moderator's request.
+    transaction.on_commit(func, robust=True)
+
+
+# --------------------------------------------------------------------------
+# Actions on one comment
+# --------------------------------------------------------------------------
+
+
+def _locked(comment: Comment) -> Comment:
+    """The comment's current row, locked until commit (two moderators may act at once)."""
+    try:
+        fresh = Comment.objects.select_for_update().get(pk=comment.pk)
+    except Comment.DoesNotExist:
+        raise ValidationError("This comment no longer exists.") from None
+    return fresh
+
+
+def _refresh_caller(comment: Comment, fresh: Comment) -> None:
+    for name in ("status", "moderated_by_id", "moderated_at", "report_count", "deleted_at"):
+        setattr(comment, name, getattr(fresh, name))
+
+
+def _resolve_reports(comment: Comment) -> int:
+    """Close the comment's open reports; its report count returns to zero."""
+    resolved = CommentReport.objects.filter(comment=comment, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+    comment.report_count = 0
+    return resolved
+
+
+def _set_status(*, actor: User, comment: Comment, status: Comment.Status) -> Comment:
+    require(actor, "comment.moderate")
+    fresh = _locked(comment)
+    label = Status(status).label
+    if fresh.is_deleted:
+        raise ValidationError("This comment was deleted, so it cannot be moderated.")
+    if fresh.status == status:
+        raise ValidationError(f"This comment is already {str(label).lower()}.")
+    before, was_public = fresh.status, fresh.is_public
+    fresh.status = status
+    fresh.moderated_by = actor
+    fresh.moderated_at = timezone.now()
+    update = ["status", "moderated_by", "moderated_at"]
+    if status != Status.PUBLISHED:
+        # Acting on a reported comment settles its reports.
+        _resolve_reports(fresh)
+        update.append("report_count")
+    fresh.save(update_fields=update)
+    _refresh_caller(comment, fresh)
+    logger.info(
+        "moderation.status_changed",
+        comment_id=fresh.pk,
+        post_id=fresh.post_id,
+        actor_id=actor.pk,
+        before=before,
+        after=status,
+    )
+    if status == Status.PUBLISHED:
+        _after_commit(partial(_announce_published, fresh.pk))
+        _after_commit(partial(_notify, fresh.pk))
+    else:
+        _after_commit(partial(_announce_removed, fresh.pk, was_public=was_public))
+    return comment
+
+
+@transaction.atomic
+def approve_comment(*, actor: User, comment: Comment) -> Comment:
+    """Publish a held, rejected or spam comment; announce it and notify after commit."""
+    return _set_status(actor=actor, comment=comment, status=Status.PUBLISHED)
+
+
+@transaction.atomic
+def reject_comment(*, actor: User, comment: Comment) -> Comment:
+    """Take a comment off the site (or out of the queue) as rejected; settles its reports."""
+    return _set_status(actor=actor, comment=comment, status=Status.REJECTED)
+
+
+@transaction.atomic
+def mark_spam(*, actor: User, comment: Comment) -> Comment:
+    """Take a comment off the site (or out of the queue) as spam; settles its reports."""
+    return _set_status(actor=actor, comment=comment, status=Status.SPAM)
+
+
+@transaction.atomic
+def dismiss_reports(*, actor: User, comment: Comment) -> int:
+    """Close a comment's open reports without changing it; how many were closed (0: none)."""
+    require(actor, "comment.moderate")
+    fresh = _locked(comment)
+    counted = fresh.report_count
+    resolved = _resolve_reports(fresh)
+    if resolved or counted:
+        fresh.moderated_by = actor
+        fresh.moderated_at = timezone.now()
+        fresh.save(update_fields=["report_count", "moderated_by", "moderated_at"])
+        logger.info(
+            "moderation.reports_dismissed",
+            comment_id=fresh.pk,
+            actor_id=actor.pk,
+            reports=resolved,
+        )
+    _refresh_caller(comment, fresh)
+    return resolved
+
+
+@transaction.atomic
+def _delete(*, actor: User, comment: Comment) -> Comment:
+    from apps.comments.services.comments import delete_comment
+
+    require(actor, "comment.moderate")
+    deleted = delete_comment(actor=actor, comment=comment)
+    fresh = _locked(deleted)
+    if _resolve_reports(fresh):
+        fresh.save(update_fields=["report_count"])
+    logger.info("moderation.deleted", comment_id=fresh.pk, actor_id=actor.pk)
+    return deleted
+
+
+# --------------------------------------------------------------------------
+# Bulk
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class BulkModerationResult:
+    """Which comments a bulk action changed, and why each of the others failed."""
+
+    done: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def _action(name: str, actor: User) -> Callable[[Comment], object]:
+    actions: dict[str, Callable[[Comment], object]] = {
+        "approve": lambda c: approve_comment(actor=actor, comment=c),
+        "reject": lambda c: reject_comment(actor=actor, comment=c),
+        "spam": lambda c: mark_spam(actor=actor, comment=c),
+        "delete": lambda c: _delete(actor=actor, comment=c),
+        "dismiss": lambda c: _dismiss_or_fail(actor=actor, comment=c),
+    }
+    return actions[name]
+
+
+def _dismiss_or_fail(*, actor: User, comment: Comment) -> int:
+    # In a bulk report "0 reports" would read as success; say why nothing happened.
+    counted = comment.report_count
+    if not dismiss_reports(actor=actor, comment=comment) and not counted:
+        raise ValidationError("This comment has no open reports.")
+    return 1
+
+
+@transaction.atomic
+def bulk_moderate(*, actor: User, comment_ids: Iterable[int], action: str) -> BulkModerationResult:
+    """Apply one action to many comments, each in its own savepoint; collect failures."""
+    require(actor, "comment.moderate")
+    if action not in BULK_ACTIONS:
+        raise ValidationError(f"Unknown moderation action “{action}”.")
+    ids = list(dict.fromkeys(comment_ids))  # keep the order, drop repeats
+    comments = Comment.objects.select_related("post").in_bulk(ids)
+    apply = _action(action, actor)
+    result = BulkModerationResult()
+    for pk in ids:
+        comment = comments.get(pk)
+        if comment is None:
+            result.failed[pk] = "This comment no longer exists."
+            continue
+        try:
+            with transaction.atomic():
+                apply(comment)
+        except (ValidationError, PermissionDenied) as error:
+            messages = getattr(error, "messages", None) or [str(error)]
+            result.failed[pk] = " ".join(messages)
+        else:
+            result.done.append(pk)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Settings and closing comments
+# --------------------------------------------------------------------------
+
+
+def clean_blocklist(blocklist: str) -> list[str]:
+    """Blocklist lines trimmed, lower-cased and without repeats; ValidationError if too long."""
+    words = list(dict.fromkeys(" ".join(line.split()).lower() for line in blocklist.splitlines()))
+    words = [word for word in words if word]
+    if len(words) > BLOCKLIST_MAX_ENTRIES:
+        raise ValidationError(
+            {"blocklist": f"Keep the blocklist to {BLOCKLIST_MAX_ENTRIES} entries or fewer."}
+        )
+    too_long = [word for word in words if len(word) > BLOCKLIST_MAX_LENGTH]
+    if too_long:
+        raise ValidationError(
+            {
+                "blocklist": f"Each entry must be at most {BLOCKLIST_MAX_LENGTH} characters "
+                f"(“{too_long[0][:30]}…” is longer)."
+            }
+        )
+    return words
+
+
+@transaction.atomic
+def update_moderation_settings(
+    *, actor: User, hold: str, max_links: int, blocklist: str
+) -> ModerationSettings:
+    """Save the site's hold mode, link limit and blocklist (editors only); logs the change."""
+    require(actor, "comment.moderate")
+    errors: dict[str, str] = {}
+    if hold not in ModerationSettings.Hold.values:
+        errors["hold"] = "Choose one of the hold modes."
+    if not 0 <= max_links <= MAX_LINKS_LIMIT:
+        errors["max_links"] = f"Choose a number from 0 to {MAX_LINKS_LIMIT}."
+    try:
+        words = clean_blocklist(blocklist)
+    except ValidationError as error:
+        errors["blocklist"] = " ".join(error.messages)
+        words = []
+    if errors:
+        raise ValidationError(errors)
+    rules, _ = ModerationSettings.objects.select_for_update().get_or_create(pk=1)
+    before = {"hold": rules.hold, "max_links": rules.max_links, "blocked": len(rules.blocked_words)}
+    rules.hold = hold
+    rules.max_links = max_links
+    rules.blocklist = "\n".join(words)
+    rules.updated_by = actor
+    rules.save()
+    _forget_cached_settings()
+    logger.info(
+        "moderation.settings_changed",
+        actor_id=actor.pk,
+        before=before,
+        after={"hold": hold, "max_links": max_links, "blocked": len(words)},
+    )
+    return rules
+
+
+def _forget_cached_settings() -> None:
+    # Whatever caches moderation_settings() must not keep applying the old rules.
+    transaction.on_commit(forget_moderation_settings)
+
+
+@transaction.atomic
+def set_comments_open(*, actor: User, post: Post, is_open: bool) -> Post:
+    """Open or close comments on a post (editors only); no change if it is already so."""
+    require(actor, "comment.moderate")
+    if post.comments_open != is_open:
+        Post.objects.filter(pk=post.pk).update(comments_open=is_open)
+        post.comments_open = is_open
+        logger.info(
+            "moderation.comments_open_changed", post_id=post.pk, actor_id=actor.pk, open=is_open
+        )
+    return post

@@ -1,0 +1,265 @@
+"""Comment endpoints: parse, call a service or selector, render a fragment or the page.
+
+Every write answers an htmx request with the fragment that replaces what was clicked
+(plus, for a new comment, the comment itself out of band, so the poster sees it even
+without a socket); a plain form post gets a redirect back to the comment on the post page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.blog.models import Post
+from apps.comments import selectors, services
+from apps.comments.forms import AfterForm, CommentForm, EditCommentForm, ReportCommentForm
+from apps.comments.models import Comment
+from apps.core.htmx import wants_partial
+
+
+def _login_required(request: HttpRequest, next_url: str) -> HttpResponse:
+    if wants_partial(request):
+        # An htmx swap would follow a 302 and paste the login page into a fragment.
+        login = f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+        return HttpResponseClientRedirect(login)
+    return redirect_to_login(next_url)
+
+
+def _public_post(post_id: int) -> Post:
+    post = selectors.public_post_for_comments(post_id)
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def _comment(comment_id: int) -> Comment:
+    comment = selectors.comment_on_public_post(comment_id)
+    if comment is None:
+        raise Http404("No such comment.")
+    return comment
+
+
+def _message(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You do not have permission to do that."
+
+
+# --------------------------------------------------------------------------
+# /comments/posts/<post_id>/ : post a comment (POST), catch up (GET ?after=)
+# --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def post_comments(request: HttpRequest, post_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, post_id)
+    return _since(request, post_id)
+
+
+def _since(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _public_post(post_id)
+    form = AfterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Give ?after=<comment id>.")
+    comments = selectors.comments_after(
+        post=post, viewer=request.user, after_id=form.cleaned_data["after"]
+    )
+    # Fragments only: each appends itself where it belongs (hx-swap-oob), as live events do.
+    return render(request, "comments/_since.html", {"comments": comments})
+
+
+def _form_context(
+    request: HttpRequest, post: Post, form: CommentForm, parent: Comment | None, **extra: Any
+) -> dict[str, Any]:
+    return {"post": post, "form": form, "parent": parent, **extra}
+
+
+def _create(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _public_post(post_id)
+    next_url = f"{post.get_absolute_url()}#comments"
+    if not request.user.is_authenticated:
+        return _login_required(request, next_url)
+    actor: User = request.user  # authenticated above
+    form = CommentForm(request.POST)
+    parent: Comment | None = None
+    unverified = False
+    if form.is_valid():
+        try:
+            if parent_id := form.cleaned_data["parent"]:
+                parent = selectors.reply_target(post=post, comment_id=parent_id)
+                if parent is None:
+                    raise ValidationError("The comment you replied to no longer exists.")
+            comment = services.create_comment(
+                actor=actor, post=post, body=form.cleaned_data["body"], parent=parent
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _message(error))
+            unverified = selectors.commenting_gate(viewer=actor, post=post) == "unverified"
+        else:
+            return _created(request, post, comment, parent)
+    context = _form_context(request, post, form, parent, unverified=unverified)
+    if wants_partial(request):
+        # 200, not 4xx: htmx swaps only successful responses, and the errors must show.
+        return render(request, "comments/_form.html", context)
+    return render(request, "comments/form_page.html", context, status=400)
+
+
+def _created(
+    request: HttpRequest, post: Post, comment: Comment, parent: Comment | None
+) -> HttpResponse:
+    notice = (
+        "Thanks! Your comment is awaiting approval by a moderator."
+        if not comment.is_public
+        else ("Reply posted." if parent else "Comment posted.")
+    )
+    if not wants_partial(request):
+        messages.success(request, notice)
+        return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+    fresh = CommentForm() if parent is None else None
+    context = {
+        "post": post,
+        "form": fresh,
+        "parent": parent,
+        "notice": notice,
+        "comment": selectors.prepare_single(comment),
+    }
+    return render(request, "comments/_created_response.html", context)
+
+
+# --------------------------------------------------------------------------
+# /comments/<id>/actions/ : the viewer's menu for one comment
+# --------------------------------------------------------------------------
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def actions(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.visible_comment(viewer=request.user, comment_id=comment_id)
+    if comment is None:
+        raise Http404("No such comment.")
+    viewer = request.user
+    context: dict[str, Any] = {"comment": comment, "post": comment.post}
+    if isinstance(viewer, User) and viewer.is_authenticated:
+        gate = selectors.commenting_gate(viewer=viewer, post=comment.post)
+        open_for_replies = comment.is_public and not comment.is_deleted
+        context |= {
+            "can_reply": open_for_replies and not gate,
+            "reply_gate": gate if open_for_replies else "",
+            "can_edit": services.can_edit(viewer, comment),
+            "can_delete": services.can_delete(viewer, comment),
+            "can_report": services.can_report(viewer, comment),
+            "is_moderator": can(viewer, "comment.moderate"),
+            "form": CommentForm(),
+            "parent": comment,
+        }
+    template = (
+        "comments/actions.html#actions" if wants_partial(request) else "comments/actions.html"
+    )
+    return render(request, template, context)
+
+
+# --------------------------------------------------------------------------
+# Edit, delete, report
+# --------------------------------------------------------------------------
+
+
+def _back_to(comment: Comment) -> HttpResponse:
+    return redirect(f"{comment.post.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment(comment_id)
+    if not request.user.is_authenticated:
+        return _login_required(request, comment.get_absolute_url())
+    actor: User = request.user  # authenticated above
+    refusal = ""
+    form = EditCommentForm(request.POST or None, initial={"body": comment.body})
+    try:
+        services.ensure_editable(actor, comment)
+    except ValidationError as error:
+        refusal = _message(error)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            comment = services.edit_comment(
+                actor=actor, comment=comment, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error(None, _message(error))
+        else:
+            if not wants_partial(request):
+                messages.success(request, "Comment updated.")
+                return _back_to(comment)
+            return render(
+                request, "comments/_comment.html", {"comment": selectors.prepare_single(comment)}
+            )
+    context = {"comment": comment, "form": form, "refusal": refusal}
+    if wants_partial(request):
+        return render(request, "comments/edit.html#edit-form", context)
+    status = 400 if refusal or form.errors else 200
+    return render(request, "comments/edit.html", context, status=status)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment(comment_id)
+    if not request.user.is_authenticated:
+        return _login_required(request, comment.get_absolute_url())
+    actor: User = request.user  # authenticated above
+    try:
+        comment = services.delete_comment(actor=actor, comment=comment)
+    except ValidationError as error:
+        if wants_partial(request):
+            return HttpResponse(
+                render_to_string("comments/_notice.html", {"text": _message(error)})
+            )
+        messages.error(request, _message(error))
+        return _back_to(comment)
+    if not wants_partial(request):
+        messages.success(request, "Comment deleted.")
+        return _back_to(comment)
+    return render(request, "comments/_comment.html", {"comment": selectors.prepare_single(comment)})
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment(comment_id)
+    if not request.user.is_authenticated:
+        return _login_required(request, comment.get_absolute_url())
+    actor: User = request.user  # authenticated above
+    form = ReportCommentForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_comment(
+                actor=actor, comment=comment, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, _message(error))
+        else:
+            done = True
+            if not wants_partial(request):
+                messages.success(request, "Thanks for the report: a moderator will take a look.")
+                return _back_to(comment)
+    context = {"comment": comment, "form": form, "done": done}
+    if wants_partial(request):
+        return render(request, "comments/report.html#report-form", context)
+    return render(request, "comments/report.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,26 @@
+"""The notification settings form: one radio group per kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from apps.notifications.models import Delivery, Kind
+
+
+class PreferencesForm(forms.Form):
+    """One required choice (in_app, email or off) for every kind of notification."""
+
+    def __init__(self, *args: Any, initial_choices: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=str(kind.label),
+                choices=Delivery.choices,
+                widget=forms.RadioSelect,
+                initial=initial_choices.get(kind.value, Delivery.IN_APP),
+            )
+
+    def choices(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[kind] for kind in Kind.values}

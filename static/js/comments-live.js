@@ -1,0 +1,138 @@
+// Live comments on a post page (comments/_live.html). Loaded as a file: the CSP forbids
+// inline script. htmx's ws extension owns the socket and swaps the fragments the server
+// sends; this file adds what the extension cannot know about comments:
+//
+// 1. Catch-up: every (re)connect asks for the comments after the largest id on the page
+//    (?after=<id>), so nothing posted while the socket was down, or between the page
+//    render and the first connect, is missed.
+// 2. No duplicates: a comment can arrive twice (the poster's own form response and the
+//    broadcast; a held comment and then its approval; a replay overlapping a broadcast).
+//    When a new comment's article is already on the page, it is replaced in place
+//    instead of being appended again.
+// 3. Screen readers hear about new comments through a polite live region.
+// 4. The live status says when the socket is reconnecting or gave up.
+(function () {
+  "use strict";
+
+  var htmx = window.htmx;
+  if (!htmx) return;
+
+  var POST_SOCKET = /\/ws\/posts\/\d+\/?(\?|$)/;
+  // A burst of comments (a replay after a reconnect) is announced once, not one by one.
+  var ANNOUNCE_DELAY_MS = 1500;
+
+  function largestCommentId() {
+    var largest = 0;
+    document.querySelectorAll("[data-comment-id]").forEach(function (element) {
+      var id = parseInt(element.getAttribute("data-comment-id"), 10);
+      if (id > largest) largest = id;
+    });
+    return largest;
+  }
+
+  // --- 1. Catch-up on every connect --------------------------------------------------
+  // The extension builds each socket (first connect and every retry) through
+  // htmx.createWebSocket(url), with the URL fixed when the element was processed; this
+  // wrapper adds the current ?after= each time.
+  var createWebSocket =
+    htmx.createWebSocket ||
+    function (url) {
+      var socket = new WebSocket(url, []);
+      socket.binaryType = htmx.config.wsBinaryType;
+      return socket;
+    };
+  htmx.createWebSocket = function (url) {
+    if (POST_SOCKET.test(url)) {
+      var after = largestCommentId();
+      if (after > 0) {
+        var withAfter = new URL(url, window.location.href);
+        withAfter.searchParams.set("after", String(after));
+        url = withAfter.toString();
+      }
+    }
+    return createWebSocket(url);
+  };
+
+  // --- 2. No duplicates ----------------------------------------------------------------
+  // New comments come as <div hx-swap-oob="beforeend:#comment-list|#replies-N"><li
+  // id="comment-item-N"><article id="comment-N">…; every oob swap, from the socket or from
+  // an htmx form response, passes through htmx:oobBeforeSwap with the <li>s to append.
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.querySelectorAll) return;
+    var items = Array.prototype.filter.call(fragment.children || [], function (child) {
+      return /^comment-item-\d+$/.test(child.id || "");
+    });
+    items.forEach(function (item) {
+      var article = item.querySelector("article[data-comment-id]");
+      var existing = article && document.getElementById(article.id);
+      if (!existing) return;
+      // Already shown: refresh the article (an approval drops the "awaiting" badge) and keep
+      // its replies list where it is.
+      existing.replaceWith(article);
+      htmx.process(article);
+      item.remove();
+    });
+    if (items.length && !fragment.children.length) event.detail.shouldSwap = false;
+  });
+
+  // --- 3. Announce new comments ----------------------------------------------------------
+  var announcer = null;
+  var waiting = [];
+  var timer = null;
+
+  function announce() {
+    timer = null;
+    if (!announcer || !waiting.length) return;
+    var text =
+      waiting.length === 1
+        ? "New comment" + (waiting[0] ? " from @" + waiting[0] : "") + "."
+        : waiting.length + " new comments.";
+    waiting = [];
+    // Clearing first makes screen readers announce the same sentence twice in a row.
+    announcer.textContent = "";
+    window.setTimeout(function () {
+      announcer.textContent = text;
+    }, 50);
+  }
+
+  document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    announcer = document.getElementById("comments-announcer");
+    if (!announcer) return;
+    var template = document.createElement("template");
+    template.innerHTML = event.detail.message;
+    template.content.querySelectorAll("[hx-swap-oob^='beforeend'] article[data-comment-id]").forEach(
+      function (article) {
+        if (!document.getElementById(article.id)) waiting.push(article.getAttribute("data-author"));
+      }
+    );
+    if (waiting.length && timer === null) timer = window.setTimeout(announce, ANNOUNCE_DELAY_MS);
+  });
+
+  // --- 4. Live status ------------------------------------------------------------------
+  // The server sends a fresh "Live" badge on every accepted connect; until then, and after a
+  // drop, the badge says what is going on. The extension retries only on 1006/1011/1012/1013;
+  // the server's own close codes (4400/4401/4404) mean it will not.
+  function setStatus(state, text) {
+    var status = document.getElementById("live-status");
+    if (!status) return;
+    status.dataset.live = state;
+    status.lastChild.textContent = text;
+  }
+
+  var opened = false;
+  document.body.addEventListener("htmx:wsConnecting", function () {
+    if (opened) setStatus("reconnecting", "Reconnecting…");
+  });
+  document.body.addEventListener("htmx:wsOpen", function () {
+    opened = true;
+  });
+  document.body.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail && event.detail.event ? event.detail.event.code : 0;
+    if (code >= 4000) {
+      setStatus("closed", "Live updates are not available for this page.");
+    } else if (opened) {
+      setStatus("reconnecting", "Reconnecting…");
+    }
+  });
+})();

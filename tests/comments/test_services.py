@@ -1,0 +1,487 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from apps.accounts.profile.services import delete_account
+from apps.blog.models import Post
+from apps.comments import broadcasts, services
+from apps.comments.models import Comment, CommentReport, ModerationSettings
+from apps.core import ratelimit
+from tests.comments.conftest import make_verified
+from tests.factories.accounts import UserFactory
+from tests.factories.blog import PostFactory
+from tests.factories.comments import CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit(commenter):
+    ratelimit.reset(f"comments:user:{commenter.pk}", window=60)
+
+
+@pytest.fixture(autouse=True)
+def notified(monkeypatch) -> list[int]:
+    """Record notify_for_comment calls (notifications are tested in tests/notifications)."""
+    calls: list[int] = []
+    monkeypatch.setattr(services.comments, "_notify", calls.append)
+    return calls
+
+
+def _listen(group: str) -> str:
+    layer = get_channel_layer()
+    channel: str = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+    return channel
+
+
+def _received(channel: str) -> list[dict[str, Any]]:
+    return _received_by(channel)[0]
+
+
+def _received_by(*channels: str) -> list[list[dict[str, Any]]]:
+    """Every event waiting on each channel, drained in one event loop.
+
+    (channels-redis binds a channel's receive buffer to the loop that first read it.)
+    """
+    layer = get_channel_layer()
+
+    async def drain(channel: str) -> list[dict[str, Any]]:
+        events = []
+        while True:
+            try:
+                events.append(await asyncio.wait_for(layer.receive(channel), timeout=0.3))
+            except TimeoutError:
+                return events
+
+    async def drain_all() -> list[list[dict[str, Any]]]:
+        return [await drain(channel) for channel in channels]
+
+    return async_to_sync(drain_all)()
+
+
+# --------------------------------------------------------------------------
+# create_comment
+# --------------------------------------------------------------------------
+
+
+def test_create_comment_publishes_sanitised_markdown(
+    commenter, published_post, no_hold, django_capture_on_commit_callbacks, notified
+):
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    body = "Hi *there* `code` [site](https://example.com) <script>alert(1)</script>\n\n# Big"
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = services.create_comment(actor=commenter, post=published_post, body=body)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED
+    assert "<em>there</em>" in comment.body_html
+    assert "<code>code</code>" in comment.body_html
+    assert 'rel="nofollow ugc noopener noreferrer"' in comment.body_html
+    assert "<script" not in comment.body_html
+    assert "<h1" not in comment.body_html
+    assert (comment.depth, comment.parent_id, comment.root_id) == (0, None, None)
+    assert notified == [comment.pk]
+    [event] = _received(channel)
+    assert event["type"] == "comment.created"
+    assert 'hx-swap-oob="beforeend:#comment-list"' in event["html"]
+    assert f'id="comment-item-{comment.pk}"' in event["html"]
+    assert event["data"]["comment"]["id"] == comment.pk
+    assert event["data"]["comment"]["author"]["username"] == commenter.username
+
+
+def test_create_comment_holds_a_first_time_commenter(
+    commenter, published_post, django_capture_on_commit_callbacks, notified
+):
+    public = _listen(broadcasts.post_group(published_post.pk))
+    mods = _listen(broadcasts.moderators_group(published_post.pk))
+    own = _listen(broadcasts.viewer_group(published_post.pk, commenter.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = services.create_comment(actor=commenter, post=published_post, body="Hello")
+    assert comment.status == Comment.Status.HELD
+    assert comment.held_reason
+    assert notified == []
+    to_public, to_mods, to_author = _received_by(public, mods, own)
+    assert to_public == []
+    for events in (to_mods, to_author):
+        [event] = events
+        assert event["type"] == "comment.held"
+        assert "Awaiting approval" in event["html"]
+
+
+def test_create_comment_holds_too_many_links(commenter, published_post, no_hold):
+    links = " ".join(f"https://spam{i}.example" for i in range(5))
+    comment = services.create_comment(actor=commenter, post=published_post, body=links)
+    assert comment.status == Comment.Status.HELD
+    assert "links" in comment.held_reason
+
+
+def test_create_comment_holds_blocked_words(commenter, published_post, no_hold):
+    ModerationSettings.objects.filter(pk=1).update(blocklist="casino\ncheap pills")
+    comment = services.create_comment(actor=commenter, post=published_post, body="Visit my CASINO")
+    assert comment.status == Comment.Status.HELD
+
+
+def test_create_comment_refuses_unverified_and_anonymous(published_post):
+    unverified = UserFactory.create()
+    with pytest.raises(PermissionDenied, match="Verify your email"):
+        services.create_comment(actor=unverified, post=published_post, body="Hi")
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(PermissionDenied, match="Sign in"):
+        services.create_comment(actor=AnonymousUser(), post=published_post, body="Hi")  # type: ignore[arg-type]
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "Write something"), ("   \n ", "Write something"), ("x" * 5001, "at most 5,000")],
+)
+def test_create_comment_rejects_empty_and_oversized(commenter, published_post, body, message):
+    with pytest.raises(ValidationError, match=message):
+        services.create_comment(actor=commenter, post=published_post, body=body)
+    assert not Comment.objects.exists()
+
+
+def test_create_comment_accepts_exactly_the_limit(commenter, published_post, no_hold):
+    comment = services.create_comment(actor=commenter, post=published_post, body="x" * 5000)
+    assert len(comment.body) == 5000
+
+
+def test_create_comment_rejects_closed_post(commenter, no_hold):
+    post = PostFactory.create(comments_open=False)
+    with pytest.raises(ValidationError, match="Comments are closed"):
+        services.create_comment(actor=commenter, post=post, body="Hi")
+    parent = CommentFactory.create(post=post)
+    with pytest.raises(ValidationError, match="Comments are closed"):
+        services.create_comment(actor=commenter, post=post, body="Hi", parent=parent)
+    assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize("when", ["draft", "future"])
+def test_create_comment_rejects_unpublished_post(commenter, when):
+    if when == "draft":
+        post = PostFactory.create(status=Post.Status.DRAFT, published_at=None)
+    else:
+        post = PostFactory.create(published_at=timezone.now() + timedelta(days=1))
+    with pytest.raises(ValidationError, match="not published"):
+        services.create_comment(actor=commenter, post=post, body="Hi")
+    assert not Comment.objects.exists()
+
+
+def test_replies_thread_three_levels_then_attach_to_the_third(commenter, published_post, no_hold):
+    top = services.create_comment(actor=commenter, post=published_post, body="0")
+    one = services.create_comment(actor=commenter, post=published_post, body="1", parent=top)
+    two = services.create_comment(actor=commenter, post=published_post, body="2", parent=one)
+    three = services.create_comment(actor=commenter, post=published_post, body="3", parent=two)
+    four = services.create_comment(actor=commenter, post=published_post, body="4", parent=three)
+    assert [c.depth for c in (top, one, two, three, four)] == [0, 1, 2, 2, 2]
+    assert {c.root_id for c in (one, two, three, four)} == {top.pk}
+    # `parent` is who was answered; `thread_parent` is the list it is shown in.
+    assert (three.parent_id, three.thread_parent_id) == (two.pk, one.pk)
+    assert (four.parent_id, four.thread_parent_id) == (three.pk, one.pk)
+    assert (two.thread_parent_id, one.thread_parent_id) == (one.pk, top.pk)
+
+
+def test_reply_broadcast_appends_to_the_shown_list(
+    commenter, published_post, no_hold, django_capture_on_commit_callbacks
+):
+    top = CommentFactory.create(post=published_post)
+    one = CommentFactory.create(parent=top)
+    two = CommentFactory.create(parent=one)
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        deep = services.create_comment(actor=commenter, post=published_post, body="x", parent=two)
+    [event] = _received(channel)
+    assert f'hx-swap-oob="beforeend:#replies-{one.pk}"' in event["html"]
+    assert two.author is not None
+    assert "in reply to @" + two.author.username in event["html"]
+    assert event["data"]["comment"]["parent"] == two.pk
+    assert deep.depth == 2
+
+
+@pytest.mark.parametrize("state", ["deleted", "held", "rejected", "other_post"])
+def test_create_comment_refuses_bad_parents(commenter, published_post, no_hold, state):
+    other = PostFactory.create()
+    parent = CommentFactory.create(post=other if state == "other_post" else published_post)
+    if state == "deleted":
+        parent.deleted_at = timezone.now()
+    elif state == "held":
+        parent.status = Comment.Status.HELD
+    elif state == "rejected":
+        parent.status = Comment.Status.REJECTED
+    parent.save()
+    with pytest.raises(ValidationError):
+        services.create_comment(actor=commenter, post=published_post, body="Hi", parent=parent)
+    assert Comment.objects.count() == 1
+
+
+def test_create_comment_is_rate_limited(commenter, published_post, no_hold, settings):
+    settings.COMMENT_RATE_LIMIT = 2
+    settings.COMMENT_RATE_WINDOW = 60
+    for _ in range(2):
+        services.create_comment(actor=commenter, post=published_post, body="Hi")
+    with pytest.raises(ValidationError, match="try again in"):
+        services.create_comment(actor=commenter, post=published_post, body="Hi")
+    assert Comment.objects.count() == 2
+
+
+def test_refused_comments_do_not_use_the_rate_budget(commenter, published_post, settings):
+    settings.COMMENT_RATE_LIMIT = 1
+    with pytest.raises(ValidationError):
+        services.create_comment(actor=commenter, post=published_post, body=" ")
+    services.create_comment(actor=commenter, post=published_post, body="Hi")
+
+
+def test_broadcast_failure_is_logged_and_the_comment_kept(
+    commenter, published_post, no_hold, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    class DeadLayer:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(broadcasts, "get_channel_layer", DeadLayer)
+    monkeypatch.setattr(services.comments, "_notify", lambda comment_id: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = services.create_comment(actor=commenter, post=published_post, body="Hi")
+    assert Comment.objects.filter(pk=comment.pk, status=Comment.Status.PUBLISHED).exists()
+    assert "comments.broadcast_failed" in caplog.text
+
+
+def test_notification_failure_does_not_lose_the_comment(
+    commenter, published_post, no_hold, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(comment_id: int) -> None:
+        raise RuntimeError("mail server on fire")
+
+    monkeypatch.setattr(services.comments, "_notify", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = services.create_comment(actor=commenter, post=published_post, body="Hi")
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_moderators_are_never_held(moderator, published_post):
+    ModerationSettings.objects.update_or_create(pk=1, defaults={"hold": "all"})
+    comment = services.create_comment(actor=moderator, post=published_post, body="Hi")
+    assert comment.status == Comment.Status.PUBLISHED
+
+
+# --------------------------------------------------------------------------
+# edit_comment
+# --------------------------------------------------------------------------
+
+
+def test_edit_comment_within_the_window_marks_it_edited(
+    commenter, published_post, django_capture_on_commit_callbacks
+):
+    comment = CommentFactory.create(post=published_post, author=commenter)
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.edit_comment(actor=commenter, comment=comment, body="Now **bold**")
+    comment.refresh_from_db()
+    assert comment.edited_at is not None
+    assert "<strong>bold</strong>" in comment.body_html
+    [event] = _received(channel)
+    assert event["type"] == "comment.updated"
+    assert f'id="comment-{comment.pk}"' in event["html"]
+    assert 'hx-swap-oob="true"' in event["html"]
+    assert "edited" in event["html"]
+
+
+def test_edit_comment_refuses_after_the_window(commenter, published_post):
+    comment = CommentFactory.create(
+        post=published_post, author=commenter, created_at=timezone.now() - timedelta(minutes=16)
+    )
+    with pytest.raises(ValidationError, match="15 minutes"):
+        services.edit_comment(actor=commenter, comment=comment, body="Changed")
+    comment.refresh_from_db()
+    assert comment.edited_at is None
+    assert comment.body != "Changed"
+
+
+def test_edit_comment_refuses_someone_elses(commenter, other_commenter, published_post):
+    comment = CommentFactory.create(post=published_post, author=other_commenter)
+    with pytest.raises(PermissionDenied):
+        services.edit_comment(actor=commenter, comment=comment, body="Mine now")
+
+
+def test_edit_comment_refuses_deleted_and_empty(commenter, published_post):
+    comment = CommentFactory.create(post=published_post, author=commenter)
+    with pytest.raises(ValidationError, match="Write something"):
+        services.edit_comment(actor=commenter, comment=comment, body="  ")
+    comment.deleted_at = timezone.now()
+    comment.save()
+    with pytest.raises(ValidationError, match="removed"):
+        services.edit_comment(actor=commenter, comment=comment, body="Back")
+
+
+def test_edit_that_adds_spam_links_sends_the_comment_to_the_queue(
+    commenter, published_post, django_capture_on_commit_callbacks
+):
+    comment = CommentFactory.create(post=published_post, author=commenter)
+    public = _listen(broadcasts.post_group(published_post.pk))
+    links = " ".join(f"https://spam{i}.example" for i in range(5))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.edit_comment(actor=commenter, comment=comment, body=links)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.HELD
+    [event] = _received(public)
+    assert event["type"] == "comment.deleted"
+    assert "spam0" not in event["html"]
+
+
+# --------------------------------------------------------------------------
+# delete_comment
+# --------------------------------------------------------------------------
+
+
+def test_delete_own_comment_leaves_a_placeholder(
+    commenter, published_post, django_capture_on_commit_callbacks
+):
+    comment = CommentFactory.create(post=published_post, author=commenter, body="Regret")
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_comment(actor=commenter, comment=comment)
+    comment.refresh_from_db()
+    assert comment.is_deleted
+    assert comment.body == ""
+    [event] = _received(channel)
+    assert event["type"] == "comment.deleted"
+    assert "Comment removed" in event["html"]
+    assert event["data"]["comment"]["deleted"] is True
+    assert event["data"]["comment"]["author"] is None
+
+
+def test_moderator_deletes_any_comment_and_keeps_the_text(moderator, published_post):
+    comment = CommentFactory.create(post=published_post, body="Abuse")
+    services.delete_comment(actor=moderator, comment=comment)
+    comment.refresh_from_db()
+    assert comment.is_deleted
+    assert comment.body == "Abuse"
+
+
+def test_delete_comment_refuses_others_and_twice(commenter, other_commenter, published_post):
+    comment = CommentFactory.create(post=published_post, author=other_commenter)
+    with pytest.raises(PermissionDenied):
+        services.delete_comment(actor=commenter, comment=comment)
+    services.delete_comment(actor=other_commenter, comment=comment)
+    with pytest.raises(ValidationError, match="already removed"):
+        services.delete_comment(actor=other_commenter, comment=comment)
+
+
+# --------------------------------------------------------------------------
+# report_comment
+# --------------------------------------------------------------------------
+
+
+def test_report_comment_once_per_reader(commenter, published_post):
+    comment = CommentFactory.create(post=published_post)
+    report = services.report_comment(actor=commenter, comment=comment, reason="Rude")
+    assert report.reason == "Rude"
+    comment.refresh_from_db()
+    assert comment.report_count == 1
+    with pytest.raises(ValidationError, match="already reported"):
+        services.report_comment(actor=commenter, comment=comment)
+    assert CommentReport.objects.count() == 1
+
+
+def test_report_comment_refuses_own_and_removed(commenter, published_post):
+    own = CommentFactory.create(post=published_post, author=commenter)
+    with pytest.raises(ValidationError, match="your own"):
+        services.report_comment(actor=commenter, comment=own)
+    gone = CommentFactory.create(post=published_post, deleted_at=timezone.now())
+    with pytest.raises(ValidationError, match="no longer shown"):
+        services.report_comment(actor=commenter, comment=gone)
+
+
+# --------------------------------------------------------------------------
+# anonymise_comments_of / account deletion
+# --------------------------------------------------------------------------
+
+
+def test_anonymise_comments_of_keeps_the_comments(commenter, published_post):
+    CommentFactory.create_batch(2, post=published_post, author=commenter)
+    other = CommentFactory.create(post=published_post)
+    assert services.anonymise_comments_of(user=commenter) == 2
+    assert Comment.objects.filter(author__isnull=True).count() == 2
+    other.refresh_from_db()
+    assert other.author_id is not None
+
+
+def test_deleting_an_account_anonymises_its_comments(published_post):
+    user = make_verified(UserFactory.create())
+    comment = CommentFactory.create(post=published_post, author=user)
+    delete_account(actor=user, password="correct-horse-battery")
+    comment.refresh_from_db()
+    assert comment.author_id is None
+    assert comment.body
+
+
+# --------------------------------------------------------------------------
+# broadcasts
+# --------------------------------------------------------------------------
+
+
+def test_comment_removed_goes_where_the_comment_was_shown(published_post, commenter):
+    public = _listen(broadcasts.post_group(published_post.pk))
+    mods = _listen(broadcasts.moderators_group(published_post.pk))
+    own = _listen(broadcasts.viewer_group(published_post.pk, commenter.pk))
+    shown = CommentFactory.create(post=published_post, status=Comment.Status.REJECTED)
+    broadcasts.comment_removed(shown.pk, public_only=True)
+    held = CommentFactory.create(
+        post=published_post, author=commenter, status=Comment.Status.REJECTED
+    )
+    broadcasts.comment_removed(held.pk, public_only=False)
+    to_public, to_mods, to_author = _received_by(public, mods, own)
+    [event] = to_public
+    assert event["type"] == "comment.deleted"
+    assert event["data"]["comment"]["id"] == shown.pk
+    assert "Comment removed" in event["html"]
+    assert [e["data"]["comment"]["id"] for e in to_mods] == [held.pk]
+    assert [e["data"]["comment"]["id"] for e in to_author] == [held.pk]
+
+
+def test_render_comment_event_shape(published_post):
+    comment = CommentFactory.create(post=published_post, edited_at=timezone.now())
+    event = broadcasts.render_comment_event(comment, broadcasts.CREATED)
+    data = event["data"]["comment"]
+    assert event["type"] == event["data"]["type"] == "comment.created"
+    assert set(data) >= {
+        "id", "post", "parent", "depth", "author", "body_html", "status",
+        "created_at", "edited_at", "deleted",
+    }  # fmt: skip
+    assert data["edited_at"] is not None
+    assert data["deleted"] is False
+    assert f'data-comment-id="{comment.pk}"' in event["html"]
+    # Viewer-neutral: the per-viewer menu is fetched, never embedded.
+    assert f'hx-get="/comments/{comment.pk}/actions/"' in event["html"]
+    assert "csrfmiddlewaretoken" not in event["html"]
+
+
+def test_presence_event(published_post):
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    broadcasts.presence(published_post.pk, 3)
+    [event] = _received(channel)
+    assert event["type"] == "presence"
+    assert event["data"] == {"type": "presence", "readers": 3}
+    assert '<span id="reader-count" hx-swap-oob="true">3 reading now</span>' in event["html"]
+
+
+def test_events_for_missing_comments_are_skipped(published_post):
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    for send in (
+        broadcasts.comment_published,
+        broadcasts.comment_held,
+        broadcasts.comment_updated,
+        broadcasts.comment_removed,
+    ):
+        send(999999)
+    assert _received(channel) == []
