@@ -17,7 +17,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run serve setup install npm-install css migrate demo test lint fmt unit integration e2e bench clean
+.PHONY: help run serve setup install npm-install css migrate demo test lint fmt unit integration e2e bench clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
@@ -106,6 +106,14 @@ e2e: install css
 	  echo "!! Everything else ran. CI installs Chromium, so it never skips this."; \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; echo; \
 	fi
+
+# The API contract: OpenAPI documents and the mobile client's TypeScript types, from the code.
+# Commit docs/api/ afterwards; tests/api/test_contract.py fails when they drift.
+api-schema: install npm-install
+	$(PY) manage.py api_schema --out docs/api
+	for v in v1 v2; do \
+	  $(THEME)/node_modules/.bin/openapi-typescript docs/api/openapi-$$v.json -o docs/api/$$v.d.ts || exit 1; \
+	done
 
 bench: install css
 	$(BIN)/python tests/perf/bench_pages.py

@@ -2,7 +2,9 @@
 
 WebSocket authentication, outermost first: the origin must be one of ALLOWED_HOSTS
 (browsers send it; this stops other sites from opening sockets with a reader's cookies),
-then the session (browsers).
+then the session (browsers), then a JWT (the mobile app: `JWTAuthMiddleware` replaces
+scope["user"] when a token is sent and marks a bad one with scope["auth_error"], which
+the consumers answer with close code 4401).
 """
 
 import os
@@ -18,6 +20,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from apps.api.ws_auth import JWTAuthMiddleware  # noqa: E402
 from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
 from apps.notifications.routing import websocket_urlpatterns as notifications_ws  # noqa: E402
 
@@ -26,6 +29,8 @@ websocket_routes = URLRouter([*comments_ws, *notifications_ws])
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(websocket_routes)),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(JWTAuthMiddleware(websocket_routes))
+        ),
     }
 )

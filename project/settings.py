@@ -139,6 +139,9 @@ INSTALLED_APPS = [
     "apps.blog",
     "apps.comments",
     "apps.notifications",
+    "ninja",  # Swagger UI's files for /api/vN/docs, served by us (CSP: self only)
+    "corsheaders",
+    "apps.api",
     "apps.dashboard",
 ]
 
@@ -150,6 +153,8 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
+    "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -289,6 +294,7 @@ CACHALOT_UNCACHABLE_TABLES = frozenset(
         "otp_static_staticdevice",
         "otp_static_statictoken",
         "otp_email_emaildevice",
+        "accounts_refreshtoken",  # reuse detection must see every use at once
     }
 )
 
@@ -565,6 +571,35 @@ COMMENT_RATE_LIMIT: int = env.int("COMMENT_RATE_LIMIT", default=5)
 COMMENT_RATE_WINDOW: int = env.int("COMMENT_RATE_WINDOW", default=60)
 # Notification emails wait this long for others to join the same message (one per batch).
 NOTIFICATION_EMAIL_DELAY_SECONDS: int = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=300)
+
+# --------------------------------------------------------------------------
+# JSON API (django-ninja, apps.api) and CORS (django-cors-headers)
+# --------------------------------------------------------------------------
+
+API_ACCESS_TOKEN_SECONDS: int = env.int("API_ACCESS_TOKEN_SECONDS", default=15 * 60)
+API_REFRESH_TOKEN_DAYS: int = env.int("API_REFRESH_TOKEN_DAYS", default=30)
+# Requests per window: per client IP without a token, per user with one (apps.core.ratelimit).
+API_RATE_LIMIT_ANON: int = env.int("API_RATE_LIMIT_ANON", default=60)
+API_RATE_LIMIT_USER: int = env.int("API_RATE_LIMIT_USER", default=600)
+API_RATE_LIMIT_WINDOW: int = env.int("API_RATE_LIMIT_WINDOW", default=60)
+# API bodies are small JSON documents; anything bigger is refused before it is read.
+API_MAX_BODY_BYTES: int = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# The day v1 stops answering (its `Sunset` header), as YYYY-MM-DD.
+API_V1_SUNSET: str = env.str("API_V1_SUNSET", default="2027-11-30")
+CORS_ALLOWED_ORIGINS: list[str] = env.list("API_CORS_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # Bearer tokens only: cookies never cross origins
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-none-match", "user-agent"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "Deprecation",
+    "Sunset",
+    "Link",
+]
 
 # --------------------------------------------------------------------------
 # Metrics

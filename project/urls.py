@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from apps.api import views as api_views
+from apps.api.v1 import api as api_v1
+from apps.api.v2 import api as api_v2
 from apps.core import views as core_views
 
 urlpatterns = [
@@ -14,6 +17,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
+    path("api/v1/", api_v1.urls),
+    path("api/v2/", api_v2.urls),
+    re_path(r"^api/", api_views.not_found),  # unknown API paths: the JSON envelope, not HTML
     path("comments/", include("apps.comments.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("", include("django_prometheus.urls")),

@@ -135,6 +135,8 @@ class AuditEvent(models.Model):
         SOCIAL_DISCONNECTED = "social_disconnected", _("Social account disconnected")
         PROFILE_UPDATED = "profile_updated", _("Profile updated")
         ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+        API_TOKENS_REVOKED = "api_tokens_revoked", _("API sign-out")
+        API_TOKEN_REUSED = "api_token_reused", _("API refresh token reused")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.
@@ -178,3 +180,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are append-only.")
+
+
+class RefreshToken(models.Model):
+    """One API refresh token, stored as a SHA-256 digest (apps.accounts.tokens issues them).
+
+    Every rotation adds a row to the same `family`; a row is used once. Presenting a used
+    row again means the token leaked, so the whole family is revoked.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="refresh_tokens"
+    )
+    family = models.UUIDField(db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The user's token generation when issued: a password change or deactivation changes it.
+    generation = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Refresh token {self.pk} of {self.user_id} (family {self.family})"

@@ -1,0 +1,68 @@
+"""Which selector answers a posts request: shared by v1 and v2 (parse → call, no rules here)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field
+
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.api.errors import ApiError
+from apps.blog import selectors
+from apps.blog.models import Post
+from apps.blog.search import search_posts
+
+
+class PostFilters(Schema):
+    category: str | None = Field(default=None, max_length=80, description="A category slug.")
+    tag: str | None = Field(default=None, max_length=60, description="A tag slug.")
+    author: str | None = Field(default=None, max_length=40, description="An author's username.")
+    q: str | None = Field(default=None, max_length=200, description="Search words, as on the site.")
+    status: Post.Status | None = Field(
+        default=None,
+        description="Unpublished work: authors see their own posts, editors everyone's. "
+        "Needs a token with the author role or higher.",
+    )
+
+
+def _require_dashboard(viewer: User | AnonymousUser) -> User:
+    if not isinstance(viewer, User):
+        raise ApiError(401, "not_authenticated", "Sign in to see unpublished posts.")
+    if not can(viewer, "dashboard.access"):
+        raise ApiError(403, "forbidden", "Only authors and editors see unpublished posts.")
+    return viewer
+
+
+def posts_for(viewer: User | AnonymousUser, filters: PostFilters) -> tuple[QuerySet[Post], bool]:
+    """The posts a listing shows, and whether they are in published order (keyset-pageable)."""
+    if filters.status is not None:
+        user = _require_dashboard(viewer)
+        posts = selectors.dashboard_posts(
+            viewer=user, status=filters.status, search=filters.q or ""
+        )
+        keyset = False
+    elif filters.q:
+        posts, keyset = search_posts(filters.q), False
+    else:
+        posts, keyset = selectors.published_posts(), True
+    if filters.category:
+        posts = posts.filter(category__slug=filters.category)
+    if filters.tag:
+        posts = posts.filter(tags__slug=filters.tag)
+    if filters.author:
+        posts = posts.filter(author__username=filters.author.lower())
+    return posts, keyset
+
+
+def post_by_slug(viewer: User | AnonymousUser, slug: str) -> Post:
+    """The published post with this slug, or an unpublished one its viewer may edit; else 404."""
+    post = selectors.published_post_by_slug(slug)
+    if post is not None:
+        return post
+    if isinstance(viewer, User) and can(viewer, "dashboard.access"):
+        own = selectors.dashboard_posts(viewer=viewer).defer(None).filter(slug=slug).first()
+        if own is not None and can(viewer, "post.edit", own):
+            return own
+    raise ApiError(404, "not_found", "No such post.")

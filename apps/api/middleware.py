@@ -1,0 +1,128 @@
+"""What every /api/ response shares, answered before and after ninja runs.
+
+- body size: a request body over API_MAX_BODY_BYTES is refused (413 `payload_too_large`)
+  before anything reads it;
+- rate limits: per user for a correctly signed access token, else per client IP
+  (apps.core.ratelimit, shared by all processes through the cache); every response
+  announces `RateLimit-*`, a refused one is 429 `rate_limited` with `Retry-After`;
+- conditional GET: a weak `ETag` over the body of each successful read, and 304 when
+  `If-None-Match` matches;
+- v1's deprecation: `Deprecation`, `Sunset` and a `Link` to v2 on every v1 response;
+- django-axes: its lockout page is replaced by the envelope (429 `locked_out`).
+
+It sits high in MIDDLEWARE (just after CORS), so refused requests cost no session,
+user or database work, and its headers land on every answer, errors included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from apps.accounts.tokens import access_token_subject
+from apps.api.auth import bearer_token
+from apps.api.errors import error_response
+from apps.core.http import client_ip
+from apps.core.ratelimit import Usage, hit
+
+API_PREFIX = "/api/"
+V1_PREFIX = "/api/v1/"
+
+
+def _rate_limit(request: HttpRequest) -> Usage:
+    window = int(settings.API_RATE_LIMIT_WINDOW)
+    token = bearer_token(request)
+    subject = access_token_subject(token) if token else None
+    if subject is not None:
+        return hit(f"api:user:{subject}", limit=int(settings.API_RATE_LIMIT_USER), window=window)
+    ip = client_ip(request) or "unknown"
+    return hit(f"api:ip:{ip}", limit=int(settings.API_RATE_LIMIT_ANON), window=window)
+
+
+def _too_big(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > int(settings.API_MAX_BODY_BYTES)
+
+
+# RFC 9745: the moment v1 was deprecated (v2's release), as a structured-field date.
+V1_DEPRECATED_AT = datetime(2026, 11, 26, tzinfo=UTC)
+_DEPRECATION = f"@{int(V1_DEPRECATED_AT.timestamp())}"
+
+
+def _sunset() -> str:
+    day = date.fromisoformat(str(settings.API_V1_SUNSET))
+    moment = timezone.make_aware(datetime.combine(day, time.min), UTC)
+    return format_datetime(moment, usegmt=True)
+
+
+def _etag(response: HttpResponse) -> str:
+    return 'W/"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+
+
+def _matches(header: str, etag: str) -> bool:
+    # Weak comparison (RFC 9110 §13.1.2): W/ prefixes do not matter.
+    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in wanted or etag.removeprefix("W/") in wanted
+
+
+class ApiMiddleware:
+    """Body limit, rate limits, ETags and deprecation headers for /api/ (see module docstring)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        usage = _rate_limit(request)
+        if not usage.allowed:
+            response: HttpResponseBase = error_response(
+                429, "rate_limited", f"Too many requests. Try again in {usage.retry_after} s."
+            )
+        elif _too_big(request):
+            limit = int(settings.API_MAX_BODY_BYTES)
+            response = error_response(
+                413, "payload_too_large", f"The request body is larger than {limit} bytes."
+            )
+        else:
+            response = self.get_response(request)
+            if getattr(request, "axes_locked_out", False):
+                response = error_response(
+                    429, "locked_out", "Too many failed sign-ins. Wait a while and try again."
+                )
+            response = self._conditional(request, response)
+        for name, value in usage.headers().items():
+            response[name] = value
+        if request.path_info.startswith(V1_PREFIX):
+            response["Deprecation"] = _DEPRECATION
+            response["Sunset"] = _sunset()
+            response["Link"] = '</api/v2/>; rel="successor-version"'
+        return response
+
+    def _conditional(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if (
+            request.method not in {"GET", "HEAD"}
+            or response.status_code != 200
+            or not isinstance(response, HttpResponse)
+        ):
+            return response
+        etag = _etag(response)
+        # The body depends on who asks (drafts, /me): caches must key on the token too.
+        patch_vary_headers(response, ["Authorization"])
+        if _matches(request.headers.get("If-None-Match", ""), etag):
+            not_modified = HttpResponseNotModified()
+            not_modified["ETag"] = etag
+            not_modified["Vary"] = response["Vary"]
+            return not_modified
+        response["ETag"] = etag
+        return response
