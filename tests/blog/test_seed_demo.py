@@ -22,6 +22,22 @@ def test_seed_demo_loads_authors_categories_tags_and_posts(capsys):
     assert "Demo content: 5 authors (5 new), 62 posts (62 new)" in capsys.readouterr().out
 
 
+def test_seed_demo_starts_a_threaded_conversation_without_notifying_anyone(client):
+    from apps.comments.models import Comment
+    from apps.notifications.models import Notification
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    thread = Comment.objects.filter(post__slug="designing-the-empty-state")
+    assert thread.count() == 5
+    assert sorted(thread.values_list("depth", flat=True)) == [0, 0, 1, 2, 2]
+    assert all(c.is_public and "<script" not in c.body_html for c in thread)
+    assert not Notification.objects.exists()
+    page = client.get("/posts/designing-the-empty-state/").content.decode()
+    assert page.count("data-comment-id=") == 5
+    assert "in reply to" in page.lower()
+
+
 def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo", "--admin")
     call_command("seed_demo", "--admin")

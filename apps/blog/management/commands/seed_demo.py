@@ -20,9 +20,23 @@ from apps.accounts.services import grant_role_as_system, mark_email_verified
 from apps.blog.demo_content import AUTHORS, CATEGORIES, POSTS, TAGS, AuthorSpec, PostSpec
 from apps.blog.models import Category, Post, Tag
 from apps.blog.services import create_post, get_or_create_category, get_or_create_tags
+from apps.comments.models import MAX_DEPTH, Comment
 from apps.core.markdown import markdown_to_safe_html
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_THREAD_POST = "designing-the-empty-state"
+# (author, Markdown body, index of the comment it answers or None).
+DEMO_THREAD: tuple[tuple[str, str, int | None], ...] = (
+    ("tomas", "The *first-run* empty state is the one most teams forget to design.", None),
+    ("mara", "Agreed. We now sketch it before the full screen, not after.", 0),
+    ("priya", "Do you keep the sample data, or show a single call to action?", 1),
+    ("mara", "One action, plus a link to `import` for people who have data already.", 2),
+    (
+        "jonah",
+        "A good empty state reads like [a note from a colleague](https://example.com).",
+        None,
+    ),
+)
 DEMO_ADMIN_USERNAME = "admin"
 # Public on purpose: it is printed by the command and only accepted outside production.
 DEMO_ADMIN_PASSWORD = "inkwell-demo-admin"  # noqa: S105
@@ -57,13 +71,15 @@ class Command(BaseCommand):
             }
             tags = {tag.name: tag for tag in get_or_create_tags(names=TAGS)}
             new_posts = self._seed_posts(authors, categories, tags)
+            new_comments = self._seed_comments(authors)
             admin_created = self._seed_admin() if with_admin else False
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {len(authors)} authors ({new_authors} new), "
                 f"{len(POSTS)} posts ({new_posts} new), "
-                f"{len(categories)} categories, {len(tags)} tags."
+                f"{len(categories)} categories, {len(tags)} tags, "
+                f"{new_comments} new comments."
             )
         )
         if with_admin:
@@ -131,6 +147,37 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+    def _seed_comments(self, authors: dict[str, User]) -> int:
+        """A short live thread on one demo post, so the comments section isn't empty.
+
+        Written as rows, not through `create_comment`: the demo must not trip the rate
+        limit, hold the authors' first comments for moderation or send notifications.
+        """
+        post = Post.objects.filter(slug=DEMO_THREAD_POST, status=Post.Status.PUBLISHED).first()
+        if post is None or post.comments.exists():
+            return 0
+        start = timezone.now() - timedelta(hours=len(DEMO_THREAD) + 1)
+        made: list[Comment] = []
+        for offset, (username, body, reply_to) in enumerate(DEMO_THREAD):
+            parent = made[reply_to] if reply_to is not None else None
+            shown_under = None
+            if parent is not None:
+                shown_under = parent if parent.depth < MAX_DEPTH else parent.thread_parent
+            made.append(
+                Comment.objects.create(
+                    post=post,
+                    author=authors[username],
+                    parent=parent,
+                    root=(parent.root or parent) if parent is not None else None,
+                    thread_parent=shown_under,
+                    depth=min(parent.depth + 1, MAX_DEPTH) if parent is not None else 0,
+                    body=body,
+                    body_html=markdown_to_safe_html(body, profile="comment"),
+                    created_at=start + timedelta(hours=offset),
+                )
+            )
+        return len(made)
 
     def _seed_admin(self) -> bool:
         """Create the demo superuser if its email is free; True if it was created."""
