@@ -1,8 +1,9 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSocket authentication, outermost first: the origin must be one of ALLOWED_HOSTS
-(browsers send it; this stops other sites from opening sockets with a reader's cookies),
-then the session (browsers), then a JWT (the mobile app: `JWTAuthMiddleware` replaces
+WebSocket authentication, outermost first: a browser's origin must be one of
+ALLOWED_HOSTS (this stops other sites from opening sockets with a reader's cookies; a
+handshake without `Origin` is a native client and loses any cookie, see
+apps.core.websocket), then the session (browsers), then a JWT (the mobile app: `JWTAuthMiddleware` replaces
 scope["user"] when a token is sent and marks a bad one with scope["auth_error"], which
 the consumers answer with close code 4401).
 """
@@ -18,10 +19,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from apps.api.ws_auth import JWTAuthMiddleware  # noqa: E402
 from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
+from apps.core.websocket import BrowserOriginValidator  # noqa: E402
 from apps.notifications.routing import websocket_urlpatterns as notifications_ws  # noqa: E402
 
 websocket_routes = URLRouter([*comments_ws, *notifications_ws])
@@ -29,7 +30,7 @@ websocket_routes = URLRouter([*comments_ws, *notifications_ws])
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": BrowserOriginValidator(
             AuthMiddlewareStack(JWTAuthMiddleware(websocket_routes))
         ),
     }

@@ -184,6 +184,43 @@ async def test_a_broken_layer_loses_no_comment_and_replay_catches_up(
     await again.disconnect()
 
 
+async def test_a_native_app_without_origin_signs_in_with_its_token(published_post, commenter):
+    # The mobile app sends no Origin; its bearer token, not a cookie, says who it is.
+    from apps.accounts.tokens import issue_token_pair
+
+    pair = await sync_to_async(issue_token_pair)(user=commenter)
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/posts/{published_post.pk}/?format=json",
+        headers=[(b"authorization", f"Bearer {pair.access}".encode())],
+    )
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    await live.next_event(communicator)
+    comment = await live.create_comment(commenter, published_post, body="Held, seen natively")
+    event = await live.next_event(communicator)
+    assert (event["type"], event["comment"]["id"]) == ("comment.held", comment.pk)
+    await communicator.disconnect()
+
+
+async def test_a_handshake_without_origin_never_rides_a_session_cookie(published_post, commenter):
+    # No browser makes such a handshake, so a cookie on it is not trusted: it is anonymous
+    # and does not receive the commenter's held comment.
+    cookie = await sync_to_async(live.session_cookie)(commenter)
+    communicator = WebsocketCommunicator(
+        application, f"/ws/posts/{published_post.pk}/?format=json", headers=[(b"cookie", cookie)]
+    )
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    await live.next_event(communicator)
+    await live.create_comment(commenter, published_post, body="Held, not for cookies")
+    received = []
+    while not await communicator.receive_nothing(timeout=1):
+        received.append((await communicator.receive_json_from())["type"])
+    assert "comment.held" not in received
+    await communicator.disconnect()
+
+
 async def test_the_app_with_a_bad_token_gets_4401(published_post):
     communicator = await live.open_socket(
         f"/ws/posts/{published_post.pk}/?format=json&access_token=not-a-token"
