@@ -65,11 +65,20 @@ CODES: dict[int, tuple[str, ...]] = {
         "otp_required",
         "otp_invalid",
     ),
-    403: ("forbidden", "inactive"),
+    403: ("forbidden", "inactive", "email_unverified", "own_comment"),
     404: ("not_found",),
-    409: ("conflict", "email_taken"),
+    409: (
+        "conflict",
+        "email_taken",
+        "comments_closed",
+        "edit_window_closed",
+        "comment_deleted",
+        "comment_removed",
+        "comment_not_public",
+        "already_reported",
+    ),
     413: ("payload_too_large",),
-    422: ("validation_error",),
+    422: ("validation_error", "invalid_parent"),
     429: ("rate_limited", "locked_out"),
 }
 

@@ -56,3 +56,25 @@ def test_typescript_definitions_match_committed_json(version, tmp_path):
     assert target.read_text(encoding="utf-8") == (DOCS / f"{version}.d.ts").read_text(
         encoding="utf-8"
     ), STALE
+
+
+def test_every_error_code_the_api_raises_is_listed_and_documented():
+    import re
+
+    from apps.api import comments
+    from apps.api.errors import CODES
+
+    source = "\n".join(p.read_text() for p in (Path(settings.BASE_DIR) / "apps/api").rglob("*.py"))
+    raised = set(re.findall(r'ApiError\(\s*(\d{3}),\s*"([a-z_]+)"', source))
+    for table in (
+        comments.CREATE_REFUSALS,
+        comments.EDIT_REFUSALS,
+        comments.DELETE_REFUSALS,
+        comments.REPORT_REFUSALS,
+    ):
+        raised |= {(str(status), code) for status, code, _ in table.values()}
+    readme = (DOCS / "README.md").read_text(encoding="utf-8")
+
+    for status, code in sorted(raised):
+        assert code in CODES[int(status)], f"{status} {code} is missing from errors.CODES"
+        assert f"`{code}`" in readme, f"{code} is not documented in docs/api/README.md"

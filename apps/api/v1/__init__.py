@@ -6,7 +6,7 @@ Adding a resource is one import and one `add_router` line below (see apps.api.ba
 from __future__ import annotations
 
 from apps.api.base import InkwellAPI
-from apps.api.v1 import auth, me, posts, taxonomy
+from apps.api.v1 import auth, comments, me, notifications, posts, taxonomy
 
 api = InkwellAPI(
     version="v1",
@@ -21,3 +21,5 @@ api.add_router("/", auth.router)
 api.add_router("/", me.router)
 api.add_router("/", posts.router)
 api.add_router("/", taxonomy.router)
+api.add_router("/", comments.router)
+api.add_router("/", notifications.router)

@@ -115,7 +115,9 @@ def create_comment(*, actor: User, post: Post, body: str, parent: Comment | None
 
     _require_commenter(actor)
     if not post.is_public:
-        raise ValidationError("This post is not published, so it takes no comments.")
+        raise ValidationError(
+            "This post is not published, so it takes no comments.", code="not_published"
+        )
     if not post.comments_open:
         raise ValidationError("Comments are closed on this post.", code="closed")
     body = _clean_body(body)

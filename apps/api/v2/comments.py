@@ -1,0 +1,188 @@
+"""Comments, v2: threads page by opaque cursor; comment authors are embedded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core import signing
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import Field
+
+from apps.api import comments, serializers
+from apps.api.auth import OPTIONAL_TOKEN_OPENAPI, optional_token, require_token, viewer
+from apps.api.errors import ApiError, error_responses
+from apps.api.schemas_comments import (
+    MAX_ID,
+    CommentAuthorOut,
+    CommentEditIn,
+    CommentIn,
+    CommentPath,
+    ReportIn,
+    ReportOut,
+)
+
+router = Router(tags=["comments"], auth=require_token)
+
+CURSOR_HELP = "From `next_cursor`."
+
+
+class CommentOut(Schema):
+    id: int
+    post: int
+    parent: int | None = Field(description="The comment replied to.")
+    thread_parent: int | None = Field(
+        description="The comment whose `replies` list shows this one (replies below the "
+        "third level are shown beside the comment they answer)."
+    )
+    depth: int = Field(description="0 for top-level comments; at most 2.")
+    author: CommentAuthorOut | None = Field(description="Null for removed comments.")
+    body_html: str = Field(description="Sanitised HTML; empty for removed comments.")
+    body: str | None = Field(description="Your own comment's Markdown (to edit it), else null.")
+    status: str = Field(description="`published`, or `held` (awaiting approval).")
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool = Field(description="A placeholder for a removed comment.")
+    replies: list[CommentOut] = Field(description="The thread below (empty in `?after=`).")
+
+
+class CommentCursorPage(Schema):
+    items: list[CommentOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+    next: str | None = Field(description="The next page's URL; null at the end.")
+
+
+class ThreadParams(Schema):
+    cursor: str | None = Field(default=None, max_length=500, description=CURSOR_HELP)
+    limit: int = Field(default=serializers.DEFAULT_PAGE_SIZE, ge=1, le=serializers.MAX_PAGE_SIZE)
+    after: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="Catch up: the comments after this id, as a flat list (at most 200 a page).",
+    )
+
+
+class Cursor:
+    """Signed, opaque cursors holding one listing's position (a salt per listing)."""
+
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+
+    def encode(self, position: list[Any]) -> str:
+        return signing.dumps({"p": position}, salt=self.salt)
+
+    def decode(self, cursor: str) -> list[Any]:
+        invalid = ApiError(
+            400, "invalid_cursor", "The cursor is not valid; start again without it."
+        )
+        try:
+            payload = signing.loads(cursor, salt=self.salt)
+        except signing.BadSignature:
+            raise invalid from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("p"), list):
+            raise invalid
+        position: list[Any] = payload["p"]
+        return position
+
+
+THREAD_CURSOR = Cursor("inkwell.api.v2.cursor.comments")
+
+
+def next_url(request: HttpRequest, **changes: str) -> str:
+    """This request's URL with some query parameters changed (the `next` link)."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query[name] = value
+    return serializers.absolute(request, f"{request.path}?{query.urlencode()}")
+
+
+def _one(request: HttpRequest, comment: Any) -> dict[str, Any]:
+    return comments.representation(comment, viewer(request), comments.embedded)
+
+
+@router.get(
+    "/posts/{slug}/comments",
+    response={200: CommentCursorPage, 304: None, **error_responses(401, 404, 422)},
+    auth=optional_token,
+    openapi_extra=OPTIONAL_TOKEN_OPENAPI,
+    summary="A post's comments",
+)
+def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) -> dict[str, Any]:
+    """Top-level comments, oldest first, with their replies; `?after=` for the newer ones."""
+    reader = viewer(request)
+    post = comments.public_post(slug)
+    if params.after is not None:
+        items = comments.catch_up(post, reader, params.after)
+        more = len(items) >= comments.MAX_CATCH_UP
+        return {
+            "items": [comments.representation(c, reader, comments.embedded) for c in items],
+            "next_cursor": None,
+            "next": next_url(request, after=str(items[-1].pk)) if more else None,
+        }
+    threads = comments.thread(post, reader)
+    if params.cursor:
+        position = THREAD_CURSOR.decode(params.cursor)
+        try:
+            last_id = int(position[0])
+        except (TypeError, ValueError, IndexError):
+            raise ApiError(400, "invalid_cursor", "The cursor does not fit this listing.") from None
+        # Top-level comments are in id order: the page starts after the last one seen.
+        threads = [c for c in threads if c.pk > last_id]
+    page, rest = threads[: params.limit], threads[params.limit :]
+    cursor = THREAD_CURSOR.encode([page[-1].pk]) if rest else None
+    return {
+        "items": [comments.representation(c, reader, comments.embedded, tree=True) for c in page],
+        "next_cursor": cursor,
+        "next": next_url(request, cursor=cursor) if cursor else None,
+    }
+
+
+@router.post(
+    "/posts/{slug}/comments",
+    response={201: CommentOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="Post a comment",
+)
+def create_comment(request: HttpRequest, slug: str, payload: CommentIn) -> Status[dict[str, Any]]:
+    """Comment (or reply, with `parent`) as the signed-in, verified user; may be held."""
+    comment = comments.create(request, slug, payload.body, payload.parent)
+    return Status(201, _one(request, comment))
+
+
+@router.patch(
+    "/comments/{comment_id}",
+    response={200: CommentOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="Edit your comment",
+)
+def edit_comment(
+    request: HttpRequest, path: Path[CommentPath], payload: CommentEditIn
+) -> dict[str, Any]:
+    """Change your own comment's text within 15 minutes of posting it."""
+    return _one(request, comments.edit(request, path.comment_id, payload.body))
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    response={204: None, **error_responses(401, 403, 404, 409, 422)},
+    summary="Delete a comment",
+)
+def delete_comment(request: HttpRequest, path: Path[CommentPath]) -> Status[None]:
+    """Remove your own comment (moderators: any); the thread keeps a placeholder."""
+    comments.delete(request, path.comment_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/comments/{comment_id}/report",
+    response={201: ReportOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="Report a comment",
+)
+def report_comment(
+    request: HttpRequest, path: Path[CommentPath], payload: ReportIn | None = None
+) -> Status[dict[str, Any]]:
+    """Flag someone else's comment for the moderators, with an optional reason (the body too)."""
+    reason = payload.reason if payload is not None else ""
+    return Status(201, comments.report(request, path.comment_id, reason))
