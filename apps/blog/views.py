@@ -103,6 +103,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "related": selectors.related_posts(post),
         "comment_thread": thread,
         "comment_count": comment_selectors.count_shown(thread),
+        "thread_signature": comment_selectors.thread_signature(thread),
         "comment_gate": comment_selectors.commenting_gate(viewer=request.user, post=post),
         "comment_form": CommentForm(),
     }

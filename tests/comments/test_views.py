@@ -94,6 +94,46 @@ def test_post_page_marks_edited_removed_and_deep_replies(client, published_post)
     assert "secret words" not in html
 
 
+def test_post_page_cached_thread_shows_every_change_at_once(
+    client, published_post, commenter, moderator, no_hold
+):
+    # The rendered thread is cached; every change a reader could see must show on the
+    # very next request, well inside the cache's lifetime.
+    url = published_post.get_absolute_url()
+    first = services.create_comment(actor=commenter, post=published_post, body="Before edit")
+    assert "Before edit" in client.get(url).content.decode()
+
+    services.edit_comment(actor=commenter, comment=first, body="After edit")
+    html = client.get(url).content.decode()
+    assert "After edit" in html
+    assert "· edited" in html
+
+    reply = services.create_comment(
+        actor=moderator, post=published_post, body="A reply", parent=first
+    )
+    assert f'id="comment-{reply.pk}"' in client.get(url).content.decode()
+
+    commenter.display_name = "Renamed Reader"
+    commenter.save()
+    assert "Renamed Reader" in client.get(url).content.decode()
+
+    services.delete_comment(actor=commenter, comment=first)
+    html = client.get(url).content.decode()
+    assert "After edit" not in html
+    assert "Comment removed" in html
+
+
+def test_post_page_cached_thread_is_not_shared_with_who_may_not_see_held(
+    client, published_post, commenter
+):
+    held = CommentFactory.create(post=published_post, status=Comment.Status.HELD, author=commenter)
+    author_client = Client()
+    author_client.force_login(commenter)
+    url = published_post.get_absolute_url()
+    assert "Awaiting approval" in author_client.get(url).content.decode()
+    assert f'id="comment-{held.pk}"' not in client.get(url).content.decode()
+
+
 def _queries(client: Client, url: str) -> int:
     client.get(url)  # the first request after sign-in updates the session: not our budget
     clear_cache()

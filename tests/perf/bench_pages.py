@@ -23,6 +23,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.servers import clean_env, manage, running_server
 
 REQUESTS = 400
+
+# 200 comments in threads (three levels, ten readers) on the demo thread's post.
+MANY_COMMENTS = """
+from apps.accounts.models import User
+from apps.blog.models import Post
+from apps.comments.models import Comment
+from apps.core.markdown import markdown_to_safe_html
+post = Post.objects.get(slug="designing-the-empty-state")
+readers = [User.objects.create_user(f"bench{i}@example.com", None, username=f"bench{i}") for i in range(10)]
+html = markdown_to_safe_html("A *considered* reply with `code` and a [link](https://example.com).", profile="comment")
+for n in range(40):
+    top = Comment.objects.create(post=post, author=readers[n % 10], body="x", body_html=html)
+    one = Comment.objects.create(post=post, author=readers[(n + 1) % 10], parent=top, root=top, thread_parent=top, depth=1, body="x", body_html=html)
+    two = Comment.objects.create(post=post, author=readers[(n + 2) % 10], parent=one, root=top, thread_parent=one, depth=2, body="x", body_html=html)
+    Comment.objects.create(post=post, author=readers[(n + 3) % 10], parent=two, root=top, thread_parent=one, depth=2, body="x", body_html=html)
+    Comment.objects.create(post=post, author=readers[(n + 4) % 10], parent=top, root=top, thread_parent=top, depth=1, body="x", body_html=html)
+print(post.comments.count())
+"""
 CONCURRENCY = 8
 
 
@@ -65,9 +83,12 @@ def main() -> None:
             DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
             DJANGO_DEBUG="false",
             LOG_LEVEL="WARNING",
+            # The API's per-IP limit would answer most of the benchmark with 429s.
+            API_RATE_LIMIT_ANON="1000000",
         )
         manage("migrate", "--noinput", "-v0", env=env)
         manage("seed_demo", env=env)
+        manage("shell", "-c", MANY_COMMENTS, env=env)
         with running_server(env, workdir / "server.log") as server:
             with urllib.request.urlopen(server.url + "/") as response:  # noqa: S310
                 html = response.read().decode()
@@ -76,6 +97,9 @@ def main() -> None:
                 "home": "/",
                 "home page 3 (htmx partial)": "/?page=3",
                 "post": f"/posts/{post}",
+                "post with 205 comments": "/posts/designing-the-empty-state/",
+                "API v2 posts (JSON)": "/api/v2/posts",
+                "API v1 post comments": "/api/v1/posts/designing-the-empty-state/comments",
                 "healthz": "/healthz",
             }
             print(f"{REQUESTS} requests per page, {CONCURRENCY} concurrent, one ASGI process")  # noqa: T201

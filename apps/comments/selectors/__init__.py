@@ -15,6 +15,7 @@ from apps.comments.selectors.threads import (
     prepare_single,
     public_post_for_comments,
     reply_target,
+    thread_signature,
     visible_comment,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "prepare_single",
     "public_post_for_comments",
     "reply_target",
+    "thread_signature",
     "visible_comment",
 ]

@@ -8,6 +8,8 @@ when a visible reply hangs below them, so a thread never loses its shape.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -104,6 +106,38 @@ def count_shown(thread: list[Comment]) -> int:
         total += not comment.placeholder
         stack.extend(comment.thread_replies)
     return total
+
+
+def thread_signature(thread: list[Comment]) -> str:
+    """A digest of everything the rendered thread shows; the key of its cached HTML.
+
+    The thread's HTML is the same for every viewer who sees the same comments (per-viewer
+    controls load separately), and rendering 200 comments costs far more than loading
+    them, so the post page caches the rendering under this digest: any edit, removal,
+    approval, new reply, or author's new name or avatar changes it.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    stack = list(reversed(thread))
+    while stack:
+        comment = stack.pop()
+        author = comment.author
+        parent_author = comment.parent.author if comment.parent_id and comment.parent else None
+        digest.update(
+            repr(
+                (
+                    comment.pk,
+                    comment.placeholder,
+                    comment.awaiting,
+                    comment.edited_at,
+                    comment.body_html,
+                    author and (author.pk, author.name, str(author.avatar)),
+                    parent_author and parent_author.username,
+                    len(comment.thread_replies),
+                )
+            ).encode()
+        )
+        stack.extend(reversed(comment.thread_replies))
+    return digest.hexdigest()
 
 
 def prepare_single(comment: Comment) -> Comment:
