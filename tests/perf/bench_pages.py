@@ -61,8 +61,9 @@ def bench(url: str) -> str:
             check=True,
         ).stdout
         rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-        p50 = re.search(r"50%\s+(\S+)", output)
-        p99 = re.search(r"99%\s+(\S+)", output)
+        # Anchored: "75.50%" in the thread stats would otherwise match "50%".
+        p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
+        p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
         if not (rate and p50 and p99):
             raise RuntimeError(f"Could not read wrk's output:\n{output}")
         return f"{float(rate[1]):7.1f} req/s   p50 {p50[1]:>8}   p99 {p99[1]:>8}   (wrk, 5 s)"
