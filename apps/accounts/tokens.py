@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from apps.accounts.audit import Kind, record_event
-from apps.accounts.mfa.selectors import has_confirmed_device
+from apps.accounts.mfa.selectors import has_confirmed_device, mfa_required
 from apps.accounts.mfa.services import verify_second_factor
 from apps.accounts.models import RefreshToken, User
 
@@ -283,7 +283,7 @@ def obtain_token_pair(
     The password goes through `django.contrib.auth.authenticate` with the web login's
     credentials shape, so django-axes counts API failures toward the same lockout and
     the failure is audited by the same receiver. Raises TokenError: `locked_out`,
-    `invalid_credentials`, `otp_required`, `otp_invalid`.
+    `invalid_credentials`, `otp_required`, `otp_invalid`, `mfa_enrolment_required`.
     """
 
     login = email.strip()
@@ -304,6 +304,14 @@ def obtain_token_pair(
             verify_second_factor(user=user, code=otp, purpose="api sign-in", request=request)
         except ValidationError as error:
             raise TokenError("otp_invalid", " ".join(error.messages)) from None
+    elif mfa_required(user):
+        # Editors and admins may not use the dashboard without a second factor; a token
+        # would let them moderate and read drafts without one. They enrol on the web first.
+        raise TokenError(
+            "mfa_enrolment_required",
+            "This account must use two-factor authentication: set it up on the website "
+            "(Account → Two-factor authentication), then sign in here with a code.",
+        )
     pair = issue_token_pair(user=user)
     # What django.contrib.auth.login() would trigger, minus the session: axes resets the
     # pair's failures and logs the success, last_login moves, and the sign-in is audited.

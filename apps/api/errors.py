@@ -65,7 +65,7 @@ CODES: dict[int, tuple[str, ...]] = {
         "otp_required",
         "otp_invalid",
     ),
-    403: ("forbidden", "inactive", "email_unverified", "own_comment"),
+    403: ("forbidden", "inactive", "mfa_enrolment_required", "email_unverified", "own_comment"),
     404: ("not_found",),
     409: (
         "conflict",
@@ -156,7 +156,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, exc)
 
     def on_token_error(request: HttpRequest, exc: TokenError) -> HttpResponse:
-        status = {"locked_out": 429, "inactive": 403}.get(exc.code, 401)
+        status = {"locked_out": 429, "inactive": 403, "mfa_enrolment_required": 403}.get(
+            exc.code, 401
+        )
         headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else {}
         return respond(request, ApiError(status, exc.code, exc.message, headers=headers))
 

@@ -304,3 +304,22 @@ def test_deactivation_ends_access_and_refresh_tokens(api, reader):
 
     assert me.status_code == 401
     assert refresh.status_code == 401
+
+
+def test_token_for_editor_without_2fa_requires_enrolment_first(api, editor):
+    response = call(
+        api, "post", "/api/v1/auth/token", body={"email": editor.email, "password": PASSWORD}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mfa_enrolment_required"
+    assert not RefreshToken.objects.exists()
+
+    device = make_totp_device(editor)
+    response = call(
+        api,
+        "post",
+        "/api/v1/auth/token",
+        body={"email": editor.email, "password": PASSWORD, "otp": totp_token(device)},
+    )
+    assert response.status_code == 200, response.content
