@@ -487,58 +487,62 @@ export interface components {
         /** CommentOut */
         CommentOut: {
             /** @description Null for removed comments. */
-            author: components["schemas"]["CommentAuthorOut"] | null;
+            author?: components["schemas"]["CommentAuthorOut"] | null;
             /**
              * Body
              * @description Your own comment's Markdown (to edit it), else null.
              */
-            body: string | null;
+            body?: string | null;
             /**
              * Body Html
              * @description Sanitised HTML; empty for removed comments.
+             * @default
              */
             body_html: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
+            /** Created At */
+            created_at?: string | null;
             /**
              * Deleted
              * @description A placeholder for a removed comment.
+             * @default false
              */
             deleted: boolean;
             /**
              * Depth
              * @description 0 for top-level comments; at most 2.
+             * @default 0
              */
             depth: number;
             /** Edited At */
-            edited_at: string | null;
+            edited_at?: string | null;
             /** Id */
             id: number;
             /**
              * Parent
              * @description The comment replied to.
              */
-            parent: number | null;
-            /** Post */
+            parent?: number | null;
+            /**
+             * Post
+             * @default 0
+             */
             post: number;
             /**
              * Replies
              * @description The thread below (empty in `?after=`).
              */
-            replies: components["schemas"]["CommentOut"][];
+            replies?: components["schemas"]["CommentOut"][];
             /**
              * Status
              * @description `published`, or `held` (awaiting approval).
+             * @default
              */
             status: string;
             /**
              * Thread Parent
              * @description The comment whose `replies` list shows this one (replies below the third level are shown beside the comment they answer).
              */
-            thread_parent: number | null;
+            thread_parent?: number | null;
         };
         /** CommentPath */
         CommentPath: {
@@ -972,6 +976,11 @@ export interface components {
              * @description From `next_cursor`.
              */
             cursor?: string | null;
+            /**
+             * Fields
+             * @description Comma-separated fields to return for every comment, replies included (`id` always comes back), e.g. `author,body_html,replies`.
+             */
+            fields?: string | null;
             /**
              * Limit
              * @default 20
@@ -2540,6 +2549,8 @@ export interface operations {
                 limit?: number;
                 /** @description Catch up: the comments after this id, as a flat list (at most 200 a page). */
                 after?: number | null;
+                /** @description Comma-separated fields to return for every comment, replies included (`id` always comes back), e.g. `author,body_html,replies`. */
+                fields?: string | null;
             };
             header?: never;
             path: {

@@ -22,6 +22,7 @@ from apps.api.schemas_comments import (
     ReportIn,
     ReportOut,
 )
+from apps.api.v2.posts import selected_fields
 
 router = Router(tags=["comments"], auth=require_token)
 
@@ -29,22 +30,35 @@ CURSOR_HELP = "From `next_cursor`."
 
 
 class CommentOut(Schema):
+    # Defaults everywhere but `id`: `fields=` leaves out what was not asked for.
     id: int
-    post: int
-    parent: int | None = Field(description="The comment replied to.")
+    post: int = 0
+    parent: int | None = Field(default=None, description="The comment replied to.")
     thread_parent: int | None = Field(
+        default=None,
         description="The comment whose `replies` list shows this one (replies below the "
-        "third level are shown beside the comment they answer)."
+        "third level are shown beside the comment they answer).",
     )
-    depth: int = Field(description="0 for top-level comments; at most 2.")
-    author: CommentAuthorOut | None = Field(description="Null for removed comments.")
-    body_html: str = Field(description="Sanitised HTML; empty for removed comments.")
-    body: str | None = Field(description="Your own comment's Markdown (to edit it), else null.")
-    status: str = Field(description="`published`, or `held` (awaiting approval).")
-    created_at: datetime
-    edited_at: datetime | None
-    deleted: bool = Field(description="A placeholder for a removed comment.")
-    replies: list[CommentOut] = Field(description="The thread below (empty in `?after=`).")
+    depth: int = Field(default=0, description="0 for top-level comments; at most 2.")
+    author: CommentAuthorOut | None = Field(default=None, description="Null for removed comments.")
+    body_html: str = Field(default="", description="Sanitised HTML; empty for removed comments.")
+    body: str | None = Field(
+        default=None, description="Your own comment's Markdown (to edit it), else null."
+    )
+    status: str = Field(default="", description="`published`, or `held` (awaiting approval).")
+    created_at: datetime | None = None
+    edited_at: datetime | None = None
+    deleted: bool = Field(default=False, description="A placeholder for a removed comment.")
+    replies: list[CommentOut] = Field(
+        default_factory=list, description="The thread below (empty in `?after=`)."
+    )
+
+
+COMMENT_FIELDS = frozenset(CommentOut.model_fields)
+FIELDS_HELP = (
+    "Comma-separated fields to return for every comment, replies included (`id` always "
+    "comes back), e.g. `author,body_html,replies`."
+)
 
 
 class CommentCursorPage(Schema):
@@ -64,6 +78,7 @@ class ThreadParams(Schema):
         le=MAX_ID,
         description="Catch up: the comments after this id, as a flat list (at most 200 a page).",
     )
+    fields: str | None = Field(default=None, max_length=500, description=FIELDS_HELP)
 
 
 class Cursor:
@@ -100,6 +115,15 @@ def next_url(request: HttpRequest, **changes: str) -> str:
     return serializers.absolute(request, f"{request.path}?{query.urlencode()}")
 
 
+def _trimmed(data: dict[str, Any], selected: frozenset[str]) -> dict[str, Any]:
+    if selected == COMMENT_FIELDS:
+        return data
+    out = {key: value for key, value in data.items() if key in selected}
+    if "replies" in out:
+        out["replies"] = [_trimmed(reply, selected) for reply in out["replies"]]
+    return out
+
+
 def _one(request: HttpRequest, comment: Any) -> dict[str, Any]:
     return comments.representation(comment, viewer(request), comments.embedded)
 
@@ -109,17 +133,22 @@ def _one(request: HttpRequest, comment: Any) -> dict[str, Any]:
     response={200: CommentCursorPage, 304: None, **error_responses(401, 404, 422)},
     auth=optional_token,
     openapi_extra=OPTIONAL_TOKEN_OPENAPI,
+    exclude_unset=True,
     summary="A post's comments",
 )
 def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) -> dict[str, Any]:
     """Top-level comments, oldest first, with their replies; `?after=` for the newer ones."""
     reader = viewer(request)
+    selected = selected_fields(params.fields, COMMENT_FIELDS)
     post = comments.public_post(slug)
     if params.after is not None:
         items = comments.catch_up(post, reader, params.after)
         more = len(items) >= comments.MAX_CATCH_UP
         return {
-            "items": [comments.representation(c, reader, comments.embedded) for c in items],
+            "items": [
+                _trimmed(comments.representation(c, reader, comments.embedded), selected)
+                for c in items
+            ],
             "next_cursor": None,
             "next": next_url(request, after=str(items[-1].pk)) if more else None,
         }
@@ -135,7 +164,10 @@ def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) 
     page, rest = threads[: params.limit], threads[params.limit :]
     cursor = THREAD_CURSOR.encode([page[-1].pk]) if rest else None
     return {
-        "items": [comments.representation(c, reader, comments.embedded, tree=True) for c in page],
+        "items": [
+            _trimmed(comments.representation(c, reader, comments.embedded, tree=True), selected)
+            for c in page
+        ],
         "next_cursor": cursor,
         "next": next_url(request, cursor=cursor) if cursor else None,
     }

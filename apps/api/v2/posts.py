@@ -34,7 +34,8 @@ class FieldsParams(Schema):
     fields: str | None = Field(default=None, max_length=500, description=FIELDS_HELP)
 
 
-def _selected(fields: str | None, allowed: frozenset[str]) -> frozenset[str]:
+def selected_fields(fields: str | None, allowed: frozenset[str]) -> frozenset[str]:
+    """The fields a `fields=` parameter asks for (plus `id`); 422 for unknown names."""
     if not fields:
         return allowed
     wanted = {name.strip() for name in fields.split(",") if name.strip()}
@@ -121,7 +122,7 @@ def _page(
 )
 def list_posts(request: HttpRequest, params: Query[CursorParams]) -> dict[str, Any]:
     """Published posts, newest first (search results best first); filter by category, tag, author."""
-    selected = _selected(params.fields, LIST_FIELDS)
+    selected = selected_fields(params.fields, LIST_FIELDS)
     posts, keyset = posts_for(viewer(request), params)
     items, next_cursor = _page(posts, keyset=keyset, cursor=params.cursor, limit=params.limit)
     next_url = None
@@ -145,5 +146,5 @@ def list_posts(request: HttpRequest, params: Query[CursorParams]) -> dict[str, A
 )
 def get_post(request: HttpRequest, slug: str, params: Query[FieldsParams]) -> dict[str, Any]:
     """A published post; its authors and editors also see it before it is published."""
-    selected = _selected(params.fields, DETAIL_FIELDS)
+    selected = selected_fields(params.fields, DETAIL_FIELDS)
     return representation(request, post_by_slug(viewer(request), slug), selected, detail=True)

@@ -66,6 +66,32 @@ def test_list_comments_embeds_authors_and_nests_replies(api, post):
 
 
 @pytest.mark.django_db
+def test_list_comments_fields_trims_every_comment_and_its_replies(api, post):
+    top = CommentFactory.create(post=post)
+    reply = CommentFactory.create(parent=top)
+
+    data = call(api, "get", _url(post, "?fields=author,replies")).json()
+
+    [item] = data["items"]
+    assert set(item) == {"id", "author", "replies"}
+    assert item["replies"] == [
+        {"id": reply.pk, "author": item["replies"][0]["author"], "replies": []}
+    ]
+    flat = call(api, "get", _url(post, f"?after={top.pk - 1}&fields=body_html")).json()
+    assert [set(c) for c in flat["items"]] == [{"id", "body_html"}] * 2
+    full = call(api, "get", _url(post)).json()["items"][0]
+    assert {"body_html", "status", "created_at", "deleted", "replies"} <= set(full)
+
+
+@pytest.mark.django_db
+def test_list_comments_fields_refuses_unknown_names(api, post):
+    response = call(api, "get", _url(post, "?fields=author,password"))
+
+    assert response.status_code == 422
+    assert "password" in response.json()["error"]["fields"]["fields"][0]
+
+
+@pytest.mark.django_db
 def test_list_comments_cursor_walks_every_thread_once(api, post):
     threads = [CommentFactory.create(post=post) for _ in range(5)]
     CommentFactory.create(parent=threads[0])
