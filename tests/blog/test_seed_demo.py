@@ -42,7 +42,7 @@ def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo", "--admin")
     call_command("seed_demo", "--admin")
     assert Post.objects.count() == 62
-    assert User.objects.count() == 6
+    assert User.objects.count() == 7  # the authors, the admin and the demo reader
     out = capsys.readouterr().out
     assert "62 posts (0 new)" in out
     assert "already exists" in out
@@ -54,6 +54,10 @@ def test_seed_demo_admin_prints_working_credentials(capsys):
     admin = User.objects.get(email="admin@example.com")
     assert admin.is_superuser
     assert admin.check_password("inkwell-demo-admin")
+    reader = User.objects.get(email="reader@example.com")
+    assert reader.check_password("inkwell-demo-reader")
+    assert not reader.is_staff
+    assert not reader.groups.exclude(name="reader").exists()
 
 
 def test_seed_demo_refuses_the_public_admin_password_in_production(settings):

@@ -40,6 +40,10 @@ DEMO_THREAD: tuple[tuple[str, str, int | None], ...] = (
 DEMO_ADMIN_USERNAME = "admin"
 # Public on purpose: it is printed by the command and only accepted outside production.
 DEMO_ADMIN_PASSWORD = "inkwell-demo-admin"  # noqa: S105
+# A verified reader for trying comments and the API (editors and admins need 2FA there).
+DEMO_READER_EMAIL = "reader@example.com"
+DEMO_READER_USERNAME = "reader"
+DEMO_READER_PASSWORD = "inkwell-demo-reader"  # noqa: S105
 
 
 class Command(BaseCommand):
@@ -73,6 +77,8 @@ class Command(BaseCommand):
             new_posts = self._seed_posts(authors, categories, tags)
             new_comments = self._seed_comments(authors)
             admin_created = self._seed_admin() if with_admin else False
+            if with_admin:
+                self._seed_reader()
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -198,7 +204,25 @@ class Command(BaseCommand):
         grant_role_as_system(user=admin, role=Role.ADMIN, reason="demo admin")
         return True
 
+    def _seed_reader(self) -> None:
+        """Create the demo reader if its email and username are free."""
+        taken = User.objects.filter(email__iexact=DEMO_READER_EMAIL).exists() or (
+            User.objects.filter(username__iexact=DEMO_READER_USERNAME).exists()
+        )
+        if taken:
+            return
+        reader = User.objects.create_user(
+            DEMO_READER_EMAIL,
+            DEMO_READER_PASSWORD,
+            username=DEMO_READER_USERNAME,
+            display_name="Demo Reader",
+        )
+        mark_email_verified(user=reader)
+
     def _report_admin(self, *, created: bool) -> None:
+        self.stdout.write(
+            f"Demo reader (comments, the API): {DEMO_READER_EMAIL} / {DEMO_READER_PASSWORD}"
+        )
         if created:
             self.stdout.write(
                 f"Demo admin created. Log in with email {DEMO_ADMIN_EMAIL} "
