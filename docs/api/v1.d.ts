@@ -166,14 +166,14 @@ export interface paths {
          * Delete a comment
          * @description Remove your own comment (moderators: any); the thread keeps a placeholder.
          */
-        delete: operations["apps_api_v1_comments_delete_comment"];
+        delete: operations["apps_api_comment_routes_delete_comment"];
         options?: never;
         head?: never;
         /**
          * Edit your comment
          * @description Change your own comment's text within 15 minutes of posting it.
          */
-        patch: operations["apps_api_v1_comments_edit_comment"];
+        patch: operations["apps_api_comment_routes_edit_comment"];
         trace?: never;
     };
     "/api/v1/comments/{comment_id}/report": {
@@ -187,9 +187,9 @@ export interface paths {
         put?: never;
         /**
          * Report a comment
-         * @description Flag someone else's comment for the moderators, with an optional reason (the body too).
+         * @description Flag someone else's comment for the moderators, with an optional reason.
          */
-        post: operations["apps_api_v1_comments_report_comment"];
+        post: operations["apps_api_comment_routes_report_comment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -338,7 +338,7 @@ export interface paths {
          * Post a comment
          * @description Comment (or reply, with `parent`) as the signed-in, verified user; may be held.
          */
-        post: operations["apps_api_v1_comments_create_comment"];
+        post: operations["apps_api_comment_routes_create_comment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1585,7 +1585,7 @@ export interface operations {
             };
         };
     };
-    apps_api_v1_comments_delete_comment: {
+    apps_api_comment_routes_delete_comment: {
         parameters: {
             query?: never;
             header?: never;
@@ -1678,7 +1678,7 @@ export interface operations {
             };
         };
     };
-    apps_api_v1_comments_edit_comment: {
+    apps_api_comment_routes_edit_comment: {
         parameters: {
             query?: never;
             header?: never;
@@ -1777,7 +1777,7 @@ export interface operations {
             };
         };
     };
-    apps_api_v1_comments_report_comment: {
+    apps_api_comment_routes_report_comment: {
         parameters: {
             query?: never;
             header?: never;
@@ -2578,7 +2578,7 @@ export interface operations {
             };
         };
     };
-    apps_api_v1_comments_create_comment: {
+    apps_api_comment_routes_create_comment: {
         parameters: {
             query?: never;
             header?: never;

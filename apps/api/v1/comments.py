@@ -6,20 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from apps.api import comments, serializers
 from apps.api.auth import OPTIONAL_TOKEN_OPENAPI, optional_token, require_token, viewer
+from apps.api.comment_routes import add_comment_writes
 from apps.api.errors import error_responses
 from apps.api.schemas import Page
 from apps.api.schemas_comments import (
     MAX_ID,
-    CommentEditIn,
-    CommentIn,
-    CommentPath,
-    ReportIn,
-    ReportOut,
 )
 
 router = Router(tags=["comments"], auth=require_token)
@@ -61,10 +57,6 @@ class ThreadParams(Schema):
     )
 
 
-def _one(request: HttpRequest, comment: Any) -> dict[str, Any]:
-    return comments.representation(comment, viewer(request), comments.username_only)
-
-
 @router.get(
     "/posts/{slug}/comments",
     response={200: CommentPage, 304: None, **error_responses(401, 404, 422)},
@@ -96,48 +88,5 @@ def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) 
     }
 
 
-@router.post(
-    "/posts/{slug}/comments",
-    response={201: CommentOut, **error_responses(401, 403, 404, 409, 422)},
-    summary="Post a comment",
-)
-def create_comment(request: HttpRequest, slug: str, payload: CommentIn) -> Status[dict[str, Any]]:
-    """Comment (or reply, with `parent`) as the signed-in, verified user; may be held."""
-    comment = comments.create(request, slug, payload.body, payload.parent)
-    return Status(201, _one(request, comment))
-
-
-@router.patch(
-    "/comments/{comment_id}",
-    response={200: CommentOut, **error_responses(401, 403, 404, 409, 422)},
-    summary="Edit your comment",
-)
-def edit_comment(
-    request: HttpRequest, path: Path[CommentPath], payload: CommentEditIn
-) -> dict[str, Any]:
-    """Change your own comment's text within 15 minutes of posting it."""
-    return _one(request, comments.edit(request, path.comment_id, payload.body))
-
-
-@router.delete(
-    "/comments/{comment_id}",
-    response={204: None, **error_responses(401, 403, 404, 409, 422)},
-    summary="Delete a comment",
-)
-def delete_comment(request: HttpRequest, path: Path[CommentPath]) -> Status[None]:
-    """Remove your own comment (moderators: any); the thread keeps a placeholder."""
-    comments.delete(request, path.comment_id)
-    return Status(204, None)
-
-
-@router.post(
-    "/comments/{comment_id}/report",
-    response={201: ReportOut, **error_responses(401, 403, 404, 409, 422)},
-    summary="Report a comment",
-)
-def report_comment(
-    request: HttpRequest, path: Path[CommentPath], payload: ReportIn | None = None
-) -> Status[dict[str, Any]]:
-    """Flag someone else's comment for the moderators, with an optional reason (the body too)."""
-    reason = payload.reason if payload is not None else ""
-    return Status(201, comments.report(request, path.comment_id, reason))
+# Posting, editing, deleting and reporting: shared with the other version.
+add_comment_writes(router, CommentOut, comments.username_only)
