@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.placeholders import former_author
+
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
@@ -58,8 +60,9 @@ class Post(models.Model):
     body_html = models.TextField(editable=False, default="")
     # [{"level": 2, "id": "why", "text": "Why"}, …]: the h2/h3 headings, for the contents box.
     toc = models.JSONField(default=list, editable=False)
+    # A deleted account's posts stay online under the shared "Former author".
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+        settings.AUTH_USER_MODEL, on_delete=models.SET(former_author), related_name="posts"
     )
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from django_components import Component, register
 
-from apps.blog.models import Post
+
+class CardPost(Protocol):
+    """What a card reads from a post (components import no app: apps.blog.Post fits this)."""
+
+    title: str
+    excerpt: str
+    published_at: datetime | None
+    reading_minutes: int
+
+    def get_absolute_url(self) -> str: ...
 
 
 @register("post_card")
@@ -17,7 +27,7 @@ class PostCard(Component):
     template_file = "post_card.html"
 
     class Kwargs(NamedTuple):
-        post: Post
+        post: CardPost
         featured: bool = False
 
     def get_template_data(

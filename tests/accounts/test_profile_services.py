@@ -32,6 +32,7 @@ from tests.accounts.conftest import (
 )
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
+from tests.factories.comments import CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +173,24 @@ def test_delete_account_keeps_posts_audits_and_removes_everything_else(
     assert event.target is None
     assert event.actor_label == event.target_label == "leaving@example.com"
     assert event.data == {"username": "leaving", "email": "leaving@example.com", "posts_kept": 4}
+
+
+def test_deleting_a_user_anywhere_keeps_their_posts_and_comment_text():
+    # The admin deletes through the ORM, not delete_account: the database keeps the writing.
+    user, coauthor = UserFactory.create(), UserFactory.create()
+    post = PostFactory.create(author=user)
+    shared = PostFactory.create(author=coauthor)
+    shared.coauthors.add(user)
+    comment = CommentFactory.create(author=user, post=shared, body="Still worth reading.")
+
+    user.delete()
+
+    post.refresh_from_db()
+    assert post.author.username == FORMER_AUTHOR_USERNAME
+    assert list(shared.coauthors.all()) == []
+    comment.refresh_from_db()
+    assert comment.author is None
+    assert comment.body == "Still worth reading."
 
 
 def test_a_second_deletion_reuses_the_former_author():

@@ -3,9 +3,10 @@
 Deletion decision (issue 3): an account's posts outlive it. They move to one
 shared, inactive placeholder account, "Former author" (username `former-author`,
 no usable password, created on first use), so published writing stays online and
-nobody can sign in as its author. Comments will be anonymised by the comments app
-when it exists (it should hook into `delete_account`); the audit log keeps its
-rows, whose user links become empty while their email labels stay.
+nobody can sign in as its author. The database does the moving (see
+`apps.accounts.placeholders`), so this module imports no app above accounts; comments
+keep their text without an author; the audit log keeps its rows, whose user links
+become empty while their email labels stay.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from apps.accounts.audit import Kind, record_event
 from apps.accounts.mfa.services import send_email_code, verify_second_factor
 from apps.accounts.models import User, username_validator
 from apps.accounts.permissions import can
+from apps.accounts.placeholders import (
+    FORMER_AUTHOR_USERNAME,
+    former_author,
+)
 from apps.accounts.profile.avatars import render_avatar
 from apps.accounts.profile.selectors import needs_second_factor
 from apps.core.markdown import markdown_to_safe_html
 
-FORMER_AUTHOR_USERNAME = "former-author"
-FORMER_AUTHOR_EMAIL = "former-author@example.invalid"  # .invalid can never receive mail
-FORMER_AUTHOR_NAME = "Former author"
 RESERVED_USERNAMES = frozenset({FORMER_AUTHOR_USERNAME})
 
 DISPLAY_NAME_MAX = User._meta.get_field("display_name").max_length or 80
@@ -149,32 +151,6 @@ def update_profile(
     return user
 
 
-def former_author() -> User:
-    """The shared inactive account that keeps deleted accounts' posts (created on first use)."""
-    placeholder = User.objects.filter(username=FORMER_AUTHOR_USERNAME).first()
-    if placeholder is None:
-        try:
-            with transaction.atomic():
-                placeholder = User.objects.create_user(
-                    FORMER_AUTHOR_EMAIL,
-                    None,  # an unusable password: nobody signs in as the former author
-                    username=FORMER_AUTHOR_USERNAME,
-                    display_name=FORMER_AUTHOR_NAME,
-                    is_active=False,
-                )
-        except IntegrityError:  # created by a concurrent deletion
-            placeholder = User.objects.get(username=FORMER_AUTHOR_USERNAME)
-    if placeholder.email != FORMER_AUTHOR_EMAIL or placeholder.is_active:
-        raise ValidationError(
-            _(
-                "Accounts cannot be deleted right now: the username “%(name)s” belongs to "
-                "a real account. Please tell the site’s team."
-            )
-            % {"name": FORMER_AUTHOR_USERNAME}
-        )
-    return placeholder
-
-
 def send_deletion_code(*, actor: User, request: HttpRequest | None = None) -> None:
     """Email the actor a second-factor code to confirm the deletion with (email-code users)."""
     send_email_code(user=actor, request=request)
@@ -218,13 +194,14 @@ def check_deletion_credentials(
 
 @transaction.atomic
 def _erase_account(*, actor: User, request: HttpRequest | None) -> int:
-    """Keep the posts (as the former author's), audit, sign out everywhere, then delete."""
-    from apps.blog.services import reassign_posts  # blog builds on accounts: import late
-    from apps.comments.services import anonymise_comments_of  # comments build on accounts too
+    """Audit, sign out everywhere, then delete; the database keeps what others still read.
 
-    placeholder = former_author()
-    kept = reassign_posts(from_user=actor, to_user=placeholder)
-    anonymise_comments_of(user=actor)
+    Accounts know nothing of posts or comments: `Post.author` moves to the former
+    author (`on_delete=SET(former_author)`), co-author links go with the account and
+    comments keep their text without an author (`SET_NULL`).
+    """
+    former_author()  # refuse early if the placeholder's username is taken by a real account
+    kept = actor.posts.count()  # the reverse relation of blog.Post.author
     record_event(
         kind=Kind.ACCOUNT_DELETED,
         actor=actor,
