@@ -50,9 +50,14 @@ async def _signed_in(user, query: str = "") -> WebsocketCommunicator:
 
 
 async def _notify(user, text="Alice replied to your comment"):
-    return await sync_to_async(services.notify)(
-        recipient=user, kind=Kind.COMMENT_REPLY, actor=None, text=text, url="/p/#comment-1"
+    [notification] = await sync_to_async(services.notify)(
+        recipient_ids=[user.pk],
+        kind=Kind.COMMENT_REPLY,
+        actor_id=None,
+        text=text,
+        url="/p/#comment-1",
     )
+    return notification
 
 
 async def _closed_with(communicator) -> int:
