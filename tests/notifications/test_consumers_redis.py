@@ -7,9 +7,10 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from apps.notifications import services
+from apps.notifications import broadcasts, services
 from apps.notifications.models import Kind, Notification
 from project.asgi import application
+from tests.comments import live
 from tests.factories.accounts import UserFactory
 
 pytestmark = [
@@ -72,3 +73,15 @@ async def test_a_dead_redis_never_loses_the_notification(settings):
         assert await sync_to_async(Notification.objects.filter(pk=notification.pk).exists)()
     finally:
         channel_layers.backends.clear()
+
+
+async def test_redis_layer_drops_the_channel_of_a_vanished_client():
+    user = await sync_to_async(UserFactory.create)()
+    await live.flow_vanished_client_leaves_its_group(
+        "/ws/notifications/?format=json",
+        broadcasts.notifications_group(user.pk),
+        lambda: sync_to_async(services.notify)(
+            recipient_ids=[user.pk], kind=Kind.MENTION, actor_id=None, text="Hi", url="/"
+        ),
+        user=user,
+    )
