@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.blog.models import Post
 from apps.blog.services import publish_if_due, publish_post, send_back_post, workflow
@@ -19,13 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def post_author(db) -> User:
+def writer(db):
     return UserFactory.create(username="writer")
-
-
-@pytest.fixture
-def post(post_author: User) -> Post:
-    return PostFactory.create(author=post_author, title="Field notes")
 
 
 def _kinds(notifications):
@@ -43,7 +37,8 @@ def _stored():
 # --------------------------------------------------------------------------
 
 
-def test_notify_post_published_tells_author_and_coauthors_not_the_actor(post):
+def test_notify_post_published_tells_author_and_coauthors_not_the_actor(writer):
+    post = PostFactory.create(author=writer, title="Field notes")
     coauthor = UserFactory.create(username="coauthor")
     post.coauthors.add(coauthor)
     created = notify_post_published(post_id=post.pk, actor_id=coauthor.pk)
@@ -52,16 +47,16 @@ def test_notify_post_published_tells_author_and_coauthors_not_the_actor(post):
     assert "Field notes" in created[0].text
 
 
-def test_notify_post_published_ignores_posts_that_are_not_published(post_author):
-    draft = PostFactory.create(author=post_author, status=Post.Status.DRAFT, published_at=None)
+def test_notify_post_published_ignores_posts_that_are_not_published(writer):
+    draft = PostFactory.create(author=writer, status=Post.Status.DRAFT, published_at=None)
     assert notify_post_published(post_id=draft.pk) == []
     assert notify_post_published(post_id=999_999) == []
 
 
-def test_notify_post_sent_back_tells_the_author_with_the_note(post_author):
+def test_notify_post_sent_back_tells_the_author_with_the_note(writer):
     editor = make_user_with_role(Role.EDITOR)
     draft = PostFactory.create(
-        author=post_author,
+        author=writer,
         status=Post.Status.DRAFT,
         published_at=None,
         review_note="Cut the intro.",
@@ -71,22 +66,20 @@ def test_notify_post_sent_back_tells_the_author_with_the_note(post_author):
     assert "Cut the intro." in created[0].text
     assert created[0].url == f"/dashboard/posts/{draft.pk}/edit/"
     assert created[0].actor == editor
-    assert notify_post_sent_back(post_id=draft.pk, actor_id=post_author.pk) == []
+    assert notify_post_sent_back(post_id=draft.pk, actor_id=writer.pk) == []
 
 
-def test_publish_post_notifies_the_author_after_commit(
-    post_author, django_capture_on_commit_callbacks
-):
+def test_publish_post_notifies_the_author_after_commit(writer, django_capture_on_commit_callbacks):
     editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(author=post_author, status=Post.Status.IN_REVIEW, published_at=None)
+    draft = PostFactory.create(author=writer, status=Post.Status.IN_REVIEW, published_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         publish_post(actor=editor, post=draft)
     assert _stored() == {("writer", Kind.POST_PUBLISHED)}
 
 
-def test_publish_if_due_notifies_the_author(post_author, django_capture_on_commit_callbacks):
+def test_publish_if_due_notifies_the_author(writer, django_capture_on_commit_callbacks):
     scheduled = PostFactory.create(
-        author=post_author,
+        author=writer,
         status=Post.Status.SCHEDULED,
         published_at=timezone.now() - timedelta(minutes=1),
     )
@@ -95,9 +88,9 @@ def test_publish_if_due_notifies_the_author(post_author, django_capture_on_commi
     assert _stored() == {("writer", Kind.POST_PUBLISHED)}
 
 
-def test_send_back_post_notifies_the_author(post_author, django_capture_on_commit_callbacks):
+def test_send_back_post_notifies_the_author(writer, django_capture_on_commit_callbacks):
     editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(author=post_author, status=Post.Status.IN_REVIEW, published_at=None)
+    draft = PostFactory.create(author=writer, status=Post.Status.IN_REVIEW, published_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         send_back_post(actor=editor, post=draft, note="Needs sources.")
     notification = Notification.objects.get()
@@ -106,14 +99,14 @@ def test_send_back_post_notifies_the_author(post_author, django_capture_on_commi
 
 
 def test_workflow_move_survives_a_failing_notification(
-    post_author, django_capture_on_commit_callbacks, monkeypatch
+    writer, django_capture_on_commit_callbacks, monkeypatch
 ):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(workflow, "notify_post_published", broken)
     editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(author=post_author, status=Post.Status.IN_REVIEW, published_at=None)
+    draft = PostFactory.create(author=writer, status=Post.Status.IN_REVIEW, published_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         publish_post(actor=editor, post=draft)
     draft.refresh_from_db()

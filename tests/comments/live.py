@@ -327,6 +327,17 @@ async def flow_vanished_client_leaves_its_group(
     await eventually(lambda: group_size(group), 0)
 
 
+async def flow_post_socket_of_a_vanished_client_leaves(post: Any, commenter: User) -> None:
+    from apps.comments import broadcasts, presence
+
+    await flow_vanished_client_leaves_its_group(
+        f"/ws/posts/{post.pk}/?format=json",
+        broadcasts.post_group(post.pk),
+        lambda: create_comment(commenter, post),
+    )
+    await eventually(lambda: presence.count(post.pk), 0)
+
+
 # --------------------------------------------------------------------------
 # Real server processes (manage.py serve) on the test database
 # --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from apps.blog.models import Post
-from apps.comments import broadcasts, presence
+from apps.comments import presence
 from apps.comments.models import Comment
 from project.asgi import application
 from tests.comments import live
@@ -249,9 +249,4 @@ async def test_the_app_signs_in_with_its_token_and_sees_its_held_comment(publish
 async def test_post_socket_leaves_its_groups_when_the_client_vanishes(
     published_post, commenter, no_hold
 ):
-    await live.flow_vanished_client_leaves_its_group(
-        f"/ws/posts/{published_post.pk}/?format=json",
-        broadcasts.post_group(published_post.pk),
-        lambda: live.create_comment(commenter, published_post),
-    )
-    await live.eventually(lambda: presence.count(published_post.pk), 0)
+    await live.flow_post_socket_of_a_vanished_client_leaves(published_post, commenter)

@@ -103,9 +103,4 @@ async def test_presence_forgets_entries_of_a_crashed_process(published_post):
 async def test_redis_layer_drops_the_channel_of_a_vanished_client(
     published_post, commenter, no_hold
 ):
-    await live.flow_vanished_client_leaves_its_group(
-        f"/ws/posts/{published_post.pk}/?format=json",
-        broadcasts.post_group(published_post.pk),
-        lambda: live.create_comment(commenter, published_post),
-    )
-    await live.eventually(lambda: presence.count(published_post.pk), 0)
+    await live.flow_post_socket_of_a_vanished_client_leaves(published_post, commenter)

@@ -86,6 +86,8 @@ async def _open(query: str = "") -> WebsocketCommunicator:
     return communicator
 
 
+# Channels closes stale database connections before each handler: the test needs db access.
+@pytest.mark.django_db
 @pytest.mark.asyncio
 async def test_read_only_live_consumer_relays_answers_pings_and_leaves_its_group():
     layer = get_channel_layer()
@@ -107,6 +109,8 @@ async def test_read_only_live_consumer_relays_answers_pings_and_leaves_its_group
     assert not layer.groups.get("live.test.echo")
 
 
+# Channels closes stale database connections before each handler: the test needs db access.
+@pytest.mark.django_db
 @pytest.mark.asyncio
 async def test_read_only_live_consumer_closes_4400_and_4401_after_accepting():
     malformed = await _open("?format=xml")
