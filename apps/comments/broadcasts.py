@@ -1,4 +1,4 @@
-"""Group names and events for the live comment route (the only caller of group_send for comments).
+"""Group names and events for the live comment route (sent by `core.live.send_event`).
 
 Groups (every name is what `channel_layer.group_add` receives):
 - `post_group(post_id)`: every open page of the post; public events only.
@@ -9,21 +9,17 @@ Groups (every name is what `channel_layer.group_add` receives):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any
 
-import structlog
-from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
-from redis.exceptions import RedisError
 
 from apps.comments.models import Comment
 from apps.comments.selectors.threads import comment_for_event, prepare_single
+from apps.core.live import LiveEvent, send_event
 
-logger = structlog.get_logger("inkwell.comments")
+# The one-line fragments an event carries, partials of one template.
+FRAGMENTS = "comments/_fragments.html"
 
 
 def post_group(post_id: int) -> str:
@@ -51,18 +47,6 @@ HELD = "comment.held"
 UPDATED = "comment.updated"
 DELETED = "comment.deleted"
 PRESENCE = "presence"
-
-# What a broken channel layer raises: Redis down or refusing, a socket timeout, a full
-# channel. Anything else is a bug and should surface.
-_LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError, ChannelFull)
-
-
-class CommentEvent(TypedDict):
-    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app."""
-
-    type: str
-    html: str
-    data: dict[str, Any]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -95,26 +79,14 @@ def comment_data(comment: Comment, event_type: str) -> dict[str, Any]:
     }
 
 
-def render_comment_event(comment: Comment, event_type: str) -> CommentEvent:
+def render_comment_event(comment: Comment, event_type: str) -> LiveEvent:
     """Render one event for every reader at once (viewer-neutral html plus data)."""
     prepare_single(comment)
     if event_type in {CREATED, HELD}:
-        html = render_to_string("comments/_created.html", {"comment": comment})
+        html = render_to_string(f"{FRAGMENTS}#created", {"comment": comment})
     else:
-        html = render_to_string("comments/_comment.html", {"comment": comment, "article_oob": True})
+        html = render_to_string(f"{FRAGMENTS}#comment", {"comment": comment, "article_oob": True})
     return {"type": event_type, "html": html, "data": comment_data(comment, event_type)}
-
-
-def _send(groups: Iterable[str], event: CommentEvent | dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, event)
-        except _LAYER_ERRORS:
-            # The comment is committed; readers get it on reload or replay. Never re-raise.
-            logger.exception("comments.broadcast_failed", group=group, event_type=event["type"])
 
 
 def _private_groups(comment: Comment) -> list[str]:
@@ -125,12 +97,12 @@ def _private_groups(comment: Comment) -> list[str]:
     return groups
 
 
-def comment_published(comment_id: int) -> None:
+def comment_created(comment_id: int) -> None:
     """Announce a new (or newly approved) public comment to every reader of the post."""
     comment = comment_for_event(comment_id)
     if comment is None or not comment.is_public:
         return
-    _send([post_group(comment.post_id)], render_comment_event(comment, CREATED))
+    send_event([post_group(comment.post_id)], render_comment_event(comment, CREATED))
 
 
 def comment_held(comment_id: int) -> None:
@@ -138,7 +110,7 @@ def comment_held(comment_id: int) -> None:
     comment = comment_for_event(comment_id)
     if comment is None or comment.status != Comment.Status.HELD:
         return
-    _send(_private_groups(comment), render_comment_event(comment, HELD))
+    send_event(_private_groups(comment), render_comment_event(comment, HELD))
 
 
 def comment_updated(comment_id: int) -> None:
@@ -147,10 +119,10 @@ def comment_updated(comment_id: int) -> None:
     if comment is None:
         return
     groups = [post_group(comment.post_id)] if comment.is_public else _private_groups(comment)
-    _send(groups, render_comment_event(comment, UPDATED))
+    send_event(groups, render_comment_event(comment, UPDATED))
 
 
-def comment_removed(comment_id: int, *, public_only: bool | None = None) -> None:
+def comment_deleted(comment_id: int, *, public_only: bool | None = None) -> None:
     """Replace a deleted, rejected or spam comment with the "comment removed" placeholder.
 
     `public_only`: True when the comment was public until now (the whole post group is
@@ -162,21 +134,21 @@ def comment_removed(comment_id: int, *, public_only: bool | None = None) -> None
         return
     was_public = comment.is_public if public_only is None else public_only
     groups = [post_group(comment.post_id)] if was_public else _private_groups(comment)
-    _send(groups, _as_removed(comment))
+    send_event(groups, _as_removed(comment))
 
 
-def _as_removed(comment: Comment) -> CommentEvent:
+def _as_removed(comment: Comment) -> LiveEvent:
     # Removed for everyone, even for a held comment that was only sent back to the queue.
     comment.placeholder = True
     comment.awaiting = False
-    html = render_to_string("comments/_comment.html", {"comment": comment, "article_oob": True})
+    html = render_to_string(f"{FRAGMENTS}#comment", {"comment": comment, "article_oob": True})
     return {"type": DELETED, "html": html, "data": comment_data(comment, DELETED)}
 
 
 def presence(post_id: int, count: int) -> None:
     """Tell every reader of the post how many readers it has now."""
-    html = render_to_string("comments/_presence.html", {"readers": count})
-    _send(
+    html = render_to_string(f"{FRAGMENTS}#presence", {"readers": count})
+    send_event(
         [post_group(post_id)],
         {"type": PRESENCE, "html": html, "data": {"type": PRESENCE, "readers": count}},
     )

@@ -29,9 +29,3 @@ class ReportCommentForm(forms.Form):
         strip=True,
         error_messages={"max_length": f"Keep the reason under {REPORT_REASON_MAX} characters."},
     )
-
-
-class AfterForm(forms.Form):
-    """`?after=<id>` of the catch-up endpoint."""
-
-    after = forms.IntegerField(min_value=0)

@@ -5,9 +5,7 @@ from apps.comments import views
 app_name = "comments"
 
 urlpatterns = [
-    # One route, two names: POST posts a comment, GET ?after=<id> catches up.
-    path("posts/<int:post_id>/", views.post_comments, name="create"),
-    path("posts/<int:post_id>/", views.post_comments, name="since"),
+    path("posts/<int:post_id>/", views.create, name="create"),
     path("<int:comment_id>/actions/", views.actions, name="actions"),
     path("<int:comment_id>/edit/", views.edit, name="edit"),
     path("<int:comment_id>/delete/", views.delete, name="delete"),

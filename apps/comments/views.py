@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.models import Post
 from apps.comments import selectors, services
-from apps.comments.forms import AfterForm, CommentForm, EditCommentForm, ReportCommentForm
+from apps.comments.forms import CommentForm, EditCommentForm, ReportCommentForm
 from apps.comments.models import Comment
 from apps.core.htmx import wants_partial
 
@@ -58,29 +58,8 @@ def _message(error: ValidationError | PermissionDenied) -> str:
     return str(error) or "You do not have permission to do that."
 
 
-# --------------------------------------------------------------------------
-# /comments/posts/<post_id>/ : post a comment (POST), catch up (GET ?after=)
-# --------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
-def post_comments(request: HttpRequest, post_id: int) -> HttpResponse:
-    if request.method == "POST":
-        return _create(request, post_id)
-    return _since(request, post_id)
-
-
-def _since(request: HttpRequest, post_id: int) -> HttpResponse:
-    post = _public_post(post_id)
-    form = AfterForm(request.GET)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Give ?after=<comment id>.")
-    comments = selectors.comments_after(
-        post=post, viewer=request.user, after_id=form.cleaned_data["after"]
-    )
-    # Fragments only: each appends itself where it belongs (hx-swap-oob), as live events do.
-    return render(request, "comments/_since.html", {"comments": comments})
+# The one-line fragments (a comment's article, a notice, the response to a new comment).
+FRAGMENTS = "comments/_fragments.html"
 
 
 def _form_context(
@@ -89,7 +68,15 @@ def _form_context(
     return {"post": post, "form": form, "parent": parent, **extra}
 
 
-def _create(request: HttpRequest, post_id: int) -> HttpResponse:
+# --------------------------------------------------------------------------
+# /comments/posts/<post_id>/ : post a comment (a reconnecting page catches up over its
+# socket, with ?after=<id>; see consumers.py)
+# --------------------------------------------------------------------------
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def create(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _public_post(post_id)
     next_url = f"{post.get_absolute_url()}#comments"
     if not request.user.is_authenticated:
@@ -138,7 +125,7 @@ def _created(
         "notice": notice,
         "comment": selectors.prepare_single(comment),
     }
-    return render(request, "comments/_created_response.html", context)
+    return render(request, f"{FRAGMENTS}#created-response", context)
 
 
 # --------------------------------------------------------------------------
@@ -207,7 +194,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
                 messages.success(request, "Comment updated.")
                 return _back_to(comment)
             return render(
-                request, "comments/_comment.html", {"comment": selectors.prepare_single(comment)}
+                request, f"{FRAGMENTS}#comment", {"comment": selectors.prepare_single(comment)}
             )
     context = {"comment": comment, "form": form, "refusal": refusal}
     if wants_partial(request):
@@ -227,15 +214,13 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
         comment = services.delete_comment(actor=actor, comment=comment)
     except ValidationError as error:
         if wants_partial(request):
-            return HttpResponse(
-                render_to_string("comments/_notice.html", {"text": _message(error)})
-            )
+            return HttpResponse(render_to_string(f"{FRAGMENTS}#notice", {"text": _message(error)}))
         messages.error(request, _message(error))
         return _back_to(comment)
     if not wants_partial(request):
         messages.success(request, "Comment deleted.")
         return _back_to(comment)
-    return render(request, "comments/_comment.html", {"comment": selectors.prepare_single(comment)})
+    return render(request, f"{FRAGMENTS}#comment", {"comment": selectors.prepare_single(comment)})
 
 
 @require_http_methods(["GET", "POST"])

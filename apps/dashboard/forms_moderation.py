@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from apps.comments.models import ModerationSettings
 from apps.comments.selectors.moderation import QUEUE_VIEWS
-from apps.comments.services.moderation import BLOCKLIST_MAX_ENTRIES, MAX_LINKS_LIMIT
+from apps.comments.services.moderation import ACTIONS, BLOCKLIST_MAX_ENTRIES, MAX_LINKS_LIMIT
 
 VIEW_LABELS: dict[str, str] = {
     "held": "Held",
@@ -18,19 +18,22 @@ VIEW_LABELS: dict[str, str] = {
     "rejected": "Rejected",
 }
 
-# Bulk action → (label, the queue views where it makes sense).
-BULK_ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
-    "approve": ("Approve", frozenset({"held", "spam", "rejected"})),
-    "reject": ("Reject", frozenset({"held", "reported", "spam"})),
-    "spam": ("Mark as spam", frozenset({"held", "reported", "rejected"})),
-    "dismiss": ("Dismiss reports", frozenset({"reported"})),
-    "delete": ("Delete", frozenset(QUEUE_VIEWS)),
+# Bulk action → the queue views where it makes sense, in the menu's order. Labels and the
+# states each action applies to come from the services' table (`ACTIONS`).
+BULK_ACTION_VIEWS: dict[str, frozenset[str]] = {
+    "approve": frozenset({"held", "spam", "rejected"}),
+    "reject": frozenset({"held", "reported", "spam"}),
+    "spam": frozenset({"held", "reported", "rejected"}),
+    "dismiss": frozenset({"reported"}),
+    "delete": frozenset(QUEUE_VIEWS),
 }
 
 
 def bulk_actions_for(view: str) -> list[tuple[str, str]]:
     """The bulk actions worth offering in one queue view (the service re-checks each comment)."""
-    return [(name, label) for name, (label, views) in BULK_ACTIONS.items() if view in views]
+    return [
+        (name, ACTIONS[name].label) for name, views in BULK_ACTION_VIEWS.items() if view in views
+    ]
 
 
 class QueueFilterForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Group names and events for the per-user notification route (the only group_send caller here).
+"""Group names and events for the per-user notification route (sent by `core.live.send_event`).
 
 Each signed-in user's sockets (every tab, the mobile app) join `notifications_group(id)`.
 Events carry `html` for htmx's ws extension (out-of-band swaps of the header bell) and
@@ -8,39 +8,21 @@ Events carry `html` for htmx's ws extension (out-of-band swaps of the header bel
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any
 
-import structlog
-from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
-from redis.exceptions import RedisError
 
+from apps.core.live import LiveEvent, send_event
 from apps.notifications.models import Notification
-
-logger = structlog.get_logger("inkwell.notifications")
 
 CREATED = "notification.created"
 UNREAD = "notification.unread"
-
-# What a broken channel layer raises (Redis down, timeouts, a full channel). Anything
-# else is a bug and should surface in the logs of the caller's robust on_commit.
-_LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError, ChannelFull)
 
 
 def notifications_group(user_id: int) -> str:
     """The channel group every socket of one signed-in user joins."""
     return f"notifications.user.{user_id}"
-
-
-class NotificationEvent(TypedDict):
-    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app."""
-
-    type: str
-    html: str
-    data: dict[str, Any]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -63,7 +45,7 @@ def notification_data(notification: Notification) -> dict[str, Any]:
     }
 
 
-def unread_event(user_id: int, unread: int | None = None) -> NotificationEvent:
+def unread_event(user_id: int, unread: int | None = None) -> LiveEvent:
     """The badge's new count, as an out-of-band swap and as data."""
     if unread is None:
         unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
@@ -71,7 +53,7 @@ def unread_event(user_id: int, unread: int | None = None) -> NotificationEvent:
     return {"type": UNREAD, "html": html, "data": {"type": UNREAD, "unread": unread}}
 
 
-def created_event(notification: Notification, unread: int) -> NotificationEvent:
+def created_event(notification: Notification, unread: int) -> LiveEvent:
     """A new notification: the badge, the dropdown's new first item and the announcement."""
     html = render_to_string(
         "notifications/_created_event.html", {"notification": notification, "unread": unread}
@@ -80,18 +62,7 @@ def created_event(notification: Notification, unread: int) -> NotificationEvent:
     return {"type": CREATED, "html": html, "data": data}
 
 
-def _send(group: str, event: NotificationEvent) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except _LAYER_ERRORS:
-        # The notification is stored; the page shows it on the next load. Never re-raise.
-        logger.exception("notifications.broadcast_failed", group=group, event_type=event["type"])
-
-
-def notifications_created(notification_ids: list[int]) -> None:
+def notification_created(notification_ids: list[int]) -> None:
     """Push each new notification to its recipient's sockets (run after commit)."""
     notifications = list(
         Notification.objects.filter(pk__in=notification_ids)
@@ -108,9 +79,9 @@ def notifications_created(notification_ids: list[int]) -> None:
     )
     for notification in notifications:
         event = created_event(notification, counts.get(notification.recipient_id, 0))
-        _send(notifications_group(notification.recipient_id), event)
+        send_event(notifications_group(notification.recipient_id), event)
 
 
-def unread_changed(user_id: int) -> None:
+def notification_unread(user_id: int) -> None:
     """Tell every socket of the user the new unread count (after marking read)."""
-    _send(notifications_group(user_id), unread_event(user_id))
+    send_event(notifications_group(user_id), unread_event(user_id))

@@ -3,6 +3,8 @@
 It authenticates (session, or JWT through apps.api.ws_auth; both set scope["user"]),
 joins the user's group, sends the current unread count, and relays the events that
 `apps.notifications.broadcasts` sends. It never writes: marking read goes over HTTP.
+Format, ping/pong, relaying and leaving the group come from
+`apps.core.live.ReadOnlyLiveConsumer`.
 
 Query: `format=json` (the mobile app gets each event's `data`; browsers get the `html`
 that htmx's ws extension swaps into the header bell).
@@ -17,96 +19,27 @@ Inbound: {"type": "ping"} → {"type": "pong"}; anything else → {"type": "erro
 
 from __future__ import annotations
 
-import json
-from typing import Any
-from urllib.parse import parse_qs
-
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.accounts.models import User
+from apps.core.live import CLOSE_BAD_TOKEN, Query, ReadOnlyLiveConsumer
 from apps.notifications import broadcasts
-from apps.notifications.broadcasts import NotificationEvent
-
-CLOSE_MALFORMED_QUERY = 4400
-CLOSE_UNAUTHENTICATED = 4401
 
 
-def wants_json(query_string: bytes) -> bool | None:
-    """True for `format=json`, False for html or no format; None if the query is malformed."""
-    try:
-        formats = parse_qs(query_string.decode("ascii")).get("format", ["html"])
-    except UnicodeDecodeError:
-        return None
-    if len(formats) != 1 or formats[0] not in {"html", "json"}:
-        return None
-    return formats[0] == "json"
-
-
-class NotificationsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+class NotificationsConsumer(ReadOnlyLiveConsumer):
     """One signed-in client (a browser tab or the app): joins the user's group and relays."""
 
-    group: str | None = None
-    wants_json = False
+    read_only_message = "This socket only delivers notifications; mark them read over HTTP."
 
-    async def connect(self) -> None:
-        await self.accept()
+    async def start(self, query: Query) -> None:
         user = self.scope.get("user")
-        signed_in = isinstance(user, User) and user.is_authenticated and user.is_active
-        if self.scope.get("auth_error") or not signed_in:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if not (isinstance(user, User) and user.is_authenticated and user.is_active):
+            await self.close(code=CLOSE_BAD_TOKEN)
             return
-        json_format = wants_json(self.scope.get("query_string", b""))
-        if json_format is None:
-            await self.close(code=CLOSE_MALFORMED_QUERY)
-            return
-        self.wants_json = json_format
         # Join before counting, so a notification created in between is not missed.
-        self.group = broadcasts.notifications_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self._forward(await database_sync_to_async(broadcasts.unread_event)(user.pk))
-
-    async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None
-
-    async def receive(
-        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
-    ) -> None:
-        try:
-            message = json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            await self.send_json(
-                {
-                    "type": "error",
-                    "code": "malformed",
-                    "message": 'Send JSON text frames such as {"type": "ping"}.',
-                }
-            )
-        elif message.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-        else:
-            await self.send_json(
-                {
-                    "type": "error",
-                    "code": "read_only",
-                    "message": "This socket only delivers notifications; mark them read over HTTP.",
-                }
-            )
+        await self.join(broadcasts.notifications_group(user.pk))
+        await self.forward(await database_sync_to_async(broadcasts.unread_event)(user.pk))
 
     # Events from apps.notifications.broadcasts ("notification.created" → notification_created).
-
-    async def notification_created(self, event: NotificationEvent) -> None:
-        await self._forward(event)
-
-    async def notification_unread(self, event: NotificationEvent) -> None:
-        await self._forward(event)
-
-    async def _forward(self, event: NotificationEvent) -> None:
-        if self.wants_json:
-            await self.send_json(event["data"])
-        else:
-            await self.send(text_data=event["html"])
+    notification_created = ReadOnlyLiveConsumer.forward
+    notification_unread = ReadOnlyLiveConsumer.forward

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from apps.notifications import services
+from apps.notifications import emails
 
 
 @task()
 def send_notification_emails() -> int:
     """Send every batch that is due; returns how many emails went out."""
-    return services.send_notification_emails()
+    return emails.send_notification_emails()

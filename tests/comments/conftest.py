@@ -21,6 +21,10 @@ from apps.blog.models import Post
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 
+# `post` by `post_author` ("writer", "Field notes") and `other_reader` ("another"), for the
+# tests of who hears about a comment (test_notices.py).
+from tests.notifications.conftest import other_reader, post, post_author  # noqa: F401
+
 
 def make_verified(user: User) -> User:
     EmailAddress.objects.update_or_create(

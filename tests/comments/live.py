@@ -7,6 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -261,6 +262,80 @@ async def flow_presence_counts_open_sockets(post: Any) -> None:
     await second.disconnect()
     await readers_seen(first, 1)
     await first.disconnect()
+
+
+# --------------------------------------------------------------------------
+# Dead channels: a client that vanishes while a broadcast is on its way
+# --------------------------------------------------------------------------
+
+
+class VanishingClient:
+    """ASGI middleware for a client that goes away without a close frame.
+
+    After `vanish()`, every send raises as uvicorn's does for a socket that is closing
+    (ClientDisconnected, an OSError), which ends the consumer before any
+    websocket.disconnect reaches it: only the consumer's own clean-up can leave the groups.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.gone = False
+
+    def vanish(self) -> None:
+        self.gone = True
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def send_unless_gone(message: Any) -> None:
+            if self.gone:
+                raise OSError("client disconnected")
+            await send(message)
+
+        await self.app(scope, receive, send_unless_gone)
+
+
+def _redis_group_size(layer: Any, group: str) -> int:
+    import redis
+
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        return int(client.zcard(layer._group_key(group)))
+
+
+async def group_size(group: str) -> int:
+    """Channels in a group, read from the layer's own storage (in-memory dict or Redis)."""
+    from channels.layers import get_channel_layer
+    from channels_redis.core import RedisChannelLayer
+
+    layer = get_channel_layer()
+    if isinstance(layer, RedisChannelLayer):
+        return await sync_to_async(_redis_group_size)(layer, group)
+    return len(layer.groups.get(group, {}))
+
+
+async def flow_vanished_client_leaves_its_group(
+    path: str, group: str, broadcast: Callable[[], Awaitable[Any]], *, user: User | None = None
+) -> None:
+    """Open a socket, let its client vanish, broadcast: the channel must leave `group`."""
+    client = VanishingClient(application)
+    socket = await open_socket(path, user=user, app=client)
+    await socket.receive_from(timeout=5)  # the first frame: the consumer has joined
+    assert await group_size(group) == 1
+    client.vanish()
+    await broadcast()
+    # The relay raised and ended the consumer, as uvicorn's send to a closing socket does.
+    with pytest.raises(OSError, match="client disconnected"):
+        await socket.wait(timeout=5)
+    await eventually(lambda: group_size(group), 0)
+
+
+async def flow_post_socket_of_a_vanished_client_leaves(post: Any, commenter: User) -> None:
+    from apps.comments import broadcasts, presence
+
+    await flow_vanished_client_leaves_its_group(
+        f"/ws/posts/{post.pk}/?format=json",
+        broadcasts.post_group(post.pk),
+        lambda: create_comment(commenter, post),
+    )
+    await eventually(lambda: presence.count(post.pk), 0)
 
 
 # --------------------------------------------------------------------------

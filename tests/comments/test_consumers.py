@@ -244,3 +244,9 @@ async def test_the_app_signs_in_with_its_token_and_sees_its_held_comment(publish
     event = await live.next_event(communicator)
     assert (event["type"], event["comment"]["id"]) == ("comment.held", comment.pk)
     await communicator.disconnect()
+
+
+async def test_post_socket_leaves_its_groups_when_the_client_vanishes(
+    published_post, commenter, no_hold
+):
+    await live.flow_post_socket_of_a_vanished_client_leaves(published_post, commenter)

@@ -98,3 +98,9 @@ async def test_presence_forgets_entries_of_a_crashed_process(published_post):
     await store.touch(published_post.pk, "crashed-process!channel", 0.0)
     await store.touch(published_post.pk, "live-process!channel", 10**10)
     assert await presence.count(published_post.pk) == 1
+
+
+async def test_redis_layer_drops_the_channel_of_a_vanished_client(
+    published_post, commenter, no_hold
+):
+    await live.flow_post_socket_of_a_vanished_client_leaves(published_post, commenter)

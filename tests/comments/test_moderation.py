@@ -20,6 +20,7 @@ from apps.comments.services import (
     initial_status,
     mark_spam,
     reject_comment,
+    rules,
     set_comments_open,
     update_moderation_settings,
 )
@@ -47,14 +48,16 @@ def events(monkeypatch):
     """Every after-commit broadcast and notification the moderation services schedule."""
     calls: list[tuple[str, int, dict[str, object]]] = []
     monkeypatch.setattr(
-        "apps.comments.broadcasts.comment_published",
+        "apps.comments.broadcasts.comment_created",
         lambda pk, **kw: calls.append(("published", pk, kw)),
     )
     monkeypatch.setattr(
-        "apps.comments.broadcasts.comment_removed",
+        "apps.comments.broadcasts.comment_deleted",
         lambda pk, **kw: calls.append(("removed", pk, kw)),
     )
-    monkeypatch.setattr(mod, "_notify", lambda pk: calls.append(("notify", pk, {})))
+    monkeypatch.setattr(
+        mod, "notify_for_comment", lambda *, comment_id: calls.append(("notify", comment_id, {}))
+    )
     return calls
 
 
@@ -121,7 +124,7 @@ def test_create_comment_uses_the_rule(db, published_post, commenter):
     ],
 )
 def test_count_links(body, links):
-    assert mod.count_links(body) == links
+    assert rules.count_links(body) == links
 
 
 # --------------------------------------------------------------------------

@@ -31,9 +31,11 @@ def _fresh_rate_limit(commenter):
 
 @pytest.fixture(autouse=True)
 def notified(monkeypatch) -> list[int]:
-    """Record notify_for_comment calls (notifications are tested in tests/notifications)."""
+    """Record notify_for_comment calls (who is notified is tested in test_notices.py)."""
     calls: list[int] = []
-    monkeypatch.setattr(services.comments, "_notify", calls.append)
+    monkeypatch.setattr(
+        services.comments, "notify_for_comment", lambda *, comment_id: calls.append(comment_id)
+    )
     return calls
 
 
@@ -248,21 +250,21 @@ def test_broadcast_failure_is_logged_and_the_comment_kept(
         async def group_send(self, group: str, message: dict[str, Any]) -> None:
             raise RedisConnectionError("Redis is down")
 
-    monkeypatch.setattr(broadcasts, "get_channel_layer", DeadLayer)
-    monkeypatch.setattr(services.comments, "_notify", lambda comment_id: None)
+    monkeypatch.setattr("apps.core.live.get_channel_layer", DeadLayer)
+    monkeypatch.setattr(services.comments, "notify_for_comment", lambda *, comment_id: None)
     with django_capture_on_commit_callbacks(execute=True):
         comment = services.create_comment(actor=commenter, post=published_post, body="Hi")
     assert Comment.objects.filter(pk=comment.pk, status=Comment.Status.PUBLISHED).exists()
-    assert "comments.broadcast_failed" in caplog.text
+    assert "live.broadcast_failed" in caplog.text
 
 
 def test_notification_failure_does_not_lose_the_comment(
     commenter, published_post, no_hold, django_capture_on_commit_callbacks, monkeypatch
 ):
-    def broken(comment_id: int) -> None:
+    def broken(*, comment_id: int) -> None:
         raise RuntimeError("mail server on fire")
 
-    monkeypatch.setattr(services.comments, "_notify", broken)
+    monkeypatch.setattr(services.comments, "notify_for_comment", broken)
     with django_capture_on_commit_callbacks(execute=True):
         comment = services.create_comment(actor=commenter, post=published_post, body="Hi")
     assert Comment.objects.filter(pk=comment.pk).exists()
@@ -430,16 +432,16 @@ def test_deleting_an_account_anonymises_its_comments(published_post):
 # --------------------------------------------------------------------------
 
 
-def test_comment_removed_goes_where_the_comment_was_shown(published_post, commenter):
+def test_comment_deleted_goes_where_the_comment_was_shown(published_post, commenter):
     public = _listen(broadcasts.post_group(published_post.pk))
     mods = _listen(broadcasts.moderators_group(published_post.pk))
     own = _listen(broadcasts.viewer_group(published_post.pk, commenter.pk))
     shown = CommentFactory.create(post=published_post, status=Comment.Status.REJECTED)
-    broadcasts.comment_removed(shown.pk, public_only=True)
+    broadcasts.comment_deleted(shown.pk, public_only=True)
     held = CommentFactory.create(
         post=published_post, author=commenter, status=Comment.Status.REJECTED
     )
-    broadcasts.comment_removed(held.pk, public_only=False)
+    broadcasts.comment_deleted(held.pk, public_only=False)
     to_public, to_mods, to_author = _received_by(public, mods, own)
     [event] = to_public
     assert event["type"] == "comment.deleted"
@@ -478,10 +480,10 @@ def test_presence_event(published_post):
 def test_events_for_missing_comments_are_skipped(published_post):
     channel = _listen(broadcasts.post_group(published_post.pk))
     for send in (
-        broadcasts.comment_published,
+        broadcasts.comment_created,
         broadcasts.comment_held,
         broadcasts.comment_updated,
-        broadcasts.comment_removed,
+        broadcasts.comment_deleted,
     ):
         send(999999)
     assert _received(channel) == []

@@ -28,7 +28,7 @@ HX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def _quiet_side_effects(monkeypatch, commenter):
     # Notifications have their own tests; here only the comment pages are under test.
-    monkeypatch.setattr(services.comments, "_notify", lambda comment_id: None)
+    monkeypatch.setattr(services.comments, "notify_for_comment", lambda *, comment_id: None)
     ratelimit.reset(f"comments:user:{commenter.pk}", window=60)
 
 
@@ -313,26 +313,9 @@ def test_create_needs_the_csrf_token(commenter, published_post, no_hold):
     assert Comment.objects.count() == 1
 
 
-# --------------------------------------------------------------------------
-# GET /comments/posts/<id>/?after= (catch up)
-# --------------------------------------------------------------------------
-
-
-def test_since_returns_newer_visible_fragments(client, htmx_client, published_post):
-    old = CommentFactory.create(post=published_post)
-    new = CommentFactory.create(post=published_post)
-    CommentFactory.create(post=published_post, status=Comment.Status.HELD)
-    for c in (client, htmx_client):
-        response = c.get(f"{_create_url(published_post)}?after={old.pk}")
-        assert response.status_code == 200
-        html = response.content.decode()
-        assert f'id="comment-{new.pk}"' in html
-        assert f'id="comment-{old.pk}"' not in html
-        assert html.count("<article") == 1
-    assert client.get(f"{_create_url(published_post)}?after=x").status_code == 400
-    assert client.get(_create_url(published_post)).status_code == 400
-    draft = PostFactory.create(status=Post.Status.DRAFT, published_at=None)
-    assert client.get(f"{_create_url(draft)}?after=0").status_code == 404
+def test_create_answers_only_posts(client, published_post):
+    # A reconnecting page catches up over its socket (?after=); there is no HTTP catch-up.
+    assert client.get(f"{_create_url(published_post)}?after=0").status_code == 405
 
 
 # --------------------------------------------------------------------------

@@ -6,10 +6,11 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from apps.notifications import services
+from apps.notifications import broadcasts, services
 from apps.notifications.models import Kind, Notification
 from apps.notifications.routing import websocket_urlpatterns
 from project.asgi import application
+from tests.comments import live
 from tests.factories.accounts import UserFactory
 
 # serialized_rollback: the flush after a transactional test would drop the roles
@@ -50,9 +51,14 @@ async def _signed_in(user, query: str = "") -> WebsocketCommunicator:
 
 
 async def _notify(user, text="Alice replied to your comment"):
-    return await sync_to_async(services.notify)(
-        recipient=user, kind=Kind.COMMENT_REPLY, actor=None, text=text, url="/p/#comment-1"
+    [notification] = await sync_to_async(services.notify)(
+        recipient_ids=[user.pk],
+        kind=Kind.COMMENT_REPLY,
+        actor_id=None,
+        text=text,
+        url="/p/#comment-1",
     )
+    return notification
 
 
 async def _closed_with(communicator) -> int:
@@ -170,3 +176,13 @@ async def test_notifications_socket_answers_ping_and_survives_malformed_input():
     assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
     await communicator.disconnect()
     assert await sync_to_async(Notification.objects.count)() == 0
+
+
+async def test_notifications_socket_leaves_its_group_when_the_client_vanishes():
+    user = await sync_to_async(UserFactory.create)()
+    await live.flow_vanished_client_leaves_its_group(
+        f"{PATH}?format=json",
+        broadcasts.notifications_group(user.pk),
+        lambda: _notify(user),
+        user=user,
+    )

@@ -7,9 +7,10 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from apps.notifications import services
+from apps.notifications import broadcasts, services
 from apps.notifications.models import Kind, Notification
 from project.asgi import application
+from tests.comments import live
 from tests.factories.accounts import UserFactory
 
 pytestmark = [
@@ -44,10 +45,9 @@ async def test_redis_layer_delivers_to_every_tab_of_the_recipient_only():
     user, other = await sync_to_async(lambda: UserFactory.create_batch(2))()
     tabs = [await _connect(user), await _connect(user)]
     stranger = await _connect(other)
-    notification = await sync_to_async(services.notify)(
-        recipient=user, kind=Kind.MENTION, actor=other, text="Hi", url="/"
+    [notification] = await sync_to_async(services.notify)(
+        recipient_ids=[user.pk], kind=Kind.MENTION, actor_id=other.pk, text="Hi", url="/"
     )
-    assert notification is not None
     for tab in tabs:
         event = await tab.receive_json_from(timeout=5)
         assert event["notification"]["id"] == notification.pk
@@ -67,10 +67,21 @@ async def test_a_dead_redis_never_loses_the_notification(settings):
     channel_layers.backends.clear()
     try:
         user = await sync_to_async(UserFactory.create)()
-        notification = await sync_to_async(services.notify)(
-            recipient=user, kind=Kind.MENTION, actor=None, text="Hi", url="/"
+        [notification] = await sync_to_async(services.notify)(
+            recipient_ids=[user.pk], kind=Kind.MENTION, actor_id=None, text="Hi", url="/"
         )
-        assert notification is not None
         assert await sync_to_async(Notification.objects.filter(pk=notification.pk).exists)()
     finally:
         channel_layers.backends.clear()
+
+
+async def test_redis_layer_drops_the_channel_of_a_vanished_client():
+    user = await sync_to_async(UserFactory.create)()
+    await live.flow_vanished_client_leaves_its_group(
+        "/ws/notifications/?format=json",
+        broadcasts.notifications_group(user.pk),
+        lambda: sync_to_async(services.notify)(
+            recipient_ids=[user.pk], kind=Kind.MENTION, actor_id=None, text="Hi", url="/"
+        ),
+        user=user,
+    )

@@ -1,278 +1,37 @@
-from datetime import timedelta
+from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from apps.accounts.roles import Role
-from apps.blog.models import Post
-from apps.blog.services import publish_if_due, publish_post, send_back_post
-from apps.comments.models import Comment
-from apps.notifications import services
+from apps.notifications import broadcasts, services
 from apps.notifications.models import Delivery, Kind, Notification, NotificationPreference
-from tests.accounts.conftest import make_user_with_role
 from tests.factories.accounts import UserFactory
-from tests.factories.blog import PostFactory
 from tests.notifications.conftest import comment_on
 
 pytestmark = pytest.mark.django_db
 
 
-def _kinds(notifications):
-    return {(n.recipient.username, n.kind) for n in notifications}
-
-
-def _stored():
-    return {
-        (n.recipient.username, n.kind) for n in Notification.objects.select_related("recipient")
-    }
-
-
-# --------------------------------------------------------------------------
-# notify_for_comment
-# --------------------------------------------------------------------------
-
-
-def test_notify_for_comment_tells_the_post_author(post, commenter):
-    comment = comment_on(post, commenter)
-    created = services.notify_for_comment(comment_id=comment.pk)
-    assert _kinds(created) == {("writer", Kind.POST_COMMENT)}
-    notification = created[0]
-    assert notification.actor == commenter
-    assert notification.post == post
-    assert notification.comment == comment
-    assert notification.url == f"{post.get_absolute_url()}#comment-{comment.pk}"
-    assert commenter.name in notification.text
-    assert "Field notes" in notification.text
-    assert not notification.email_due
-
-
-def test_notify_for_comment_tells_coauthors_too(post, commenter):
-    coauthor = UserFactory.create(username="coauthor")
-    post.coauthors.add(coauthor)
-    created = services.notify_for_comment(comment_id=comment_on(post, commenter).pk)
-    assert _kinds(created) == {("writer", Kind.POST_COMMENT), ("coauthor", Kind.POST_COMMENT)}
-
-
-def test_notify_for_comment_tells_the_replied_to_author(post, commenter, other_reader):
-    parent = comment_on(post, other_reader)
-    reply = comment_on(post, commenter, parent=parent)
-    created = services.notify_for_comment(comment_id=reply.pk)
-    assert _kinds(created) == {("another", Kind.COMMENT_REPLY), ("writer", Kind.POST_COMMENT)}
-
-
-def test_notify_for_comment_reply_at_the_deepest_level_reaches_the_replied_to_author(
-    post, commenter, other_reader
-):
-    top = comment_on(post, UserFactory.create())
-    second = comment_on(post, UserFactory.create(), parent=top)
-    deepest = comment_on(post, other_reader, parent=second)
-    answer = comment_on(post, commenter, parent=deepest)
-    created = services.notify_for_comment(comment_id=answer.pk)
-    assert ("another", Kind.COMMENT_REPLY) in _kinds(created)
-
-
-def test_notify_for_comment_tells_mentioned_users(post, commenter, other_reader):
-    comment = comment_on(post, commenter, body="I agree with @another here.")
-    created = services.notify_for_comment(comment_id=comment.pk)
-    assert _kinds(created) == {("another", Kind.MENTION), ("writer", Kind.POST_COMMENT)}
-    assert "mentioned you" in next(n for n in created if n.kind == Kind.MENTION).text
-
-
-def test_notify_for_comment_reply_wins_over_mention_and_post_comment(post, commenter):
-    # The post author wrote the parent and is mentioned: one notification, the reply.
-    parent = comment_on(post, post.author)
-    reply = comment_on(post, commenter, body="@writer thanks!", parent=parent)
-    created = services.notify_for_comment(comment_id=reply.pk)
-    assert _kinds(created) == {("writer", Kind.COMMENT_REPLY)}
-
-
-def test_notify_for_comment_mention_wins_over_post_comment(post, commenter):
-    created = services.notify_for_comment(
-        comment_id=comment_on(post, commenter, body="Hey @writer, a question.").pk
+def _one(recipient, *, actor=None, kind=Kind.MENTION, text="Hi", url="/", **ids):
+    """notify() for one recipient: the notification, or None when it was skipped."""
+    created = services.notify(
+        recipient_ids=[recipient.pk],
+        kind=kind,
+        actor_id=actor.pk if actor is not None else None,
+        text=text,
+        url=url,
+        **ids,
     )
-    assert _kinds(created) == {("writer", Kind.MENTION)}
+    return created[0] if created else None
 
 
-def test_notify_for_comment_never_notifies_the_commenter(post):
-    # The author comments on their own post, replies to themself and mentions themself.
-    parent = comment_on(post, post.author)
-    reply = comment_on(post, post.author, body="Also @writer, note to self.", parent=parent)
-    assert services.notify_for_comment(comment_id=reply.pk) == []
-    assert not Notification.objects.exists()
-
-
-def test_notify_for_comment_skips_held_rejected_spam_and_deleted_comments(post, commenter):
-    for status in [Comment.Status.HELD, Comment.Status.REJECTED, Comment.Status.SPAM]:
-        comment = comment_on(post, commenter)
-        Comment.objects.filter(pk=comment.pk).update(status=status)
-        assert services.notify_for_comment(comment_id=comment.pk) == []
-    deleted = comment_on(post, commenter)
-    Comment.objects.filter(pk=deleted.pk).update(deleted_at=timezone.now())
-    assert services.notify_for_comment(comment_id=deleted.pk) == []
-    assert services.notify_for_comment(comment_id=999_999) == []
-    assert not Notification.objects.exists()
-
-
-def test_notify_for_comment_runs_once_per_comment(post, commenter, other_reader):
-    comment = comment_on(post, commenter, body="cc @another")
-    assert len(services.notify_for_comment(comment_id=comment.pk)) == 2
-    # Approved again after a rejection, say: nobody hears about it twice.
-    assert services.notify_for_comment(comment_id=comment.pk) == []
-    assert Notification.objects.count() == 2
-
-
-def test_notify_for_comment_from_an_anonymised_author_still_notifies(post, other_reader):
-    comment = comment_on(post, None, body="Hello @another")
-    created = services.notify_for_comment(comment_id=comment.pk)
-    assert _kinds(created) == {("another", Kind.MENTION), ("writer", Kind.POST_COMMENT)}
-    assert all(n.actor is None for n in created)
-    assert created[0].text.startswith("Someone")
-
-
-def test_notify_for_comment_honours_preferences(post, commenter, other_reader):
-    NotificationPreference.objects.create(
-        user=post.author, kind=Kind.POST_COMMENT, delivery=Delivery.OFF
-    )
-    NotificationPreference.objects.create(
-        user=other_reader, kind=Kind.MENTION, delivery=Delivery.EMAIL
-    )
-    created = services.notify_for_comment(
-        comment_id=comment_on(post, commenter, body="@another").pk
-    )
-    assert _kinds(created) == {("another", Kind.MENTION)}
-    assert created[0].email_due
-
-
-def test_notify_for_comment_off_for_the_winning_kind_means_nothing(post, commenter):
-    # Precedence picks one reason per person; switching that kind off is respected
-    # rather than falling back to a weaker reason.
-    NotificationPreference.objects.create(user=post.author, kind=Kind.MENTION, delivery="off")
-    comment = comment_on(post, commenter, body="@writer")
-    assert services.notify_for_comment(comment_id=comment.pk) == []
-
-
-# --------------------------------------------------------------------------
-# Mentions
-# --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ("@alice hi", ["alice"]),
-        ("Hi @Alice, and @bob.", ["alice", "bob"]),
-        ("(@alice) @alice @ALICE", ["alice"]),
-        ("mail me at bob@alice.com", []),
-        ("see https://example.com/@alice", []),
-        ("@alice-bob and @alice_b", ["alice-bob", "alice_b"]),
-        ("`@alice` in code", []),
-        ("```\n@alice\n```\n@bob", ["bob"]),
-        ("@ alone, @-x, @_y", []),
-        ("@" + "a" * 41, []),
-        ("Thanks @carol!", ["carol"]),
-    ],
-)
-def test_mentioned_usernames_finds_usernames_on_word_boundaries(body, expected):
-    assert services.mentioned_usernames(body) == expected
-
-
-def test_mentioned_usernames_keeps_the_first_ten():
-    body = " ".join(f"@user{i}" for i in range(15))
-    assert services.mentioned_usernames(body) == [f"user{i}" for i in range(10)]
-
-
-def test_notify_for_comment_mentions_only_existing_active_users_at_most_ten(post, commenter):
-    users = [UserFactory.create(username=f"fan{i}") for i in range(12)]
-    UserFactory.create(username="gone", is_active=False)
-    body = "@gone @nobody " + " ".join(f"@{u.username}" for u in users)
-    created = services.notify_for_comment(comment_id=comment_on(post, commenter, body=body).pk)
-    mentioned = {n.recipient.username for n in created if n.kind == Kind.MENTION}
-    # "@gone" and "@nobody" use two of the ten places.
-    assert mentioned == {f"fan{i}" for i in range(8)}
-
-
-# --------------------------------------------------------------------------
-# Post workflow
-# --------------------------------------------------------------------------
-
-
-def test_notify_post_published_tells_author_and_coauthors_not_the_actor(post):
-    coauthor = UserFactory.create(username="coauthor")
-    post.coauthors.add(coauthor)
-    created = services.notify_post_published(post_id=post.pk, actor_id=coauthor.pk)
-    assert _kinds(created) == {("writer", Kind.POST_PUBLISHED)}
-    assert created[0].url == post.get_absolute_url()
-    assert "Field notes" in created[0].text
-
-
-def test_notify_post_published_ignores_posts_that_are_not_published(post_author):
-    draft = PostFactory.create(author=post_author, status=Post.Status.DRAFT, published_at=None)
-    assert services.notify_post_published(post_id=draft.pk) == []
-    assert services.notify_post_published(post_id=999_999) == []
-
-
-def test_notify_post_sent_back_tells_the_author_with_the_note(post_author):
-    editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(
-        author=post_author,
-        status=Post.Status.DRAFT,
-        published_at=None,
-        review_note="Cut the intro.",
-    )
-    created = services.notify_post_sent_back(post_id=draft.pk, actor_id=editor.pk)
-    assert _kinds(created) == {("writer", Kind.POST_SENT_BACK)}
-    assert "Cut the intro." in created[0].text
-    assert created[0].url == f"/dashboard/posts/{draft.pk}/edit/"
-    assert created[0].actor == editor
-    assert services.notify_post_sent_back(post_id=draft.pk, actor_id=post_author.pk) == []
-
-
-def test_publish_post_notifies_the_author_after_commit(
-    post_author, django_capture_on_commit_callbacks
-):
-    editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(author=post_author, status=Post.Status.IN_REVIEW, published_at=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        publish_post(actor=editor, post=draft)
-    assert _stored() == {("writer", Kind.POST_PUBLISHED)}
-
-
-def test_publish_if_due_notifies_the_author(post_author, django_capture_on_commit_callbacks):
-    scheduled = PostFactory.create(
-        author=post_author,
-        status=Post.Status.SCHEDULED,
-        published_at=timezone.now() - timedelta(minutes=1),
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        assert publish_if_due(post_id=scheduled.pk)
-    assert _stored() == {("writer", Kind.POST_PUBLISHED)}
-
-
-def test_send_back_post_notifies_the_author(post_author, django_capture_on_commit_callbacks):
-    editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(author=post_author, status=Post.Status.IN_REVIEW, published_at=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        send_back_post(actor=editor, post=draft, note="Needs sources.")
-    notification = Notification.objects.get()
-    assert notification.kind == Kind.POST_SENT_BACK
-    assert notification.text.endswith("Needs sources.")
-
-
-def test_workflow_move_survives_a_failing_notification(
-    post_author, django_capture_on_commit_callbacks, monkeypatch
-):
-    def broken(**kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(services, "notify_post_published", broken)
-    editor = make_user_with_role(Role.EDITOR)
-    draft = PostFactory.create(author=post_author, status=Post.Status.IN_REVIEW, published_at=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        publish_post(actor=editor, post=draft)
-    draft.refresh_from_db()
-    assert draft.status == Post.Status.PUBLISHED
+def _listen(group: str) -> tuple[Any, str]:
+    layer = get_channel_layer()
+    channel: str = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+    return layer, channel
 
 
 # --------------------------------------------------------------------------
@@ -282,9 +41,7 @@ def test_workflow_move_survives_a_failing_notification(
 
 def test_notify_respects_off_email_and_in_app(post_author, commenter):
     def send():
-        return services.notify(
-            recipient=post_author, kind=Kind.MENTION, actor=commenter, text="Hello", url="/x/"
-        )
+        return _one(post_author, actor=commenter, text="Hello", url="/x/")
 
     in_app = send()
     assert in_app is not None
@@ -299,24 +56,49 @@ def test_notify_respects_off_email_and_in_app(post_author, commenter):
 
 
 def test_notify_skips_the_actor_inactive_users_and_unknown_kinds(post_author):
-    assert (
-        services.notify(
-            recipient=post_author, kind=Kind.MENTION, actor=post_author, text="x", url=""
-        )
-        is None
-    )
+    assert _one(post_author, actor=post_author) is None
     inactive = UserFactory.create(is_active=False)
-    assert (
-        services.notify(recipient=inactive, kind=Kind.MENTION, actor=None, text="x", url="") is None
-    )
+    assert _one(inactive) is None
     with pytest.raises(ValueError, match="Unknown"):
-        services.notify(recipient=post_author, kind="nope", actor=None, text="x", url="")
+        _one(post_author, kind="nope")
+
+
+def test_notify_tells_each_recipient_once_in_order(post_author, commenter, other_reader):
+    created = services.notify(
+        recipient_ids=[commenter.pk, post_author.pk, commenter.pk, other_reader.pk],
+        kind=Kind.POST_PUBLISHED,
+        actor_id=other_reader.pk,
+        text="Your post was published",
+        url="/p/",
+    )
+    assert [n.recipient for n in created] == [commenter, post_author]
+    assert all(n.actor == other_reader for n in created)
+
+
+def test_notify_never_tells_anyone_twice_about_one_comment(post, commenter, other_reader):
+    comment = comment_on(post, commenter)
+    first = services.notify(
+        recipient_ids=[other_reader.pk],
+        kind=Kind.MENTION,
+        actor_id=commenter.pk,
+        text="mentioned you",
+        url="/",
+        comment_id=comment.pk,
+    )
+    again = services.notify(
+        recipient_ids=[other_reader.pk, post.author_id],
+        kind=Kind.POST_COMMENT,
+        actor_id=commenter.pk,
+        text="commented",
+        url="/",
+        comment_id=comment.pk,
+    )
+    assert [n.recipient for n in first] == [other_reader]
+    assert [n.recipient for n in again] == [post.author]
 
 
 def test_notify_shortens_long_text(post_author):
-    notification = services.notify(
-        recipient=post_author, kind=Kind.MENTION, actor=None, text="word " * 200, url="/"
-    )
+    notification = _one(post_author, text="word " * 200)
     assert notification is not None
     assert len(notification.text) <= 300
 
@@ -330,32 +112,22 @@ def test_notify_pushes_after_commit_and_survives_a_dead_channel_layer(
         raise RedisConnectionError("Redis is down")
 
     monkeypatch.setattr(InMemoryChannelLayer, "group_send", refuse)
-    monkeypatch.setattr(
-        "apps.notifications.broadcasts.get_channel_layer", lambda: InMemoryChannelLayer()
-    )
+    monkeypatch.setattr("apps.core.live.get_channel_layer", lambda: InMemoryChannelLayer())
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        notification = services.notify(
-            recipient=post_author, kind=Kind.MENTION, actor=None, text="Hi", url="/"
-        )
+        notification = _one(post_author)
     assert callbacks
     assert notification is not None
     assert Notification.objects.filter(pk=notification.pk).exists()
 
 
 def test_notify_broadcasts_created_event_to_the_recipient_group(
-    post_author, django_capture_on_commit_callbacks, monkeypatch
+    post_author, django_capture_on_commit_callbacks
 ):
-    sent = []
-    monkeypatch.setattr(
-        "apps.notifications.broadcasts._send", lambda group, event: sent.append((group, event))
-    )
+    layer, channel = _listen(f"notifications.user.{post_author.pk}")
     with django_capture_on_commit_callbacks(execute=True):
-        notification = services.notify(
-            recipient=post_author, kind=Kind.MENTION, actor=None, text="Hi <b>there</b>", url="/"
-        )
+        notification = _one(post_author, text="Hi <b>there</b>")
     assert notification is not None
-    ((group, event),) = sent
-    assert group == f"notifications.user.{post_author.pk}"
+    event = async_to_sync(layer.receive)(channel)
     assert event["type"] == "notification.created"
     assert event["data"]["notification"]["id"] == notification.pk
     assert event["data"]["unread"] == 1
@@ -379,7 +151,7 @@ def _make(recipient, count=1, **fields):
 
 def test_mark_read_marks_only_the_actors_own(post_author, commenter, monkeypatch):
     pushed: list[int] = []
-    monkeypatch.setattr("apps.notifications.broadcasts.unread_changed", pushed.append)
+    monkeypatch.setattr(broadcasts, "notification_unread", pushed.append)
     mine = _make(post_author, 3)
     theirs = _make(commenter, 1)
     count = services.mark_read(actor=post_author, notification_ids=[mine[0].pk, theirs[0].pk])
@@ -393,16 +165,13 @@ def test_mark_read_marks_only_the_actors_own(post_author, commenter, monkeypatch
 
 
 def test_mark_read_pushes_the_new_count_after_commit(
-    post_author, django_capture_on_commit_callbacks, monkeypatch
+    post_author, django_capture_on_commit_callbacks
 ):
-    sent = []
-    monkeypatch.setattr(
-        "apps.notifications.broadcasts._send", lambda group, event: sent.append((group, event))
-    )
+    layer, channel = _listen(f"notifications.user.{post_author.pk}")
     _make(post_author, 2)
     with django_capture_on_commit_callbacks(execute=True):
         services.mark_read(actor=post_author, all=True)
-    ((_group, event),) = sent
+    event = async_to_sync(layer.receive)(channel)
     assert event["data"] == {"type": "notification.unread", "unread": 0}
 
 

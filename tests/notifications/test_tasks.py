@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.utils import timezone
 
-from apps.notifications import services
+from apps.notifications import emails, services
 from apps.notifications.models import Delivery, Kind, Notification, NotificationPreference
 from apps.notifications.tasks import send_notification_emails
 from tests.factories.accounts import UserFactory
@@ -45,7 +45,7 @@ def test_one_email_per_recipient_with_all_their_items(emailed, mailoutbox):
     _due(emailed, "Bob replied to <your> comment & more", kind=Kind.COMMENT_REPLY)
     _due(emailed, "Cy mentioned you")
     _due(other, "Dee mentioned you")
-    assert services.send_notification_emails() == 2
+    assert emails.send_notification_emails() == 2
     assert len(mailoutbox) == 2
     mail = next(m for m in mailoutbox if m.to == [emailed.email])
     assert mail.subject == "3 new notifications on Inkwell"
@@ -62,35 +62,35 @@ def test_one_email_per_recipient_with_all_their_items(emailed, mailoutbox):
 
 def test_a_single_item_is_the_subject(emailed, mailoutbox):
     _due(emailed, "Ann mentioned you in “Notes”")
-    services.send_notification_emails()
+    emails.send_notification_emails()
     assert mailoutbox[0].subject == "Ann mentioned you in “Notes”"
 
 
 def test_the_batching_delay_is_respected(emailed, mailoutbox, settings):
     fresh = _due(emailed, "Just now", age=timedelta(seconds=30))
-    assert services.send_notification_emails() == 0
+    assert emails.send_notification_emails() == 0
     assert mailoutbox == []
     later = timezone.now() + timedelta(seconds=300)
-    assert services.send_notification_emails(now=later) == 1
+    assert emails.send_notification_emails(now=later) == 1
     fresh.refresh_from_db()
     assert fresh.emailed_at is not None
     settings.NOTIFICATION_EMAIL_DELAY_SECONDS = 10
     _due(emailed, "Shorter delay", age=timedelta(seconds=11))
-    assert services.send_notification_emails() == 1
+    assert emails.send_notification_emails() == 1
 
 
 def test_a_due_batch_takes_the_newer_items_along(emailed, mailoutbox):
     _due(emailed, "Old one")
     _due(emailed, "New one", age=timedelta(seconds=5))
-    assert services.send_notification_emails() == 1
+    assert emails.send_notification_emails() == 1
     assert "New one" in mailoutbox[0].body
     assert "2 new notifications" in mailoutbox[0].subject
 
 
 def test_nothing_is_sent_twice(emailed, mailoutbox):
     _due(emailed, "Once")
-    assert services.send_notification_emails() == 1
-    assert services.send_notification_emails() == 0
+    assert emails.send_notification_emails() == 1
+    assert emails.send_notification_emails() == 0
     assert len(mailoutbox) == 1
 
 
@@ -101,10 +101,12 @@ def test_preferences_decide_what_is_emailed(
     off = UserFactory.create()
     services.set_preferences(actor=off, choices={Kind.MENTION: Delivery.OFF})
     for recipient in [emailed, in_app, off]:
-        services.notify(recipient=recipient, kind=Kind.MENTION, actor=None, text="Hi", url="/")
+        services.notify(
+            recipient_ids=[recipient.pk], kind=Kind.MENTION, actor_id=None, text="Hi", url="/"
+        )
     assert Notification.objects.filter(recipient=off).count() == 0
     assert Notification.objects.get(recipient=in_app).email_due is False
-    assert services.send_notification_emails(now=timezone.now() + DELAY * 2) == 1
+    assert emails.send_notification_emails(now=timezone.now() + DELAY * 2) == 1
     assert [m.to for m in mailoutbox] == [[emailed.email]]
 
 
@@ -114,7 +116,7 @@ def test_items_read_or_switched_off_before_sending_are_not_emailed(emailed, mail
     NotificationPreference.objects.filter(user=emailed, kind=Kind.COMMENT_REPLY).update(
         delivery=Delivery.IN_APP
     )
-    assert services.send_notification_emails() == 0
+    assert emails.send_notification_emails() == 0
     assert mailoutbox == []
     assert not Notification.objects.filter(email_due=True).exists()
 
@@ -123,7 +125,7 @@ def test_inactive_recipients_get_no_mail(emailed, mailoutbox):
     _due(emailed, "Hi")
     emailed.is_active = False
     emailed.save()
-    assert services.send_notification_emails() == 0
+    assert emails.send_notification_emails() == 0
     assert mailoutbox == []
 
 
@@ -132,15 +134,15 @@ def test_a_failing_mail_stays_pending_and_others_go_out(emailed, mailoutbox, mon
     services.set_preferences(actor=other, choices={Kind.MENTION: Delivery.EMAIL})
     _due(emailed, "To a broken inbox")
     _due(other, "To a fine inbox")
-    real_mail = services._mail
+    real_mail = emails._mail
 
     def flaky(recipient, items):
         if recipient == emailed:
             raise OSError("SMTP refused")
         real_mail(recipient, items)
 
-    monkeypatch.setattr(services, "_mail", flaky)
-    assert services.send_notification_emails() == 1
+    monkeypatch.setattr(emails, "_mail", flaky)
+    assert emails.send_notification_emails() == 1
     assert [m.to for m in mailoutbox] == [[other.email]]
     assert Notification.objects.get(recipient=emailed).emailed_at is None
 
@@ -162,9 +164,13 @@ def test_a_deferring_backend_wakes_the_mailer_once_per_batch(
     from django_tasks import default_task_backend
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(recipient=emailed, kind=Kind.MENTION, actor=None, text="1", url="/")
+        services.notify(
+            recipient_ids=[emailed.pk], kind=Kind.MENTION, actor_id=None, text="1", url="/"
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(recipient=emailed, kind=Kind.MENTION, actor=None, text="2", url="/")
+        services.notify(
+            recipient_ids=[emailed.pk], kind=Kind.MENTION, actor_id=None, text="2", url="/"
+        )
     (result,) = default_task_backend.results  # type: ignore[attr-defined]  # DummyBackend
     assert result.task.name == "send_notification_emails"
     assert result.task.run_after > timezone.now() + DELAY - timedelta(seconds=5)
@@ -192,10 +198,10 @@ def test_concurrent_runs_skip_rows_another_run_holds(mailoutbox):
     try:
         assert locked.wait(10)
         # The other "worker" holds this recipient's rows: skip, don't wait, don't double send.
-        assert services.send_notification_emails() == 0
+        assert emails.send_notification_emails() == 0
         assert mailoutbox == []
     finally:
         release.set()
         holder.join(10)
-    assert services.send_notification_emails() == 1
+    assert emails.send_notification_emails() == 1
     assert len(mailoutbox) == 1

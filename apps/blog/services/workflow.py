@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
 import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +24,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.models import Post
+from apps.blog.services.notices import notify_post_published, notify_post_sent_back
+from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.blog")
 
@@ -82,11 +83,6 @@ def _locked(post: Post) -> Post:
     return Post.objects.select_for_update().get(pk=post.pk)
 
 
-def _after_commit(*callbacks: Callable[[], None]) -> None:
-    for callback in callbacks:
-        transaction.on_commit(callback)
-
-
 def content_changed(post_id: int) -> None:
     """Hook run after a post becomes or stops being public (caches, notifications, pings).
 
@@ -94,25 +90,6 @@ def content_changed(post_id: int) -> None:
     page caches, notifications and search pings attach as they are built.
     """
     logger.info("post visibility changed", post_id=post_id)
-
-
-def _notify_published(post_id: int, actor_id: int | None) -> None:
-    # Imported late: notifications reads blog models, and blog must load without it.
-    from apps.notifications.services import notify_post_published
-
-    try:
-        notify_post_published(post_id=post_id, actor_id=actor_id)
-    except Exception:  # runs after commit: the move is done, a notification must not undo it
-        logger.exception("post published notification failed", post_id=post_id)
-
-
-def _notify_sent_back(post_id: int, actor_id: int) -> None:
-    from apps.notifications.services import notify_post_sent_back
-
-    try:
-        notify_post_sent_back(post_id=post_id, actor_id=actor_id)
-    except Exception:  # runs after commit: the move is done, a notification must not undo it
-        logger.exception("post sent back notification failed", post_id=post_id)
 
 
 @transaction.atomic
@@ -137,7 +114,7 @@ def send_back_post(*, actor: User, post: Post, note: str) -> Post:
     post.review_note = note.strip()[:2000]
     post.published_at = None
     post.save(update_fields=["status", "review_note", "published_at", "updated_at"])
-    _after_commit(partial(_notify_sent_back, post.pk, actor.pk))
+    after_commit(notify_post_sent_back, post_id=post.pk, actor_id=actor.pk)
     return post
 
 
@@ -161,7 +138,7 @@ def schedule_post(
     post.save(update_fields=["status", "published_at", "unpublish_at", "updated_at"])
     from apps.blog.tasks import enqueue_publication
 
-    _after_commit(partial(enqueue_publication, post.pk, publish_at))
+    after_commit(enqueue_publication, post.pk, publish_at)
     return post
 
 
@@ -185,7 +162,7 @@ def publish_post(*, actor: User, post: Post, unpublish_at: datetime | None = Non
     post = _locked(post)
     _check(actor, post, "publish")
     _make_public(post, when=now)
-    _after_commit(partial(_notify_published, post.pk, actor.pk))
+    after_commit(notify_post_published, post_id=post.pk, actor_id=actor.pk)
     if unpublish_at is not None:
         post.unpublish_at = unpublish_at
         post.save(update_fields=["unpublish_at"])
@@ -209,7 +186,7 @@ def set_unpublish_time(*, actor: User, post: Post, unpublish_at: datetime | None
     if unpublish_at is not None:
         from apps.blog.tasks import enqueue_unpublication
 
-        _after_commit(partial(enqueue_unpublication, post.pk, unpublish_at))
+        after_commit(enqueue_unpublication, post.pk, unpublish_at)
     return post
 
 
@@ -221,7 +198,7 @@ def archive_post(*, actor: User, post: Post) -> Post:
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
-    _after_commit(partial(content_changed, post.pk))
+    after_commit(content_changed, post.pk)
     return post
 
 
@@ -232,7 +209,7 @@ def _make_public(post: Post, *, when: datetime) -> None:
         post.published_at = when
     post.review_note = ""
     post.save(update_fields=["status", "published_at", "review_note", "updated_at"])
-    _after_commit(partial(content_changed, post.pk))
+    after_commit(content_changed, post.pk)
 
 
 @transaction.atomic
@@ -251,7 +228,7 @@ def publish_if_due(*, post_id: int, expected_publish_at: datetime | None = None)
     if post.published_at > timezone.now():
         return False
     _make_public(post, when=post.published_at)
-    _after_commit(partial(_notify_published, post.pk, None))
+    after_commit(notify_post_published, post_id=post.pk)
     logger.info("scheduled post published", post_id=post.pk)
     return True
 
@@ -269,7 +246,7 @@ def archive_if_due(*, post_id: int, expected_unpublish_at: datetime | None = Non
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
-    _after_commit(partial(content_changed, post.pk))
+    after_commit(content_changed, post.pk)
     logger.info("post unpublished on schedule", post_id=post.pk)
     return True
 

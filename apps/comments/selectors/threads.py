@@ -21,7 +21,7 @@ from apps.comments.models import Comment, ModerationSettings
 
 AnyUser = User | AnonymousUser
 
-# The catch-up endpoint and replay after a reconnect send at most this many comments.
+# The replay after a socket reconnects sends at most this many comments.
 MAX_REPLAY = 200
 
 
@@ -31,10 +31,6 @@ def moderation_settings() -> ModerationSettings:
     # so an editor's change applies at once in every process.
     rules, _ = ModerationSettings.objects.get_or_create(pk=1)
     return rules
-
-
-def forget_moderation_settings() -> None:
-    """Drop any cached moderation settings (a no-op: cachalot invalidates on write)."""
 
 
 def _is_moderator(viewer: AnyUser) -> bool:

@@ -1,34 +1,44 @@
-"""Comment writes: comments.py (post, edit, delete, report) and moderation.py (the queue)."""
+"""Comment writes: comments.py (post, edit, report), moderation.py (the queue and its table).
+
+What both need lives beside them: rules.py (the hold rule and spam signals), deletion.py
+(deleting a comment) and notices.py (who hears about a comment); neither imports the other.
+"""
 
 from apps.comments.services.comments import (
     EDIT_WINDOW,
     MAX_LENGTH,
     anonymise_comments_of,
-    can_delete,
     can_edit,
     can_report,
     create_comment,
-    delete_comment,
     edit_comment,
     ensure_editable,
     report_comment,
 )
+from apps.comments.services.deletion import can_delete, delete_comment
 from apps.comments.services.moderation import (
+    ACTIONS,
     BulkModerationResult,
+    ModerationAction,
+    allowed_actions,
     approve_comment,
     bulk_moderate,
     dismiss_reports,
-    initial_status,
     mark_spam,
     reject_comment,
     set_comments_open,
     update_moderation_settings,
 )
+from apps.comments.services.notices import notify_for_comment
+from apps.comments.services.rules import initial_status
 
 __all__ = [
+    "ACTIONS",
     "EDIT_WINDOW",
     "MAX_LENGTH",
     "BulkModerationResult",
+    "ModerationAction",
+    "allowed_actions",
     "anonymise_comments_of",
     "approve_comment",
     "bulk_moderate",
@@ -42,6 +52,7 @@ __all__ = [
     "ensure_editable",
     "initial_status",
     "mark_spam",
+    "notify_for_comment",
     "reject_comment",
     "report_comment",
     "set_comments_open",

@@ -2,16 +2,15 @@
 
 Every function checks its own permissions (the htmx views, the JSON API and any command
 share them) and raises ValidationError or PermissionDenied with a message meant for the
-reader. Broadcasts and notifications are scheduled with `transaction.on_commit(robust=True)`:
+reader. Broadcasts and notifications are scheduled with `apps.core.transactions.after_commit`:
 they run only once the comment is safely stored, and a failure in them is logged without
-touching the saved comment.
+touching the saved comment. Deleting lives in `deletion.py` and the hold rule in
+`rules.py`, which the moderation services share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import structlog
 from django.conf import settings
@@ -21,13 +20,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.permissions import can
 from apps.accounts.selectors import has_verified_email
 from apps.blog.models import Post
 from apps.comments import broadcasts
 from apps.comments.models import MAX_DEPTH, Comment, CommentReport
+from apps.comments.services.notices import notify_for_comment
+from apps.comments.services.rules import initial_status, spam_signal
 from apps.core.markdown import markdown_to_safe_html
 from apps.core.ratelimit import hit
+from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.comments")
 
@@ -36,33 +37,13 @@ EDIT_WINDOW = timedelta(minutes=15)
 REPORT_REASON_MAX = 300
 
 
-def _notify(comment_id: int) -> None:
-    # Imported late: notifications reads comments, and comments must not need it to load.
-    from apps.notifications.services import notify_for_comment
-
-    notify_for_comment(comment_id=comment_id)
-
-
-def _after_commit(func: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-    """Run `func(*args, **kwargs)` once the transaction commits; log, never raise, a failure."""
-
-    def run() -> None:
-        func(*args, **kwargs)
-
-    # robust: a dead channel layer or mail server must not turn the already committed
-    # comment into an error page. (A named function, not a partial: Django's failure log
-    # reads the callback's __qualname__.)
-    run.__qualname__ = f"after_commit:{getattr(func, '__qualname__', repr(func))}"
-    transaction.on_commit(run, robust=True)
-
-
 def _announce(comment: Comment) -> None:
     """Schedule the event (and notifications) a new or newly visible comment needs."""
     if comment.is_public:
-        _after_commit(broadcasts.comment_published, comment.pk)
-        _after_commit(_notify, comment.pk)
+        after_commit(broadcasts.comment_created, comment.pk)
+        after_commit(notify_for_comment, comment_id=comment.pk)
     else:
-        _after_commit(broadcasts.comment_held, comment.pk)
+        after_commit(broadcasts.comment_held, comment.pk)
 
 
 def _require_commenter(actor: User) -> None:
@@ -111,8 +92,6 @@ def _rate_limit(actor: User) -> None:
 @transaction.atomic
 def create_comment(*, actor: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
     """Store a verified reader's sanitised comment or reply; announce it after commit."""
-    from apps.comments.services.moderation import initial_status
-
     _require_commenter(actor)
     if not post.is_public:
         raise ValidationError(
@@ -173,22 +152,6 @@ def can_edit(actor: User, comment: Comment) -> bool:
     return True
 
 
-def _spam_signal(actor: User, post: Post, body: str) -> str:
-    # Edits are checked for the spam signals (links, blocked words) only: the hold mode is
-    # about who is new, and someone editing a published comment is not.
-    from apps.comments.selectors.threads import moderation_settings
-    from apps.comments.services.moderation import blocked_word_in, count_links
-
-    if can(actor, "comment.moderate"):
-        return ""
-    rules = moderation_settings()
-    if (links := count_links(body)) > rules.max_links:
-        return f"{links} links"
-    if word := blocked_word_in(body, rules.blocked_words):
-        return f"Blocked word: {word}"
-    return ""
-
-
 @transaction.atomic
 def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
     """Change the author's own comment within the edit window; mark it edited."""
@@ -199,7 +162,7 @@ def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
     comment.body_html = markdown_to_safe_html(body, profile="comment")
     comment.edited_at = timezone.now()
     fields = ["body", "body_html", "edited_at"]
-    if was_public and (reason := _spam_signal(actor, comment.post, body)):
+    if was_public and (reason := spam_signal(author=actor, body=body)):
         # An edit must not slip links or blocked words past the queue.
         comment.status = Comment.Status.HELD
         comment.held_reason = reason
@@ -207,39 +170,10 @@ def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
     comment.save(update_fields=fields)
     logger.info("comment.edited", comment_id=comment.pk, status=comment.status)
     if was_public and not comment.is_public:
-        _after_commit(broadcasts.comment_removed, comment.pk, public_only=True)
-        _after_commit(broadcasts.comment_held, comment.pk)
+        after_commit(broadcasts.comment_deleted, comment.pk, public_only=True)
+        after_commit(broadcasts.comment_held, comment.pk)
     else:
-        _after_commit(broadcasts.comment_updated, comment.pk)
-    return comment
-
-
-def can_delete(actor: User, comment: Comment) -> bool:
-    """True when `actor` may delete the comment (their own, or any as a moderator)."""
-    if comment.is_deleted or not actor.is_authenticated:
-        return False
-    return comment.author_id == actor.pk or can(actor, "comment.moderate")
-
-
-@transaction.atomic
-def delete_comment(*, actor: User, comment: Comment) -> Comment:
-    """Remove a comment (own, or any for moderators), keeping a placeholder in the thread."""
-    if comment.is_deleted:
-        raise ValidationError("This comment was already removed.", code="deleted")
-    own = actor.is_authenticated and comment.author_id == actor.pk
-    if not own and not can(actor, "comment.moderate"):
-        raise PermissionDenied("You can only delete your own comments.")
-    comment.deleted_at = timezone.now()
-    fields = ["deleted_at"]
-    if own:
-        # The author asked for their words to go; a moderator's removal keeps them as
-        # evidence for the queue (they are never shown again either way).
-        comment.body = ""
-        comment.body_html = ""
-        fields += ["body", "body_html"]
-    comment.save(update_fields=fields)
-    logger.info("comment.deleted", comment_id=comment.pk, actor_id=actor.pk, own=own)
-    _after_commit(broadcasts.comment_removed, comment.pk)
+        after_commit(broadcasts.comment_updated, comment.pk)
     return comment
 
 

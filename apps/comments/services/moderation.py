@@ -1,10 +1,13 @@
-"""Comment moderation: the hold rule and spam signals, the queue's actions, the site settings.
+"""Comment moderation: the table of actions, the queue's actions, the site settings.
 
 Every action checks `comment.moderate` itself, so the dashboard, the JSON API and any
-command share one gate. Moderating a comment into the state it is already in is an
-error with a clear message, not a silent no-op: a bulk report then says "already
-published" instead of counting a change that did not happen. Broadcasts and
-notifications run after commit; a moderation action never waits on them.
+command share one gate. Which action a comment can take in which state is one table,
+`ACTIONS`, that the dashboard reads for its buttons and `_set_status` enforces, as
+`apps.blog.services.workflow.MOVES` does for posts. Moderating a comment into the state
+it is already in is an error with a clear message, not a silent no-op: a bulk report
+then says "already published" instead of counting a change that did not happen.
+Broadcasts and notifications run after commit; a moderation action never waits on
+them, and a failing one is logged, never raised into the moderator's request.
 
 Audit: the audit log's kinds are security events owned by accounts (adding kinds needs a
 migration there), so moderation actions and settings changes are structured log lines
@@ -13,10 +16,8 @@ migration there), so moderation actions and settings changes are structured log 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Literal
 
 import structlog
@@ -25,104 +26,65 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.permissions import can, require
+from apps.accounts.permissions import require
 from apps.blog.models import Post
 from apps.comments import broadcasts
 from apps.comments.models import Comment, CommentReport, ModerationSettings
-from apps.comments.selectors.threads import forget_moderation_settings, moderation_settings
+from apps.comments.services.deletion import delete_comment
+from apps.comments.services.notices import notify_for_comment
+from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.moderation")
 
 Status = Comment.Status
 BulkAction = Literal["approve", "reject", "spam", "delete", "dismiss"]
-BULK_ACTIONS: tuple[BulkAction, ...] = ("approve", "reject", "spam", "delete", "dismiss")
 
 MAX_LINKS_LIMIT = 50
 BLOCKLIST_MAX_ENTRIES = 500
 BLOCKLIST_MAX_LENGTH = 100
 
-# A Markdown inline link or image-less link: [text](target "title").
-_MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]+(?:\s[^)]*)?\)")
-# Bare URLs and <autolinks>; www. counts because readers' browsers would follow it too.
-_BARE_URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>()]+", re.IGNORECASE)
-
 
 # --------------------------------------------------------------------------
-# The hold rule and spam signals
+# The table: which action a comment can take in which state
 # --------------------------------------------------------------------------
 
 
-def count_links(body: str) -> int:
-    """Markdown links plus bare URLs in a comment's source text."""
-    markdown_links = len(_MARKDOWN_LINK.findall(body))
-    # Each Markdown link's target is a URL too: drop them before counting bare URLs.
-    rest = _MARKDOWN_LINK.sub(" ", body)
-    return markdown_links + len(_BARE_URL.findall(rest))
+@dataclass(frozen=True)
+class ModerationAction:
+    """One queue action: its button label, its report line, and the states it applies to."""
+
+    name: BulkAction
+    label: str
+    done: str
+    sources: frozenset[str]
+    target: str | None = None  # the status it sets; None: it keeps the status
+    reported_only: bool = False  # offered only while the comment has open reports
 
 
-def _word_pattern(word: str) -> re.Pattern[str]:
-    # Lookarounds instead of \b, so entries that start or end with punctuation ("$$$")
-    # still match as a whole; any run of whitespace matches a phrase's spaces.
-    parts = [re.escape(part) for part in word.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+_ANY = frozenset(Status.values)
+
+ACTIONS: dict[str, ModerationAction] = {
+    action.name: action
+    for action in [
+        ModerationAction("dismiss", "Dismiss reports", "Reports dismissed", _ANY, reported_only=True),
+        ModerationAction("approve", "Approve", "Approved", _ANY - {Status.PUBLISHED}, Status.PUBLISHED),
+        ModerationAction("reject", "Reject", "Rejected", _ANY - {Status.REJECTED}, Status.REJECTED),
+        ModerationAction("spam", "Mark as spam", "Marked as spam", _ANY - {Status.SPAM}, Status.SPAM),
+        ModerationAction("delete", "Delete", "Deleted", _ANY),
+    ]
+}  # fmt: skip
+BULK_ACTIONS: tuple[BulkAction, ...] = tuple(action.name for action in ACTIONS.values())
 
 
-def blocked_word_in(body: str, words: Iterable[str]) -> str:
-    """The first blocklist entry found in `body` as a whole word or phrase, else ""."""
-    for word in words:
-        if _word_pattern(word).search(body):
-            return word
-    return ""
-
-
-def _has_published_comment(author: User) -> bool:
-    return Comment.objects.filter(author=author, status=Status.PUBLISHED).exists()
-
-
-def initial_status(*, author: User | None, post: Post, body: str) -> tuple[Comment.Status, str]:
-    """The status and held reason of a new comment: spam signals first, then the hold mode."""
-    if author is not None and can(author, "comment.moderate"):
-        return Status.PUBLISHED, ""
-    rules = moderation_settings()
-    links = count_links(body)
-    if links > rules.max_links:
-        return Status.HELD, f"{links} links"
-    if word := blocked_word_in(body, rules.blocked_words):
-        return Status.HELD, f"Blocked word: {word}"
-    if rules.hold == ModerationSettings.Hold.ALL:
-        return Status.HELD, "All comments are held"
-    if rules.hold == ModerationSettings.Hold.FIRST_TIME and (
-        author is None or not _has_published_comment(author)
-    ):
-        return Status.HELD, "First-time commenter"
-    return Status.PUBLISHED, ""
-
-
-# --------------------------------------------------------------------------
-# After-commit side effects (notifications is imported late: it reads comments)
-# --------------------------------------------------------------------------
-
-
-def _announce_published(comment_id: int) -> None:
-    broadcasts.comment_published(comment_id)
-
-
-def _announce_removed(comment_id: int, *, was_public: bool) -> None:
-    # A comment readers saw goes to the whole post as a placeholder; a held one only to
-    # the moderators' and its author's pages, the only ones that showed it.
-    broadcasts.comment_removed(comment_id, public_only=was_public)
-
-
-def _notify(comment_id: int) -> None:
-    from apps.notifications.services import notify_for_comment
-
-    notify_for_comment(comment_id=comment_id)
-
-
-def _after_commit(func: Callable[[], object]) -> None:
-    # robust: the decision is committed; a dead channel layer or mail server is logged,
-    # never raised into the moderator's request.
-    transaction.on_commit(func, robust=True)
+def allowed_actions(comment: Comment) -> list[ModerationAction]:
+    """The actions the comment can take now, in the table's order (the service re-checks)."""
+    if comment.is_deleted:
+        return []
+    return [
+        action
+        for action in ACTIONS.values()
+        if comment.status in action.sources and (comment.report_count or not action.reported_only)
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -153,14 +115,16 @@ def _resolve_reports(comment: Comment) -> int:
     return resolved
 
 
-def _set_status(*, actor: User, comment: Comment, status: Comment.Status) -> Comment:
+def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> Comment:
     require(actor, "comment.moderate")
     fresh = _locked(comment)
-    label = Status(status).label
+    status = action.target
+    if status is None:
+        raise ValueError(f"“{action.name}” does not change a comment's status.")
     if fresh.is_deleted:
         raise ValidationError("This comment was deleted, so it cannot be moderated.")
-    if fresh.status == status:
-        raise ValidationError(f"This comment is already {str(label).lower()}.")
+    if fresh.status not in action.sources:
+        raise ValidationError(f"This comment is already {str(Status(fresh.status).label).lower()}.")
     before, was_public = fresh.status, fresh.is_public
     fresh.status = status
     fresh.moderated_by = actor
@@ -181,29 +145,31 @@ def _set_status(*, actor: User, comment: Comment, status: Comment.Status) -> Com
         after=status,
     )
     if status == Status.PUBLISHED:
-        _after_commit(partial(_announce_published, fresh.pk))
-        _after_commit(partial(_notify, fresh.pk))
+        after_commit(broadcasts.comment_created, fresh.pk)
+        after_commit(notify_for_comment, comment_id=fresh.pk)
     else:
-        _after_commit(partial(_announce_removed, fresh.pk, was_public=was_public))
+        # A comment readers saw goes to the whole post as a placeholder; a held one only
+        # to the moderators' and its author's pages, the only ones that showed it.
+        after_commit(broadcasts.comment_deleted, fresh.pk, public_only=was_public)
     return comment
 
 
 @transaction.atomic
 def approve_comment(*, actor: User, comment: Comment) -> Comment:
     """Publish a held, rejected or spam comment; announce it and notify after commit."""
-    return _set_status(actor=actor, comment=comment, status=Status.PUBLISHED)
+    return _set_status(actor=actor, comment=comment, action=ACTIONS["approve"])
 
 
 @transaction.atomic
 def reject_comment(*, actor: User, comment: Comment) -> Comment:
     """Take a comment off the site (or out of the queue) as rejected; settles its reports."""
-    return _set_status(actor=actor, comment=comment, status=Status.REJECTED)
+    return _set_status(actor=actor, comment=comment, action=ACTIONS["reject"])
 
 
 @transaction.atomic
 def mark_spam(*, actor: User, comment: Comment) -> Comment:
     """Take a comment off the site (or out of the queue) as spam; settles its reports."""
-    return _set_status(actor=actor, comment=comment, status=Status.SPAM)
+    return _set_status(actor=actor, comment=comment, action=ACTIONS["spam"])
 
 
 @transaction.atomic
@@ -229,8 +195,6 @@ def dismiss_reports(*, actor: User, comment: Comment) -> int:
 
 @transaction.atomic
 def _delete(*, actor: User, comment: Comment) -> Comment:
-    from apps.comments.services.comments import delete_comment
-
     require(actor, "comment.moderate")
     deleted = delete_comment(actor=actor, comment=comment)
     fresh = _locked(deleted)
@@ -347,7 +311,6 @@ def update_moderation_settings(
     rules.blocklist = "\n".join(words)
     rules.updated_by = actor
     rules.save()
-    _forget_cached_settings()
     logger.info(
         "moderation.settings_changed",
         actor_id=actor.pk,
@@ -355,11 +318,6 @@ def update_moderation_settings(
         after={"hold": hold, "max_links": max_links, "blocked": len(words)},
     )
     return rules
-
-
-def _forget_cached_settings() -> None:
-    # Whatever caches moderation_settings() must not keep applying the old rules.
-    transaction.on_commit(forget_moderation_settings)
 
 
 @transaction.atomic

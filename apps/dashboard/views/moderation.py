@@ -1,7 +1,9 @@
 """The comment moderation queue, its row and bulk actions, the settings, and comments per post.
 
-Parse → call a service → render. The services check `comment.moderate` themselves; the
-`dashboard_view` gate only keeps other roles off the pages. Every action answers with the
+Parse → call a service → render. Which buttons a comment gets comes from the services'
+action table (`comments.services.moderation.ACTIONS`, via `allowed_actions`). The services
+check `comment.moderate` themselves; the `dashboard_view` gate only keeps other roles off
+the pages. Every action answers with the
 queue's results region (htmx) or a redirect back to the queue with messages, so a moderated
 comment leaves its tab at once and the tab counts stay right.
 """
@@ -36,14 +38,15 @@ from apps.comments.selectors.moderation import (
 )
 from apps.comments.selectors.threads import moderation_settings
 from apps.comments.services.moderation import (
+    ACTIONS,
     BulkModerationResult,
+    allowed_actions,
     bulk_moderate,
     set_comments_open,
     update_moderation_settings,
 )
 from apps.core.htmx import render_page_or_partial, wants_partial
 from apps.dashboard.forms_moderation import (
-    BULK_ACTIONS,
     VIEW_LABELS,
     BulkModerationForm,
     CommentsOpenForm,
@@ -60,23 +63,6 @@ QUEUE_TEMPLATE = "dashboard/moderation/queue.html"
 SETTINGS_TEMPLATE = "dashboard/moderation/settings.html"
 POSTS_TEMPLATE = "dashboard/moderation/posts.html"
 SECTION = "moderation"
-
-# What a button on a row may ask for; "delete" keeps a "comment removed" placeholder.
-ROW_ACTIONS = ("approve", "reject", "spam", "dismiss", "delete")
-# The actions a comment in each state can take (dismiss is offered only while reported).
-ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    Comment.Status.HELD: ("approve", "reject", "spam", "delete"),
-    Comment.Status.PUBLISHED: ("reject", "spam", "delete"),
-    Comment.Status.SPAM: ("approve", "reject", "delete"),
-    Comment.Status.REJECTED: ("approve", "spam", "delete"),
-}
-DONE: dict[str, str] = {
-    "approve": "Approved",
-    "reject": "Rejected",
-    "spam": "Marked as spam",
-    "dismiss": "Reports dismissed",
-    "delete": "Deleted",
-}
 
 
 def _load_roles(user: User) -> None:
@@ -114,10 +100,12 @@ class ModerationReport:
 
 
 def _row_actions(comment: Comment, view: str) -> list[tuple[str, str]]:
-    names = list(ACTIONS_BY_STATUS.get(comment.status, ()))
-    if view == "reported" and comment.report_count:
-        names.insert(0, "dismiss")
-    return [(name, BULK_ACTIONS[name][0]) for name in names]
+    # Reports are dismissed from the reported view only; elsewhere the row is about status.
+    return [
+        (action.name, action.label)
+        for action in allowed_actions(comment)
+        if view == "reported" or not action.reported_only
+    ]
 
 
 def _rows(comments: Iterable[Comment], view: str, selected: Iterable[int] = ()) -> list[QueueRow]:
@@ -196,7 +184,7 @@ def _describe(comment_ids: Sequence[int]) -> dict[int, str]:
 def _report(action: str, result: BulkModerationResult) -> ModerationReport:
     names = _describe(list(result.failed)) if result.failed else {}
     return ModerationReport(
-        DONE[action],
+        ACTIONS[action].done,
         len(result.done),
         [(names[pk], reason) for pk, reason in result.failed.items()],
     )
@@ -225,7 +213,7 @@ def _answer(
 @require_POST
 @dashboard_view("comment.moderate")
 def moderation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in ROW_ACTIONS:
+    if action not in ACTIONS:
         raise Http404("No such moderation action.")
     result = bulk_moderate(actor=actor(request), comment_ids=[pk], action=action)
     return _answer(request, report=_report(action, result))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from apps.notifications.services import send_notification_emails
+from apps.notifications.emails import send_notification_emails
 
 
 class Command(BaseCommand):

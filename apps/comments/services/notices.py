@@ -1,0 +1,94 @@
+"""Who hears about a comment: the replied-to author, @mentioned readers, the post's people.
+
+Comments knows who a comment concerns; `apps.notifications.services.notify` only stores
+and delivers what it is given. Both service modules schedule `notify_for_comment` after
+commit when a comment becomes public (posted, or approved from the queue).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.utils.text import Truncator
+
+from apps.accounts.models import User
+from apps.comments.models import Comment
+from apps.notifications.models import Kind, Notification
+from apps.notifications.services import notify
+
+MAX_MENTIONS = 10
+# "@name" where name is a valid username (apps.accounts.models.username_validator), not
+# part of an email address or a URL path ("bob@example.com", "/@alice"), and not followed
+# by more username characters.
+MENTION_RE = re.compile(r"(?<![\w@/.+-])@([a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?)(?![\w-])", re.I)
+# Code is quoted, not addressed: "`@decorator`" in a code span mentions nobody.
+CODE_RE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.S)
+
+# When one comment concerns a reader in several ways, the most personal reason wins.
+PRECEDENCE = (Kind.COMMENT_REPLY, Kind.MENTION, Kind.POST_COMMENT)
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """The distinct @usernames in a Markdown body (code excluded), first MAX_MENTIONS, lowercase."""
+    names: list[str] = []
+    for match in MENTION_RE.finditer(CODE_RE.sub(" ", body)):
+        name = match.group(1).lower()
+        if name not in names:
+            names.append(name)
+            if len(names) == MAX_MENTIONS:
+                break
+    return names
+
+
+def _reasons(comment: Comment) -> dict[int, str]:
+    """Each person the comment concerns, with the most personal reason (not its author)."""
+    post = comment.post
+    reasons: dict[int, str] = dict.fromkeys(
+        [post.author_id, *post.coauthors.values_list("pk", flat=True)], Kind.POST_COMMENT
+    )
+    if names := mentioned_usernames(comment.body):
+        mentioned = User.objects.filter(username__in=names, is_active=True)
+        reasons |= dict.fromkeys(mentioned.values_list("pk", flat=True), Kind.MENTION)
+    parent = comment.parent
+    if parent is not None and parent.author_id is not None and not parent.is_deleted:
+        reasons[parent.author_id] = Kind.COMMENT_REPLY
+    if comment.author_id is not None:
+        reasons.pop(comment.author_id, None)
+    return reasons
+
+
+@transaction.atomic
+def notify_for_comment(*, comment_id: int) -> list[Notification]:
+    """Notify the people a newly public comment concerns: replied-to author, post authors, @mentions.
+
+    Run after commit when a comment is published or approved. One notification per
+    recipient (reply > mention > post comment), never the comment's author, and never
+    twice for the same comment (notifications skips whoever already heard about it).
+    """
+    comment = (
+        Comment.objects.select_related("post", "author", "parent").filter(pk=comment_id).first()
+    )
+    if comment is None or not comment.is_public or comment.is_deleted:
+        return []
+    post = comment.post
+    name = comment.author.name if comment.author is not None else "Someone"
+    title = Truncator(post.title).chars(80)
+    texts = {
+        Kind.COMMENT_REPLY: f"{name} replied to your comment on “{title}”",
+        Kind.MENTION: f"{name} mentioned you in a comment on “{title}”",
+        Kind.POST_COMMENT: f"{name} commented on your post “{title}”",
+    }
+    reasons = _reasons(comment)
+    created: list[Notification] = []
+    for kind in PRECEDENCE:
+        created += notify(
+            recipient_ids=[pk for pk, reason in reasons.items() if reason == kind],
+            kind=kind,
+            actor_id=comment.author_id,
+            text=texts[kind],
+            url=f"{post.get_absolute_url()}#comment-{comment.pk}",
+            post_id=post.pk,
+            comment_id=comment.pk,
+        )
+    return created

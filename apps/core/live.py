@@ -1,0 +1,183 @@
+"""Live-update plumbing shared by every WebSocket route (style.md §4: thin consumers).
+
+- `send_event`: the only caller of `group_send`. The apps' `broadcasts` modules render an
+  event once (`html` for htmx's ws extension, `data` for the mobile app) and send it here;
+  a broken channel layer is logged, never raised, because the write it announces is
+  already committed.
+- `ReadOnlyLiveConsumer`: what every route's consumer shares. It accepts first (so a
+  refusal reaches the client as a close code it can read, not a 1006 that htmx's ws
+  extension would retry forever), reads `?format=json`, answers pings, refuses writes,
+  relays events as html or json, and keeps track of the groups it joined so that it
+  leaves them however it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from typing import Any, TypedDict
+from urllib.parse import parse_qs
+
+import structlog
+from asgiref.sync import async_to_sync
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+from channels.exceptions import ChannelFull
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
+
+logger = structlog.get_logger("inkwell.live")
+
+CLOSE_MALFORMED_QUERY = 4400
+CLOSE_BAD_TOKEN = 4401
+
+# Seconds to wait after each failed group_discard before the next try.
+DISCARD_RETRY_DELAYS = (0.05, 0.25, 1.0)
+
+# What a broken channel layer raises: Redis down or refusing, a socket timeout, a full
+# channel. Anything else is a bug and should surface (in the robust on_commit's log).
+LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError, ChannelFull)
+
+Query = dict[str, list[str]]
+
+
+class LiveEvent(TypedDict):
+    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app."""
+
+    type: str
+    html: str
+    data: dict[str, Any]
+
+
+def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
+    """Send one rendered event to each group; a channel-layer failure is logged, not raised."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in [groups] if isinstance(groups, str) else groups:
+        try:
+            async_to_sync(layer.group_send)(group, event)
+        except LAYER_ERRORS:
+            # The write is committed; clients get it on reload or replay. Never re-raise.
+            logger.exception("live.broadcast_failed", group=group, event_type=event["type"])
+
+
+class MalformedQueryError(ValueError):
+    """The socket's query string cannot be read (the consumer closes with 4400)."""
+
+
+def parse_query(query_string: bytes) -> Query:
+    """The query parameters of a socket's URL; MalformedQueryError unless it is ASCII."""
+    try:
+        return parse_qs(query_string.decode("ascii"), strict_parsing=False)
+    except UnicodeDecodeError as error:
+        raise MalformedQueryError("query is not ASCII") from error
+
+
+def wants_json(query: Query) -> bool:
+    """True for `format=json` (the mobile app), False for `html` or none; else malformed."""
+    formats = query.get("format", ["html"])
+    if len(formats) != 1 or formats[0] not in {"html", "json"}:
+        raise MalformedQueryError("format must be html or json")
+    return formats[0] == "json"
+
+
+class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+    """A socket that only listens: subclasses authorise in `start` and `join` their groups.
+
+    Event handlers are `forward` under the event's name ("comment.created" is handled
+    by `comment_created`); a subclass aliases them, e.g. `comment_created = forward`.
+    """
+
+    # Said to a client that sends anything but a ping: writes go over HTTP to services.
+    read_only_message = "This socket only delivers updates; send changes over HTTP."
+
+    groups_joined: tuple[str, ...] = ()
+    wants_json = False
+
+    async def connect(self) -> None:
+        await self.accept()
+        if self.scope.get("auth_error"):
+            await self.close(code=CLOSE_BAD_TOKEN)
+            return
+        try:
+            query = parse_query(self.scope.get("query_string", b""))
+            self.wants_json = wants_json(query)
+            await self.start(query)
+        except MalformedQueryError:
+            await self.close(code=CLOSE_MALFORMED_QUERY)
+
+    async def start(self, query: Query) -> None:
+        """Authorise, join groups and send the first frames; raise MalformedQueryError."""
+        raise NotImplementedError
+
+    async def join(self, *groups: str) -> None:
+        """Add this socket to `groups`; they are left again however the socket ends."""
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined = (*self.groups_joined, group)
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A send to a socket that is closing raises (uvicorn: ClientDisconnected, which
+            # it swallows silently) and ends the consumer before its websocket.disconnect is
+            # handled. Without this, every broadcast racing a close left a dead channel in
+            # the group for group_expiry (a day); the burst test caught dozens per burst.
+            await self.leave()
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave()
+
+    async def leave(self) -> None:
+        """Leave every joined group (safe to call twice); subclasses add their own clean-up."""
+        groups, self.groups_joined = self.groups_joined, ()
+        for group in groups:
+            await self._discard(group)
+
+    async def _discard(self, group: str) -> None:
+        # A few quick retries: under a burst of closes Redis occasionally refuses or times out
+        # one call, and a channel left behind would stay in the group for a day.
+        failure: BaseException | None = None
+        for delay in DISCARD_RETRY_DELAYS:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+                return
+            except (RedisError, OSError) as error:
+                failure = error
+                await asyncio.sleep(delay)
+        # Redis is down: the entry expires with group_expiry; the other groups still go.
+        logger.warning("live.group_discard_failed", group=group, error=repr(failure))
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        try:
+            message = json.loads(text_data) if text_data is not None else None
+        except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
+            message = None
+        if not isinstance(message, dict):
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "malformed",
+                    "message": 'Send JSON text frames such as {"type": "ping"}.',
+                }
+            )
+        elif message.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json(
+                {"type": "error", "code": "read_only", "message": self.read_only_message}
+            )
+
+    async def forward(self, event: LiveEvent) -> None:
+        """Relay one event: its `data` to a `format=json` client, else its `html`."""
+        if self.wants_json:
+            await self.send_json(event["data"])
+        else:
+            await self.send(text_data=event["html"])
