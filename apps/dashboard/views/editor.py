@@ -56,7 +56,7 @@ from apps.blog.services import (
 from apps.blog.services.posts import MAX_BODY_CHARS
 from apps.core.htmx import render_page_or_partial, wants_partial
 from apps.core.markdown import markdown_to_safe_html
-from apps.dashboard.forms_editor import (
+from apps.dashboard.forms.editor import (
     ImageUploadForm,
     PostEditorForm,
     PreviewForm,

@@ -49,7 +49,7 @@ from apps.blog.services import (
     update_post,
 )
 from apps.core.htmx import render_page_or_partial, wants_partial
-from apps.dashboard.forms_posts import (
+from apps.dashboard.forms.posts import (
     BULK_ACTIONS,
     SCOPE_ALL,
     SCOPE_MINE,

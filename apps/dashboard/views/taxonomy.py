@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.blog.selectors import categories_with_post_counts, tags_with_post_counts
 from apps.blog.services import delete_category, merge_tags, save_category, save_tag
 from apps.core.htmx import render_page_or_partial, wants_partial
-from apps.dashboard.forms_posts import CategoryForm, TagFilterForm, TagForm, TagMergeForm
+from apps.dashboard.forms.posts import CategoryForm, TagFilterForm, TagForm, TagMergeForm
 from apps.dashboard.views.base import actor, dashboard_view, error_text, render_section
 
 TAGS_PER_PAGE = 50
