@@ -115,6 +115,15 @@ def _notify_sent_back(post_id: int, actor_id: int) -> None:
         logger.exception("post sent back notification failed", post_id=post_id)
 
 
+def _enqueue_unpublication(post_id: int, unpublish_at: datetime | None) -> None:
+    # Every way of setting an unpublish time arms its task; the publish_due cron is only
+    # the safety net for runs a worker missed.
+    if unpublish_at is not None:
+        from apps.blog.tasks import enqueue_unpublication
+
+        _after_commit(partial(enqueue_unpublication, post_id, unpublish_at))
+
+
 @transaction.atomic
 def submit_post(*, actor: User, post: Post) -> Post:
     """Send a draft to the editors."""
@@ -162,6 +171,7 @@ def schedule_post(
     from apps.blog.tasks import enqueue_publication
 
     _after_commit(partial(enqueue_publication, post.pk, publish_at))
+    _enqueue_unpublication(post.pk, unpublish_at)
     return post
 
 
@@ -189,6 +199,7 @@ def publish_post(*, actor: User, post: Post, unpublish_at: datetime | None = Non
     if unpublish_at is not None:
         post.unpublish_at = unpublish_at
         post.save(update_fields=["unpublish_at"])
+        _enqueue_unpublication(post.pk, unpublish_at)
     return post
 
 
@@ -206,10 +217,7 @@ def set_unpublish_time(*, actor: User, post: Post, unpublish_at: datetime | None
         raise ValidationError({"unpublish_at": "Choose a time after the post is published."})
     post.unpublish_at = unpublish_at
     post.save(update_fields=["unpublish_at", "updated_at"])
-    if unpublish_at is not None:
-        from apps.blog.tasks import enqueue_unpublication
-
-        _after_commit(partial(enqueue_unpublication, post.pk, unpublish_at))
+    _enqueue_unpublication(post.pk, unpublish_at)
     return post
 
 
