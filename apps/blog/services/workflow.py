@@ -87,15 +87,6 @@ def _after_commit(*callbacks: Callable[[], None]) -> None:
         transaction.on_commit(callback)
 
 
-def content_changed(post_id: int) -> None:
-    """Hook run after a post becomes or stops being public (caches, notifications, pings).
-
-    django-cachalot drops cached queries on every write by itself; this is where
-    page caches, notifications and search pings attach as they are built.
-    """
-    logger.info("post visibility changed", post_id=post_id)
-
-
 def _notify_published(post_id: int, actor_id: int | None) -> None:
     # Imported late: notifications reads blog models, and blog must load without it.
     from apps.notifications.services import notify_post_published
@@ -229,7 +220,6 @@ def archive_post(*, actor: User, post: Post) -> Post:
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
-    _after_commit(partial(content_changed, post.pk))
     return post
 
 
@@ -240,7 +230,6 @@ def _make_public(post: Post, *, when: datetime) -> None:
         post.published_at = when
     post.review_note = ""
     post.save(update_fields=["status", "published_at", "review_note", "updated_at"])
-    _after_commit(partial(content_changed, post.pk))
 
 
 @transaction.atomic
@@ -277,7 +266,6 @@ def archive_if_due(*, post_id: int, expected_unpublish_at: datetime | None = Non
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
-    _after_commit(partial(content_changed, post.pk))
     logger.info("post unpublished on schedule", post_id=post.pk)
     return True
 
