@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -216,14 +216,11 @@ def update_post(
     return locked
 
 
-@transaction.atomic
-def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_version: int) -> Post:
-    """Make an earlier revision's title and body current again (itself a new revision)."""
-    if revision.post_id != post.pk:
-        raise ValidationError("That revision belongs to another post.")
-    content = PostContent(
-        title=revision.title,
-        body=revision.body,
+def current_content(post: Post) -> PostContent:
+    """The post's content as it stands: what the editor would send for no change at all."""
+    return PostContent(
+        title=post.title,
+        body=post.body,
         slug=post.slug,
         subtitle=post.subtitle,
         excerpt=post.excerpt,
@@ -236,12 +233,52 @@ def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_ve
         canonical_url=post.canonical_url,
         featured=post.featured,
     )
+
+
+def _revise(
+    *,
+    actor: User,
+    post: Post,
+    based_on_version: int,
+    note: str,
+    change: Callable[[PostContent], PostContent],
+) -> Post:
+    # The one path for edits made outside the editor: the post as it stands, one change,
+    # saved by update_post like any edit (permission, conflict check, new version).
     return update_post(
         actor=actor,
         post=post,
-        content=content,
+        content=change(current_content(post)),
+        based_on_version=based_on_version,
+        note=note,
+    )
+
+
+@transaction.atomic
+def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_version: int) -> Post:
+    """Make an earlier revision's title and body current again (itself a new revision)."""
+    if revision.post_id != post.pk:
+        raise ValidationError("That revision belongs to another post.")
+    return _revise(
+        actor=actor,
+        post=post,
         based_on_version=based_on_version,
         note=f"restored the revision of {revision.created_at:%Y-%m-%d %H:%M}",
+        change=lambda content: replace(content, title=revision.title, body=revision.body),
+    )
+
+
+@transaction.atomic
+def set_post_category(
+    *, actor: User, post: Post, category: Category | None, based_on_version: int
+) -> Post:
+    """Move a post to `category` (None: no category), everything else as it stands."""
+    return _revise(
+        actor=actor,
+        post=post,
+        based_on_version=based_on_version,
+        note="",
+        change=lambda content: replace(content, category=category),
     )
 
 

@@ -223,6 +223,33 @@ def archive_post(*, actor: User, post: Post) -> Post:
     return post
 
 
+# The moves a click makes; "send back" needs a note and "schedule" a time.
+_ONE_CLICK: dict[str, Callable[..., Post]] = {
+    "submit": submit_post,
+    "publish": publish_post,
+    "unschedule": unschedule_post,
+    "archive": archive_post,
+}
+
+
+def one_click_moves(user: User, post: Post) -> list[Move]:
+    """The moves this user may make on this post now that need no input, for buttons."""
+    return [move for move in allowed_moves(user, post) if move.name in _ONE_CLICK]
+
+
+def apply_move(*, actor: User, post: Post, move: str) -> Post:
+    """Make the named move that needs no input (submit, publish, unschedule, archive).
+
+    The move runs in its own transaction and checks the table and permissions itself.
+    """
+    service = _ONE_CLICK.get(move)
+    if service is None:
+        raise ValidationError(
+            f"“{move}” is not a move that can be made in one click.", code="unknown_move"
+        )
+    return service(actor=actor, post=post)
+
+
 def _make_public(post: Post, *, when: datetime) -> None:
     post.status = S.PUBLISHED
     # A post published earlier and restored from the archive keeps its original date.
