@@ -165,6 +165,16 @@ def test_new_post_page_is_the_full_editor(client, login_as):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_editor_fields_use_the_form_field_component(client, login_as):
+    login_as(Role.EDITOR)
+    TagFactory.create(name="craft")
+    html = client.get(reverse("dashboard:post_new")).content.decode()
+    assert 'data-counter-for="id_excerpt" data-max="400">0/400</span>' in html
+    assert 'aria-describedby="id_excerpt_help"' in html
+    assert 'data-filter-list="id_tags_options"' in html
+    assert "data-filter-item" in html
+
+
 def test_edit_page_shows_the_post_panels_and_shortcuts(client, login_as):
     author = login_as(Role.AUTHOR)
     post = _draft(author, body="## Hello\n\nSome **bold** text.")
@@ -328,7 +338,7 @@ def test_slug_collision_is_a_clear_error_on_the_address(client, login_as):
     html = response.content.decode()
     assert response.status_code == 422
     assert "The address “taken” is already used by another post." in html
-    assert 'id="id_slug_error"' in html
+    assert 'id="id_slug_errors"' in html
     assert Post.objects.get(pk=post.pk).slug == "on-small-tools"
 
 
