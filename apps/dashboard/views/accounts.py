@@ -45,13 +45,6 @@ EVENTS_PER_PAGE = 50
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """handler403: a page that says why, in the site's layout."""
-    user = getattr(request, "user", None)  # absent if the 403 came before AuthenticationMiddleware
-    role = role_of(user) if isinstance(user, User) and user.is_authenticated else None
-    return render(request, "403.html", {"role": role}, status=403)
-
-
 # --------------------------------------------------------------------------
 # Overview
 # --------------------------------------------------------------------------
