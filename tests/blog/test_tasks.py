@@ -3,15 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from apps.accounts.models import User
 from apps.blog import services
 from apps.blog.models import Post
-from tests.factories.accounts import UserFactory
+from tests.blog.helpers import user_in_role
 from tests.factories.blog import PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +24,6 @@ def database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def _editor() -> User:
-    user = UserFactory.create()
-    user.groups.add(Group.objects.get(name="editor"))
-    return user
-
-
 def _queued(post: Post) -> dict[str, list[object]]:
     """Task path → the run times of the tasks queued for this post."""
     queued: dict[str, list[object]] = {}
@@ -41,27 +33,24 @@ def _queued(post: Post) -> dict[str, list[object]]:
     return queued
 
 
+@pytest.mark.parametrize("unpublish_after", [timedelta(days=7), None])
 def test_schedule_post_enqueues_the_publish_and_the_unpublish_task_at_their_times(
-    database_tasks, django_capture_on_commit_callbacks
+    database_tasks, django_capture_on_commit_callbacks, unpublish_after
 ):
     post = PostFactory.create(status=S.IN_REVIEW)
     publish_at = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
-    unpublish_at = publish_at + timedelta(days=7)
+    unpublish_at = publish_at + unpublish_after if unpublish_after else None
     with django_capture_on_commit_callbacks(execute=True):
         services.schedule_post(
-            actor=_editor(), post=post, publish_at=publish_at, unpublish_at=unpublish_at
+            actor=user_in_role("editor"),
+            post=post,
+            publish_at=publish_at,
+            unpublish_at=unpublish_at,
         )
-    assert _queued(post) == {PUBLISH_TASK: [publish_at], UNPUBLISH_TASK: [unpublish_at]}
-
-
-def test_schedule_post_without_an_unpublish_time_enqueues_only_the_publish_task(
-    database_tasks, django_capture_on_commit_callbacks
-):
-    post = PostFactory.create(status=S.IN_REVIEW)
-    publish_at = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_post(actor=_editor(), post=post, publish_at=publish_at)
-    assert _queued(post) == {PUBLISH_TASK: [publish_at]}
+    expected = {PUBLISH_TASK: [publish_at]}
+    if unpublish_at:
+        expected[UNPUBLISH_TASK] = [unpublish_at]
+    assert _queued(post) == expected
 
 
 def test_publish_post_enqueues_the_unpublish_task_at_its_time(
@@ -70,7 +59,7 @@ def test_publish_post_enqueues_the_unpublish_task_at_its_time(
     post = PostFactory.create(status=S.IN_REVIEW)
     unpublish_at = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
     with django_capture_on_commit_callbacks(execute=True):
-        services.publish_post(actor=_editor(), post=post, unpublish_at=unpublish_at)
+        services.publish_post(actor=user_in_role("editor"), post=post, unpublish_at=unpublish_at)
     assert _queued(post) == {UNPUBLISH_TASK: [unpublish_at]}
 
 
@@ -81,7 +70,7 @@ def test_schedule_post_enqueues_nothing_when_the_move_is_refused(
     publish_at = timezone.now() + timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         services.schedule_post(
-            actor=_editor(),
+            actor=user_in_role("editor"),
             post=post,
             publish_at=publish_at,
             unpublish_at=publish_at + timedelta(days=1),
