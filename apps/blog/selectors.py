@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.db.models import (
     Case,
     Count,
@@ -17,7 +20,10 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
-from apps.blog.models import Category, Post, Revision, Tag
+from apps.accounts.roles import Role
+from apps.blog.content import PostContent
+from apps.blog.diffs import DiffLine, Segment, line_diff, word_diff
+from apps.blog.models import Category, Post, PreviewLink, Revision, Tag
 
 
 def published_posts() -> QuerySet[Post]:
@@ -214,6 +220,13 @@ def post_authors() -> QuerySet[User]:
     )
 
 
+def coauthor_candidates() -> QuerySet[User]:
+    """Active people who may write (authors, editors, admins), by name."""
+    writers = Q(groups__name__in=[Role.AUTHOR.value, Role.EDITOR.value, Role.ADMIN.value])
+    ids = User.objects.filter(writers | Q(is_superuser=True)).values("pk")
+    return User.objects.filter(is_active=True, pk__in=ids).order_by("display_name", "username")
+
+
 def post_revisions(post: Post) -> QuerySet[Revision]:
     """A post's revisions, newest first, with who saved each; bodies left out (load on demand)."""
     return (
@@ -235,3 +248,78 @@ def tags_with_post_counts(search: str = "") -> QuerySet[Tag]:
     if search:
         tags = tags.filter(name__icontains=search)
     return tags
+
+
+def active_preview_links(post: Post) -> QuerySet[PreviewLink]:
+    """The post's preview links that still work, newest first, with who made each."""
+    return (
+        PreviewLink.objects.filter(
+            post=post, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class RevisionDiff:
+    """Two revisions compared: the title word by word, the body line by line."""
+
+    title: tuple[tuple[Segment, ...], tuple[Segment, ...]]
+    body: list[DiffLine]
+
+
+def revision_diff(*, older: Revision, newer: Revision) -> RevisionDiff:
+    """What changed from `older` to `newer` (both loaded with their bodies)."""
+    return RevisionDiff(word_diff(older.title, newer.title), line_diff(older.body, newer.body))
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    """One field where a saved post and an unsaved edit differ; `lines` for long texts."""
+
+    label: str
+    theirs: str
+    yours: str
+    lines: list[DiffLine]
+
+
+# (field, label, compared line by line)
+_COMPARED_FIELDS = (
+    ("title", "Title", False),
+    ("subtitle", "Subtitle", False),
+    ("slug", "Address", False),
+    ("excerpt", "Excerpt", True),
+    ("body", "Body", True),
+    ("cover_alt", "Cover description", False),
+    ("seo_title", "Search title", False),
+    ("seo_description", "Search description", True),
+    ("canonical_url", "Canonical URL", False),
+)
+
+
+def post_differences(
+    *, post: Post, content: PostContent, new_tag_names: Sequence[str] = ()
+) -> list[FieldDifference]:
+    """The fields where the saved `post` and an edit of it differ (the conflict notice)."""
+    rows = []
+    for name, label, multiline in _COMPARED_FIELDS:
+        theirs = str(getattr(post, name) or "")
+        yours = str(getattr(content, name) or "")
+        if name == "slug" and not yours:
+            yours = theirs  # an empty address follows the title: not a difference
+        if theirs.strip() == yours.strip():
+            continue
+        lines = line_diff(theirs, yours, context=None) if multiline else []
+        rows.append(FieldDifference(label, theirs, yours, lines))
+    their_tags = sorted(tag.name for tag in post.tags.all())
+    your_tags = sorted([tag.name for tag in content.tags] + list(new_tag_names))
+    if their_tags != your_tags:
+        rows.append(FieldDifference("Tags", ", ".join(their_tags), ", ".join(your_tags), []))
+    if post.category_id != (content.category.pk if content.category else None):
+        rows.append(
+            FieldDifference(
+                "Category", str(post.category or "None"), str(content.category or "None"), []
+            )
+        )
+    return rows

@@ -40,6 +40,11 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(request, "core/robots.txt", content_type="text/plain")
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: a page that says why, in the site's layout (naming the user's role)."""
+    return render(request, "403.html", status=403)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from apps.accounts.profile.services import ProfileChanges, former_author, update_profile
+from apps.accounts.placeholders import former_author
+from apps.accounts.profile.services import ProfileChanges, update_profile
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.utils import clear_cache, html_elements, inline_code

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.accounts.profile.services import FORMER_AUTHOR_USERNAME
+from apps.accounts.placeholders import FORMER_AUTHOR_USERNAME
 from tests.accounts.conftest import PASSWORD, make_email_device, make_totp_device, totp_token
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory

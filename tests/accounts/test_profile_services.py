@@ -12,14 +12,9 @@ from PIL import Image
 from qsessions.models import Session
 
 from apps.accounts.models import AuditEvent, User
+from apps.accounts.placeholders import FORMER_AUTHOR_USERNAME, former_author
 from apps.accounts.profile import services
-from apps.accounts.profile.services import (
-    FORMER_AUTHOR_USERNAME,
-    ProfileChanges,
-    delete_account,
-    former_author,
-    update_profile,
-)
+from apps.accounts.profile.services import ProfileChanges, delete_account, update_profile
 from apps.accounts.roles import Role
 from apps.accounts.services import grant_role_as_system
 from apps.blog.models import Post

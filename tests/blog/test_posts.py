@@ -1,40 +1,26 @@
 """Writing posts: drafts, edits with revisions, slug history, conflicts and restores."""
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.blog import services
 from apps.blog.models import Post, PostSlug, Revision
-from apps.blog.services import EditConflictError, PostContent
-from tests.factories.accounts import UserFactory
+from apps.blog.services import EditConflictError
+from tests.blog.helpers import post_content, user_in_role
 from tests.factories.blog import TagFactory
 from tests.utils import html_elements
 
 pytestmark = pytest.mark.django_db
 
 
-def _user(role: str) -> User:
-    user = UserFactory.create()
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def _content(**overrides: Any) -> PostContent:
-    values: dict[str, Any] = {"title": "On small tools", "body": "## Why\n\nBecause *they* last."}
-    values.update(overrides)
-    return PostContent(**values)
-
-
 def test_start_post_creates_a_draft_with_a_sanitised_body_and_a_revision():
-    author = _user("author")
+    author = user_in_role("author")
     post = services.start_post(
-        actor=author, content=_content(body="Hi <script>alert(1)</script> <img src=x onerror=y>")
+        actor=author,
+        content=post_content(body="Hi <script>alert(1)</script> <img src=x onerror=y>"),
     )
     assert post.status == Post.Status.DRAFT
     assert post.author == author
@@ -47,30 +33,33 @@ def test_start_post_creates_a_draft_with_a_sanitised_body_and_a_revision():
 
 def test_readers_cannot_start_posts():
     with pytest.raises(PermissionDenied):
-        services.start_post(actor=_user("reader"), content=_content())
+        services.start_post(actor=user_in_role("reader"), content=post_content())
     assert not Post.objects.exists()
 
 
 def test_slugs_are_unique_and_collisions_get_a_clear_error():
-    author = _user("author")
-    first = services.start_post(actor=author, content=_content())
-    second = services.start_post(actor=author, content=_content())
+    author = user_in_role("author")
+    first = services.start_post(actor=author, content=post_content())
+    second = services.start_post(actor=author, content=post_content())
     assert (first.slug, second.slug) == ("on-small-tools", "on-small-tools-2")
     with pytest.raises(ValidationError, match="already used"):
-        services.start_post(actor=author, content=_content(slug="on-small-tools"))
+        services.start_post(actor=author, content=post_content(slug="on-small-tools"))
 
 
 def test_update_post_records_a_revision_for_title_or_body_changes_only():
-    author = _user("author")
-    post = services.start_post(actor=author, content=_content())
+    author = user_in_role("author")
+    post = services.start_post(actor=author, content=post_content())
     post = services.update_post(
-        actor=author, post=post, content=_content(title="On small, sharp tools"), based_on_version=1
+        actor=author,
+        post=post,
+        content=post_content(title="On small, sharp tools"),
+        based_on_version=1,
     )
     assert post.version == 2
     post = services.update_post(
         actor=author,
         post=post,
-        content=_content(title="On small, sharp tools", excerpt="Short."),
+        content=post_content(title="On small, sharp tools", excerpt="Short."),
         based_on_version=2,
     )
     titles = list(Revision.objects.filter(post=post).values_list("title", flat=True))
@@ -78,15 +67,15 @@ def test_update_post_records_a_revision_for_title_or_body_changes_only():
 
 
 def test_a_second_save_from_an_old_version_is_refused_and_overwrites_nothing():
-    author = _user("author")
-    editor = _user("editor")
-    post = services.start_post(actor=author, content=_content())
+    author = user_in_role("author")
+    editor = user_in_role("editor")
+    post = services.start_post(actor=author, content=post_content())
     services.update_post(
-        actor=editor, post=post, content=_content(body="Editor's cut."), based_on_version=1
+        actor=editor, post=post, content=post_content(body="Editor's cut."), based_on_version=1
     )
     with pytest.raises(EditConflictError, match="Someone else saved"):
         services.update_post(
-            actor=author, post=post, content=_content(body="Mine."), based_on_version=1
+            actor=author, post=post, content=post_content(body="Mine."), based_on_version=1
         )
     post.refresh_from_db()
     assert post.body == "Editor's cut."
@@ -94,23 +83,26 @@ def test_a_second_save_from_an_old_version_is_refused_and_overwrites_nothing():
 
 
 def test_authors_edit_only_their_own_posts():
-    post = services.start_post(actor=_user("author"), content=_content())
+    post = services.start_post(actor=user_in_role("author"), content=post_content())
     with pytest.raises(PermissionDenied):
         services.update_post(
-            actor=_user("author"), post=post, content=_content(), based_on_version=1
+            actor=user_in_role("author"), post=post, content=post_content(), based_on_version=1
         )
     services.update_post(
-        actor=_user("editor"), post=post, content=_content(body="ok"), based_on_version=1
+        actor=user_in_role("editor"), post=post, content=post_content(body="ok"), based_on_version=1
     )
 
 
 def test_renaming_a_published_post_keeps_the_old_address_as_a_redirect(client):
-    editor = _user("editor")
-    post = services.start_post(actor=editor, content=_content())
+    editor = user_in_role("editor")
+    post = services.start_post(actor=editor, content=post_content())
     services.publish_post(actor=editor, post=post)
     post.refresh_from_db()
     services.update_post(
-        actor=editor, post=post, content=_content(slug="small-tools"), based_on_version=post.version
+        actor=editor,
+        post=post,
+        content=post_content(slug="small-tools"),
+        based_on_version=post.version,
     )
     assert PostSlug.objects.filter(slug="on-small-tools").exists()
     response = client.get("/posts/on-small-tools/")
@@ -118,14 +110,14 @@ def test_renaming_a_published_post_keeps_the_old_address_as_a_redirect(client):
     assert response["Location"] == "/posts/small-tools/"
     # Nobody else can take the old address while it redirects.
     with pytest.raises(ValidationError, match="already used"):
-        services.start_post(actor=editor, content=_content(slug="on-small-tools"))
+        services.start_post(actor=editor, content=post_content(slug="on-small-tools"))
 
 
 def test_restore_revision_brings_back_an_old_body_as_a_new_revision():
-    author = _user("author")
-    post = services.start_post(actor=author, content=_content(body="First draft."))
+    author = user_in_role("author")
+    post = services.start_post(actor=author, content=post_content(body="First draft."))
     post = services.update_post(
-        actor=author, post=post, content=_content(body="Second."), based_on_version=1
+        actor=author, post=post, content=post_content(body="Second."), based_on_version=1
     )
     first = Revision.objects.filter(post=post).order_by("created_at", "id").first()
     assert first is not None
@@ -137,11 +129,11 @@ def test_restore_revision_brings_back_an_old_body_as_a_new_revision():
 
 
 def test_invalid_edits_leave_nothing_half_saved():
-    author = _user("author")
-    post = services.start_post(actor=author, content=_content(tags=[TagFactory.create()]))
+    author = user_in_role("author")
+    post = services.start_post(actor=author, content=post_content(tags=[TagFactory.create()]))
     with pytest.raises(ValidationError):
         services.update_post(
-            actor=author, post=post, content=_content(title=" ", tags=[]), based_on_version=1
+            actor=author, post=post, content=post_content(title=" ", tags=[]), based_on_version=1
         )
     post.refresh_from_db()
     assert post.title == "On small tools"
@@ -150,8 +142,8 @@ def test_invalid_edits_leave_nothing_half_saved():
 
 
 def test_scheduled_publication_shows_the_post_only_from_its_time(client):
-    editor = _user("editor")
-    post = services.start_post(actor=editor, content=_content())
+    editor = user_in_role("editor")
+    post = services.start_post(actor=editor, content=post_content())
     services.schedule_post(actor=editor, post=post, publish_at=timezone.now() + timedelta(hours=1))
     assert client.get(post.get_absolute_url()).status_code == 404
     Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(seconds=1))

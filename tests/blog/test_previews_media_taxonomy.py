@@ -4,27 +4,19 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from apps.accounts.models import User
 from apps.blog import services
 from apps.blog.models import PreviewLink, Tag
 from apps.blog.services import PostContent
-from tests.factories.accounts import UserFactory
+from tests.blog.helpers import user_in_role
 from tests.factories.blog import PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _user(role: str) -> User:
-    user = UserFactory.create()
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +25,7 @@ def _media_in_tmp(settings, tmp_path):
 
 
 def test_a_preview_link_shows_a_draft_to_anyone_holding_it(client):
-    author = _user("author")
+    author = user_in_role("author")
     post = services.start_post(
         actor=author, content=PostContent(title="Secret", body="Hidden text.")
     )
@@ -48,7 +40,7 @@ def test_a_preview_link_shows_a_draft_to_anyone_holding_it(client):
 
 
 def test_revoked_expired_and_forged_preview_links_stop_working(client):
-    author = _user("author")
+    author = user_in_role("author")
     post = services.start_post(actor=author, content=PostContent(title="Secret", body="x"))
     link, token = services.create_preview_link(actor=author, post=post)
     services.revoke_preview_link(actor=author, link=link)
@@ -60,9 +52,11 @@ def test_revoked_expired_and_forged_preview_links_stop_working(client):
 
 
 def test_only_people_who_may_edit_a_post_can_share_it():
-    post = services.start_post(actor=_user("author"), content=PostContent(title="A", body="b"))
+    post = services.start_post(
+        actor=user_in_role("author"), content=PostContent(title="A", body="b")
+    )
     with pytest.raises(PermissionDenied):
-        services.create_preview_link(actor=_user("author"), post=post)
+        services.create_preview_link(actor=user_in_role("author"), post=post)
     with pytest.raises(ValidationError):
         services.create_preview_link(actor=post.author, post=post, hours=10_000)
 
@@ -80,7 +74,7 @@ def _image_file(name="photo.jpg", fmt="JPEG", size=(2400, 1600), exif=True) -> S
 
 
 def test_uploaded_images_lose_exif_and_get_renditions():
-    author = _user("author")
+    author = user_in_role("author")
     post = services.start_post(actor=author, content=PostContent(title="A", body="b"))
     picture = services.upload_post_image(actor=author, post=post, upload=_image_file(), alt="Kiln")
     assert (picture.width, picture.height) == (2400, 1600)
@@ -106,18 +100,18 @@ def test_uploaded_images_lose_exif_and_get_renditions():
     ],
 )
 def test_non_images_and_oversized_files_are_refused(upload, message):
-    author = _user("author")
+    author = user_in_role("author")
     with pytest.raises(ValidationError, match=message):
         services.upload_post_image(actor=author, post=None, upload=upload)
 
 
 def test_readers_cannot_upload_images():
     with pytest.raises(PermissionDenied):
-        services.upload_post_image(actor=_user("reader"), post=None, upload=_image_file())
+        services.upload_post_image(actor=user_in_role("reader"), post=None, upload=_image_file())
 
 
 def test_merge_tags_moves_posts_and_removes_the_sources():
-    editor = _user("editor")
+    editor = user_in_role("editor")
     target, source = TagFactory.create(name="python"), TagFactory.create(name="py")
     both = PostFactory.create(tags=[target, source])
     only_source = PostFactory.create(tags=[source])
@@ -129,12 +123,12 @@ def test_merge_tags_moves_posts_and_removes_the_sources():
 
 
 def test_taxonomy_names_must_be_unique_and_editors_only():
-    editor = _user("editor")
+    editor = user_in_role("editor")
     services.save_category(actor=editor, name="Essays")
     with pytest.raises(ValidationError, match="already exists"):
         services.save_category(actor=editor, name="essays")
     with pytest.raises(PermissionDenied):
-        services.save_tag(actor=_user("author"), name="new")
+        services.save_tag(actor=user_in_role("author"), name="new")
     tag = services.save_tag(actor=editor, name="Old name")
     renamed = services.save_tag(actor=editor, name="New name", tag=tag)
     assert (renamed.pk, renamed.slug) == (tag.pk, "new-name")

@@ -4,7 +4,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -12,18 +11,13 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.blog import services
 from apps.blog.models import Post
+from tests.blog.helpers import user_in_role
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 
 pytestmark = pytest.mark.django_db
 
 S = Post.Status
-
-
-def _user(role: str) -> User:
-    user = UserFactory.create()
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def _post(status: str, author: User | None = None) -> Post:
@@ -78,7 +72,7 @@ def _allowed_role(move: str, role: str, own: bool) -> bool:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("own", [True, False])
 def test_every_move_for_every_role_and_status(move, status, role, own):
-    actor = _user(role)
+    actor = user_in_role(role)
     post = _post(status, author=actor if own else None)
     if not _allowed_role(move, role, own):
         with pytest.raises(PermissionDenied):
@@ -97,7 +91,7 @@ def test_every_move_for_every_role_and_status(move, status, role, own):
 
 
 def test_send_back_requires_a_note_and_shows_it_to_the_author():
-    editor = _user("editor")
+    editor = user_in_role("editor")
     post = _post(S.IN_REVIEW)
     with pytest.raises(ValidationError, match="what to change"):
         services.send_back_post(actor=editor, post=post, note="  ")
@@ -108,7 +102,7 @@ def test_send_back_requires_a_note_and_shows_it_to_the_author():
 
 
 def test_schedule_refuses_times_in_the_past_or_naive():
-    editor = _user("editor")
+    editor = user_in_role("editor")
     post = _post(S.IN_REVIEW)
     with pytest.raises(ValidationError, match="future"):
         services.schedule_post(
@@ -138,7 +132,7 @@ def test_publish_due_publishes_overdue_posts_and_archives_expired_ones():
 
 
 def test_publish_if_due_ignores_a_stale_schedule():
-    editor = _user("editor")
+    editor = user_in_role("editor")
     post = _post(S.DRAFT)
     first = timezone.now() + timedelta(hours=1)
     services.schedule_post(actor=editor, post=post, publish_at=first)
@@ -151,7 +145,7 @@ def test_publish_if_due_ignores_a_stale_schedule():
 
 
 def test_published_posts_keep_their_date_when_restored_from_the_archive():
-    editor = _user("editor")
+    editor = user_in_role("editor")
     post = _post(S.PUBLISHED)
     original = post.published_at
     services.archive_post(actor=editor, post=post)
@@ -160,7 +154,7 @@ def test_published_posts_keep_their_date_when_restored_from_the_archive():
 
 
 def test_bulk_apply_reports_successes_and_reasons_for_failures():
-    author = _user("author")
+    author = user_in_role("author")
     own = _post(S.DRAFT, author=author)
     other = _post(S.DRAFT)
     published = _post(S.PUBLISHED, author=author)
@@ -177,7 +171,7 @@ def test_bulk_apply_reports_successes_and_reasons_for_failures():
 @pytest.mark.slow
 def test_a_worker_publishes_a_scheduled_post_at_its_time_and_never_at_a_stale_one(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    editor = _user("editor")
+    editor = user_in_role("editor")
     post = _post(S.IN_REVIEW)
     stale = _post(S.IN_REVIEW)
     services.schedule_post(

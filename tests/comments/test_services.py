@@ -405,17 +405,8 @@ def test_report_comment_refuses_own_and_removed(commenter, published_post):
 
 
 # --------------------------------------------------------------------------
-# anonymise_comments_of / account deletion
+# account deletion
 # --------------------------------------------------------------------------
-
-
-def test_anonymise_comments_of_keeps_the_comments(commenter, published_post):
-    CommentFactory.create_batch(2, post=published_post, author=commenter)
-    other = CommentFactory.create(post=published_post)
-    assert services.anonymise_comments_of(user=commenter) == 2
-    assert Comment.objects.filter(author__isnull=True).count() == 2
-    other.refresh_from_db()
-    assert other.author_id is not None
 
 
 def test_deleting_an_account_anonymises_its_comments(published_post):

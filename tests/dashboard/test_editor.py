@@ -2,6 +2,7 @@
 conflicts, preview, image and cover uploads, tags, and the query budget."""
 
 import io
+import re
 
 import pytest
 from cachalot.api import cachalot_disabled
@@ -162,6 +163,16 @@ def test_new_post_page_is_the_full_editor(client, login_as):
     assert 'name="featured"' not in html  # editors only
     assert 'name="new_tags"' not in html  # taxonomy managers only
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_editor_fields_use_the_form_field_component(client, login_as):
+    login_as(Role.EDITOR)
+    TagFactory.create(name="craft")
+    html = client.get(reverse("dashboard:post_new")).content.decode()
+    assert 'data-counter-for="id_excerpt" data-max="400">0/400</span>' in html
+    assert 'aria-describedby="id_excerpt_help"' in html
+    assert 'data-filter-list="id_tags_options"' in html
+    assert "data-filter-item" in html
 
 
 def test_edit_page_shows_the_post_panels_and_shortcuts(client, login_as):
@@ -327,7 +338,7 @@ def test_slug_collision_is_a_clear_error_on_the_address(client, login_as):
     html = response.content.decode()
     assert response.status_code == 422
     assert "The address “taken” is already used by another post." in html
-    assert 'id="id_slug_error"' in html
+    assert 'id="id_slug_errors"' in html
     assert Post.objects.get(pk=post.pk).slug == "on-small-tools"
 
 
@@ -459,8 +470,10 @@ def test_autosave_refuses_a_stale_version_and_shows_both(client, login_as, make_
     assert response.status_code == 409
     assert 'data-state="conflict"' in html
     assert "Someone else saved this post while you were editing" in html
-    assert "Their line." in html
-    assert "My line." in html
+    text = re.sub(r"<[^>]+>", "", html)  # the changed words are marked up inside each line
+    assert "Their line." in text
+    assert "My line." in text
+    assert '<mark class="rounded-sm bg-amber-300' in html
     assert 'name="overwrite_version" value="2"' in html
     assert "Keep editing from theirs" in html
     assert 'hx-swap-oob="true"' in html

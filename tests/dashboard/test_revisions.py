@@ -12,7 +12,6 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.blog import services
 from apps.blog.models import Post, Revision
-from apps.dashboard.views.posts import line_diff, word_diff
 from tests.factories.blog import PostFactory
 from tests.utils import clear_cache
 
@@ -49,46 +48,6 @@ def _write(user, title="First title", bodies=("one\ntwo\nthree",), **fields):
 
 def _revisions(post):
     return list(Revision.objects.filter(post=post).order_by("created_at", "id"))
-
-
-# --------------------------------------------------------------------------
-# The diff itself
-# --------------------------------------------------------------------------
-
-
-def test_word_diff_marks_only_the_changed_words():
-    before, after = word_diff("The quick fox", "The slow fox")
-    assert [(s.text, s.changed) for s in before] == [
-        ("The ", False),
-        ("quick", True),
-        (" fox", False),
-    ]
-    assert [(s.text, s.changed) for s in after] == [
-        ("The ", False),
-        ("slow", True),
-        (" fox", False),
-    ]
-
-
-def test_line_diff_shows_changes_with_context_and_gaps():
-    old = "\n".join(f"line {n}" for n in range(1, 21))
-    new = old.replace("line 10", "line ten").replace("line 20", "line 20\nline 21")
-    lines = line_diff(old, new, context=2)
-    kinds = [line.kind for line in lines]
-    assert kinds[0] == "gap"
-    assert lines[0].skipped == 7
-    removed = next(line for line in lines if line.kind == "removed")
-    added = next(line for line in lines if line.kind == "added")
-    assert (removed.old_no, added.new_no) == (10, 10)
-    assert [s.text for s in removed.segments if s.changed] == ["10"]
-    assert [s.text for s in added.segments if s.changed] == ["ten"]
-    assert lines[-1].kind == "added"
-    assert lines[-1].new_no == 21
-    assert "gap" in kinds[1:-1]  # lines 13 to 17 are folded away
-
-
-def test_line_diff_of_equal_texts_is_empty():
-    assert line_diff("same\ntext", "same\ntext") == []
 
 
 # --------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import ngettext
 
+from apps.accounts.models import User
 from apps.accounts.permissions import can
+from apps.accounts.roles import Role, role_of
 from components.button.button import BASE as BUTTON_BASE
 from components.button.button import VARIANTS as BUTTON_VARIANTS
 
@@ -42,6 +44,12 @@ def account_menu(context: template.Context) -> dict[str, Any]:
         except NoReverseMatch:
             dashboard_url = None
     return {"dashboard_url": dashboard_url}
+
+
+@register.simple_tag
+def user_role(user: object) -> Role | None:
+    """The signed-in user's highest role (the 403 page names it); None for visitors."""
+    return role_of(user) if isinstance(user, User) and user.is_authenticated else None
 
 
 @register.simple_tag

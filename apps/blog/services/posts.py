@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require
+from apps.blog.content import PostContent
 from apps.blog.models import Category, Post, PostSlug, Revision, Tag
 from apps.core.markdown import markdown_to_safe_html_with_toc
 
@@ -79,25 +80,6 @@ def unique_slug(title: str, *, exclude_post: Post | None = None) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-@dataclass
-class PostContent:
-    """Everything an author edits, as one value the editor form, API and commands share."""
-
-    title: str
-    body: str
-    slug: str = ""
-    subtitle: str = ""
-    excerpt: str = ""
-    category: Category | None = None
-    tags: list[Tag] = field(default_factory=list)
-    coauthors: list[User] = field(default_factory=list)
-    cover_alt: str = ""
-    seo_title: str = ""
-    seo_description: str = ""
-    canonical_url: str = ""
-    featured: bool = False
 
 
 def _apply(post: Post, content: PostContent) -> None:
@@ -216,14 +198,11 @@ def update_post(
     return locked
 
 
-@transaction.atomic
-def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_version: int) -> Post:
-    """Make an earlier revision's title and body current again (itself a new revision)."""
-    if revision.post_id != post.pk:
-        raise ValidationError("That revision belongs to another post.")
-    content = PostContent(
-        title=revision.title,
-        body=revision.body,
+def current_content(post: Post) -> PostContent:
+    """The post's content as it stands: what the editor would send for no change at all."""
+    return PostContent(
+        title=post.title,
+        body=post.body,
         slug=post.slug,
         subtitle=post.subtitle,
         excerpt=post.excerpt,
@@ -236,12 +215,52 @@ def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_ve
         canonical_url=post.canonical_url,
         featured=post.featured,
     )
+
+
+def _revise(
+    *,
+    actor: User,
+    post: Post,
+    based_on_version: int,
+    note: str,
+    change: Callable[[PostContent], PostContent],
+) -> Post:
+    # The one path for edits made outside the editor: the post as it stands, one change,
+    # saved by update_post like any edit (permission, conflict check, new version).
     return update_post(
         actor=actor,
         post=post,
-        content=content,
+        content=change(current_content(post)),
+        based_on_version=based_on_version,
+        note=note,
+    )
+
+
+@transaction.atomic
+def restore_revision(*, actor: User, post: Post, revision: Revision, based_on_version: int) -> Post:
+    """Make an earlier revision's title and body current again (itself a new revision)."""
+    if revision.post_id != post.pk:
+        raise ValidationError("That revision belongs to another post.")
+    return _revise(
+        actor=actor,
+        post=post,
         based_on_version=based_on_version,
         note=f"restored the revision of {revision.created_at:%Y-%m-%d %H:%M}",
+        change=lambda content: replace(content, title=revision.title, body=revision.body),
+    )
+
+
+@transaction.atomic
+def set_post_category(
+    *, actor: User, post: Post, category: Category | None, based_on_version: int
+) -> Post:
+    """Move a post to `category` (None: no category), everything else as it stands."""
+    return _revise(
+        actor=actor,
+        post=post,
+        based_on_version=based_on_version,
+        note="",
+        change=lambda content: replace(content, category=category),
     )
 
 
@@ -250,12 +269,3 @@ def delete_post(*, actor: User, post: Post) -> None:
     """Delete a post for good (editors and admins)."""
     require(actor, "post.delete", post)
     post.delete()
-
-
-@transaction.atomic
-def reassign_posts(*, from_user: User, to_user: User) -> int:
-    """Give every post of `from_user` to `to_user` (account deletion); return how many moved."""
-    moved: int = Post.objects.filter(author=from_user).update(author=to_user)
-    # A co-author who leaves is simply dropped from the byline.
-    Post.coauthors.through.objects.filter(user=from_user).delete()
-    return moved

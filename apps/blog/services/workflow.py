@@ -25,6 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.models import Post
 from apps.blog.services.notices import notify_post_published, notify_post_sent_back
+from apps.blog.services.schedule import enqueue_publication, enqueue_unpublication, make_public
 from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.blog")
@@ -83,13 +84,11 @@ def _locked(post: Post) -> Post:
     return Post.objects.select_for_update().get(pk=post.pk)
 
 
-def content_changed(post_id: int) -> None:
-    """Hook run after a post becomes or stops being public (caches, notifications, pings).
-
-    django-cachalot drops cached queries on every write by itself; this is where
-    page caches, notifications and search pings attach as they are built.
-    """
-    logger.info("post visibility changed", post_id=post_id)
+def _enqueue_unpublication(post_id: int, unpublish_at: datetime | None) -> None:
+    # Every way of setting an unpublish time arms its task; the publish_due cron is only
+    # the safety net for runs a worker missed.
+    if unpublish_at is not None:
+        after_commit(enqueue_unpublication, post_id, unpublish_at)
 
 
 @transaction.atomic
@@ -136,9 +135,8 @@ def schedule_post(
     post.published_at = publish_at
     post.unpublish_at = unpublish_at
     post.save(update_fields=["status", "published_at", "unpublish_at", "updated_at"])
-    from apps.blog.tasks import enqueue_publication
-
     after_commit(enqueue_publication, post.pk, publish_at)
+    _enqueue_unpublication(post.pk, unpublish_at)
     return post
 
 
@@ -161,11 +159,12 @@ def publish_post(*, actor: User, post: Post, unpublish_at: datetime | None = Non
         raise ValidationError({"unpublish_at": "Unpublishing must be in the future."})
     post = _locked(post)
     _check(actor, post, "publish")
-    _make_public(post, when=now)
+    make_public(post, when=now)
     after_commit(notify_post_published, post_id=post.pk, actor_id=actor.pk)
     if unpublish_at is not None:
         post.unpublish_at = unpublish_at
         post.save(update_fields=["unpublish_at"])
+        _enqueue_unpublication(post.pk, unpublish_at)
     return post
 
 
@@ -183,10 +182,7 @@ def set_unpublish_time(*, actor: User, post: Post, unpublish_at: datetime | None
         raise ValidationError({"unpublish_at": "Choose a time after the post is published."})
     post.unpublish_at = unpublish_at
     post.save(update_fields=["unpublish_at", "updated_at"])
-    if unpublish_at is not None:
-        from apps.blog.tasks import enqueue_unpublication
-
-        after_commit(enqueue_unpublication, post.pk, unpublish_at)
+    _enqueue_unpublication(post.pk, unpublish_at)
     return post
 
 
@@ -198,71 +194,34 @@ def archive_post(*, actor: User, post: Post) -> Post:
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
-    after_commit(content_changed, post.pk)
     return post
 
 
-def _make_public(post: Post, *, when: datetime) -> None:
-    post.status = S.PUBLISHED
-    # A post published earlier and restored from the archive keeps its original date.
-    if post.published_at is None or post.published_at > when:
-        post.published_at = when
-    post.review_note = ""
-    post.save(update_fields=["status", "published_at", "review_note", "updated_at"])
-    after_commit(content_changed, post.pk)
+# The moves a click makes; "send back" needs a note and "schedule" a time.
+_ONE_CLICK: dict[str, Callable[..., Post]] = {
+    "submit": submit_post,
+    "publish": publish_post,
+    "unschedule": unschedule_post,
+    "archive": archive_post,
+}
 
 
-@transaction.atomic
-def publish_if_due(*, post_id: int, expected_publish_at: datetime | None = None) -> bool:
-    """Publish a scheduled post whose time has come; True if it was published.
+def one_click_moves(user: User, post: Post) -> list[Move]:
+    """The moves this user may make on this post now that need no input, for buttons."""
+    return [move for move in allowed_moves(user, post) if move.name in _ONE_CLICK]
 
-    Called by the task enqueued at scheduling time and by `publish_due`. It re-reads
-    the post: a post that was rescheduled, unscheduled or already published is left
-    alone, so an old task can never publish at the old time.
+
+def apply_move(*, actor: User, post: Post, move: str) -> Post:
+    """Make the named move that needs no input (submit, publish, unschedule, archive).
+
+    The move runs in its own transaction and checks the table and permissions itself.
     """
-    post = Post.objects.select_for_update().filter(pk=post_id).first()
-    if post is None or post.status != S.SCHEDULED or post.published_at is None:
-        return False
-    if expected_publish_at is not None and post.published_at != expected_publish_at:
-        return False
-    if post.published_at > timezone.now():
-        return False
-    _make_public(post, when=post.published_at)
-    after_commit(notify_post_published, post_id=post.pk)
-    logger.info("scheduled post published", post_id=post.pk)
-    return True
-
-
-@transaction.atomic
-def archive_if_due(*, post_id: int, expected_unpublish_at: datetime | None = None) -> bool:
-    """Archive a published post whose unpublish time has come; True if it was archived."""
-    post = Post.objects.select_for_update().filter(pk=post_id).first()
-    if post is None or post.status != S.PUBLISHED or post.unpublish_at is None:
-        return False
-    if expected_unpublish_at is not None and post.unpublish_at != expected_unpublish_at:
-        return False
-    if post.unpublish_at > timezone.now():
-        return False
-    post.status = S.ARCHIVED
-    post.unpublish_at = None
-    post.save(update_fields=["status", "unpublish_at", "updated_at"])
-    after_commit(content_changed, post.pk)
-    logger.info("post unpublished on schedule", post_id=post.pk)
-    return True
-
-
-def publish_due() -> tuple[int, int]:
-    """Publish every overdue scheduled post and archive every overdue one; return both counts."""
-    now = timezone.now()
-    due = Post.objects.filter(status=S.SCHEDULED, published_at__lte=now).values_list(
-        "pk", flat=True
-    )
-    published = sum(publish_if_due(post_id=pk) for pk in list(due))
-    expiring = Post.objects.filter(status=S.PUBLISHED, unpublish_at__lte=now).values_list(
-        "pk", flat=True
-    )
-    archived = sum(archive_if_due(post_id=pk) for pk in list(expiring))
-    return published, archived
+    service = _ONE_CLICK.get(move)
+    if service is None:
+        raise ValidationError(
+            f"“{move}” is not a move that can be made in one click.", code="unknown_move"
+        )
+    return service(actor=actor, post=post)
 
 
 @dataclass

@@ -7,7 +7,6 @@ What both need lives beside them: rules.py (the hold rule and spam signals), del
 from apps.comments.services.comments import (
     EDIT_WINDOW,
     MAX_LENGTH,
-    anonymise_comments_of,
     can_edit,
     can_report,
     create_comment,
@@ -39,7 +38,6 @@ __all__ = [
     "BulkModerationResult",
     "ModerationAction",
     "allowed_actions",
-    "anonymise_comments_of",
     "approve_comment",
     "bulk_moderate",
     "can_delete",

@@ -213,11 +213,3 @@ def report_comment(*, actor: User, comment: Comment, reason: str = "") -> Commen
     comment.refresh_from_db(fields=["report_count"])
     logger.info("comment.reported", comment_id=comment.pk, reporter_id=actor.pk)
     return report
-
-
-@transaction.atomic
-def anonymise_comments_of(*, user: User) -> int:
-    """Detach a departing user's comments from their account (the text stays); the count."""
-    # The foreign key would do this on delete too (SET_NULL); doing it first, explicitly,
-    # keeps account deletion independent of that and reports how many were kept.
-    return Comment.objects.filter(author=user).update(author=None)

@@ -6,7 +6,6 @@ from apps.dashboard.views.accounts import (
     home,
     lockout_clear,
     lockouts,
-    permission_denied,
     user_role,
     user_row,
     user_set_active,
@@ -19,22 +18,23 @@ __all__ = [
     "home",
     "lockout_clear",
     "lockouts",
-    "permission_denied",
     "user_role",
     "user_row",
     "user_set_active",
     "users",
 ]
 
-# The post editor (issue 4).
+# The post editor and its workflow and preview-link panels (issue 4).
 from apps.dashboard.views.editor import (
     post_autosave,
     post_autosave_new,
     post_edit,
     post_image_upload,
-    post_move,
     post_new,
     post_preview,
+)
+from apps.dashboard.views.publishing import (
+    post_move,
     post_schedule,
     post_send_back,
     post_unpublish_time,
@@ -59,12 +59,11 @@ __all__ += [
 
 # The posts table, revisions, categories and tags (issue 4).
 from apps.dashboard.views.posts import (  # noqa: E402
-    post_history,
     post_list,
     post_row_move,
     posts_bulk,
-    revision_restore,
 )
+from apps.dashboard.views.revisions import post_history, revision_restore  # noqa: E402
 from apps.dashboard.views.taxonomy import (  # noqa: E402
     categories,
     category_create,

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
-    HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
@@ -28,7 +27,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.accounts.roles import ROLE_ORDER, Role, role_of
 from apps.blog.selectors import post_counts_by_status
-from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 from apps.dashboard.exports import audit_csv_lines
 from apps.dashboard.forms import AuditFilterForm, LockoutClearForm, RoleForm, UserFilterForm
 from apps.dashboard.views.base import (
@@ -45,13 +44,6 @@ EVENTS_PER_PAGE = 50
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """handler403: a page that says why, in the site's layout."""
-    user = getattr(request, "user", None)  # absent if the 403 came before AuthenticationMiddleware
-    role = role_of(user) if isinstance(user, User) and user.is_authenticated else None
-    return render(request, "403.html", {"role": role}, status=403)
-
-
 # --------------------------------------------------------------------------
 # Overview
 # --------------------------------------------------------------------------
@@ -60,7 +52,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 @require_GET
 @never_cache
 @dashboard_view()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxRequest) -> HttpResponse:
     user = actor(request)
     context = {
         "own_counts": post_counts_by_status(author=user),
@@ -80,12 +72,12 @@ def home(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------
 
 
-def _row_context(request: HttpRequest, pk: int, **extra: Any) -> dict[str, Any]:
+def _row_context(request: HtmxRequest, pk: int, **extra: Any) -> dict[str, Any]:
     row = get_object_or_404(selectors.user_directory(), pk=pk)
     return {"row": row, "roles": ROLE_ORDER, **extra}
 
 
-def _render_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
+def _render_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
     return render_page_or_partial(
         request, "dashboard/users.html", "user-row", _row_context(request, pk, **extra)
     )
@@ -94,7 +86,7 @@ def _render_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
 @require_GET
 @never_cache
 @dashboard_view("users.manage")
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: HtmxRequest) -> HttpResponse:
     form = UserFilterForm(request.GET)
     paginator = Paginator(selectors.user_directory(**form.filters()), USERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -110,7 +102,7 @@ def users(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 @dashboard_view("users.manage")
-def user_row(request: HttpRequest, pk: int) -> HttpResponse:
+def user_row(request: HtmxRequest, pk: int) -> HttpResponse:
     if not wants_partial(request):
         return redirect("dashboard:users")
     return _render_row(request, pk)
@@ -118,7 +110,7 @@ def user_row(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view("users.manage")
-def user_role(request: HttpRequest, pk: int) -> HttpResponse:
+def user_role(request: HtmxRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     form = RoleForm(request.POST)
     error = ""
@@ -147,13 +139,13 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 @dashboard_view("users.manage")
-def user_set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
+def user_set_active(request: HtmxRequest, pk: int, *, active: bool) -> HttpResponse:
     """GET asks for confirmation; POST deactivates or reactivates."""
     action = "reactivate" if active else "deactivate"
     if request.method == "GET":
         context = _row_context(request, pk, confirming=action)
-        if wants_partial(request):
-            return render(request, "dashboard/users.html#user-row", context)
+        if wants_partial(request):  # the row asks; without JavaScript, a page of its own
+            return render_page_or_partial(request, "dashboard/users.html", "user-row", context)
         return render(
             request, "dashboard/user_confirm.html", {**layout_context(request, "users"), **context}
         )
@@ -179,7 +171,7 @@ def user_set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpRespo
 # --------------------------------------------------------------------------
 
 
-def _query_withoutrender_section(request: HttpRequest) -> str:
+def _query_withoutrender_section(request: HtmxRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -188,7 +180,7 @@ def _query_withoutrender_section(request: HttpRequest) -> str:
 @require_GET
 @never_cache
 @dashboard_view("audit.view")
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HtmxRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     paginator = Paginator(selectors.filtered_audit_events(**form.filters()), EVENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -204,7 +196,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 @dashboard_view("audit.view")
-def audit_export(request: HttpRequest) -> HttpResponseBase:
+def audit_export(request: HtmxRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest("Invalid filters: fix them on the audit log page first.")
@@ -225,7 +217,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @never_cache
 @dashboard_view("users.manage")
-def lockouts(request: HttpRequest) -> HttpResponse:
+def lockouts(request: HtmxRequest) -> HttpResponse:
     return render_section(
         request, "dashboard/lockouts.html", "lockout-list", "lockouts", _lockouts()
     )
@@ -241,7 +233,7 @@ def _lockouts(**extra: Any) -> dict[str, Any]:
 
 @require_POST
 @dashboard_view("users.manage")
-def lockout_clear(request: HttpRequest) -> HttpResponse:
+def lockout_clear(request: HtmxRequest) -> HttpResponse:
     form = LockoutClearForm(request.POST)
     notice, error = "", ""
     if form.is_valid():

@@ -46,7 +46,7 @@ from apps.comments.services.moderation import (
     update_moderation_settings,
 )
 from apps.core.htmx import render_page_or_partial, wants_partial
-from apps.dashboard.forms_moderation import (
+from apps.dashboard.forms.moderation import (
     VIEW_LABELS,
     BulkModerationForm,
     CommentsOpenForm,

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.blog.selectors import categories_with_post_counts, tags_with_post_counts
 from apps.blog.services import delete_category, merge_tags, save_category, save_tag
-from apps.core.htmx import render_page_or_partial, wants_partial
-from apps.dashboard.forms_posts import CategoryForm, TagFilterForm, TagForm, TagMergeForm
+from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from apps.dashboard.forms.posts import CategoryForm, TagFilterForm, TagForm, TagMergeForm
 from apps.dashboard.views.base import actor, dashboard_view, error_text, render_section
 
 TAGS_PER_PAGE = 50
@@ -28,7 +28,7 @@ CATEGORIES_TEMPLATE = "dashboard/taxonomy/categories.html"
 TAGS_TEMPLATE = "dashboard/taxonomy/tags.html"
 
 
-def _with_query(url_name: str, request: HttpRequest) -> str:
+def _with_query(url_name: str, request: HtmxRequest) -> str:
     query = request.GET.urlencode()
     return reverse(url_name) + (f"?{query}" if query else "")
 
@@ -48,7 +48,7 @@ def _category_context(*, create_form: CategoryForm | None = None, **extra: Any) 
     }
 
 
-def _category_answer(request: HttpRequest, *, notice: str = "", **extra: Any) -> HttpResponse:
+def _category_answer(request: HtmxRequest, *, notice: str = "", **extra: Any) -> HttpResponse:
     """After a write: the list region for htmx, else back to the page with a message."""
     if wants_partial(request):
         context = _category_context(notice=notice, **extra)
@@ -61,7 +61,7 @@ def _category_answer(request: HttpRequest, *, notice: str = "", **extra: Any) ->
 @require_GET
 @never_cache
 @dashboard_view("taxonomy.manage")
-def categories(request: HttpRequest) -> HttpResponse:
+def categories(request: HtmxRequest) -> HttpResponse:
     return render_section(
         request, CATEGORIES_TEMPLATE, "category-panel", "categories", _category_context()
     )
@@ -69,7 +69,7 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @dashboard_view("taxonomy.manage")
-def category_create(request: HttpRequest) -> HttpResponse:
+def category_create(request: HtmxRequest) -> HttpResponse:
     form = CategoryForm(request.POST, auto_id="new-category-%s")
     if form.is_valid():
         try:
@@ -78,8 +78,6 @@ def category_create(request: HttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             return _category_answer(request, notice=f"Added the category “{category.name}”.")
-    if wants_partial(request):
-        return _category_answer(request, create_form=form)
     return render_section(
         request,
         CATEGORIES_TEMPLATE,
@@ -96,7 +94,7 @@ def _form_error(form: CategoryForm, exc: ValidationError | PermissionDenied) -> 
         form.add_error(None, error_text(exc))
 
 
-def _category_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
+def _category_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
     row = get_object_or_404(categories_with_post_counts(), pk=pk)
     context = {"row": row, "open_pk": pk, **extra}
     if wants_partial(request):
@@ -114,7 +112,7 @@ def _category_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
 @require_GET
 @never_cache
 @dashboard_view("taxonomy.manage")
-def category_row(request: HttpRequest, pk: int) -> HttpResponse:
+def category_row(request: HtmxRequest, pk: int) -> HttpResponse:
     if not wants_partial(request):
         return redirect("dashboard:categories")
     return _category_row(request, pk)
@@ -123,7 +121,7 @@ def category_row(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 @dashboard_view("taxonomy.manage")
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def category_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     """GET opens the row for renaming; POST saves the new name and description."""
     category = get_object_or_404(categories_with_post_counts(), pk=pk)
     prefix = f"category-{pk}"
@@ -149,7 +147,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 @dashboard_view("taxonomy.manage")
-def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def category_delete(request: HtmxRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (its posts stay, without a category)."""
     category = get_object_or_404(categories_with_post_counts(), pk=pk)
     if request.method == "GET":
@@ -171,7 +169,7 @@ def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _tag_context(
-    request: HttpRequest,
+    request: HtmxRequest,
     *,
     create_form: TagForm | None = None,
     merge_form: TagMergeForm | None = None,
@@ -192,7 +190,7 @@ def _tag_context(
     }
 
 
-def _tag_answer(request: HttpRequest, *, notice: str = "", **extra: Any) -> HttpResponse:
+def _tag_answer(request: HtmxRequest, *, notice: str = "", **extra: Any) -> HttpResponse:
     if wants_partial(request):
         context = _tag_context(request, notice=notice, **extra)
         return render_page_or_partial(request, TAGS_TEMPLATE, "tag-panel", context)
@@ -204,13 +202,13 @@ def _tag_answer(request: HttpRequest, *, notice: str = "", **extra: Any) -> Http
 @require_GET
 @never_cache
 @dashboard_view("taxonomy.manage")
-def tags(request: HttpRequest) -> HttpResponse:
+def tags(request: HtmxRequest) -> HttpResponse:
     return render_section(request, TAGS_TEMPLATE, "tag-panel", "tags", _tag_context(request))
 
 
 @require_POST
 @dashboard_view("taxonomy.manage")
-def tag_create(request: HttpRequest) -> HttpResponse:
+def tag_create(request: HtmxRequest) -> HttpResponse:
     form = TagForm(request.POST, auto_id="new-tag-%s")
     if form.is_valid():
         try:
@@ -219,14 +217,12 @@ def tag_create(request: HttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             return _tag_answer(request, notice=f"Added the tag “{tag.name}”.")
-    if wants_partial(request):
-        return _tag_answer(request, create_form=form)
     return render_section(
         request, TAGS_TEMPLATE, "tag-panel", "tags", _tag_context(request, create_form=form)
     )
 
 
-def _tag_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
+def _tag_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
     row = get_object_or_404(tags_with_post_counts(), pk=pk)
     context = {"row": row, "open_pk": pk, **extra}
     if wants_partial(request):
@@ -239,7 +235,7 @@ def _tag_row(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
 @require_GET
 @never_cache
 @dashboard_view("taxonomy.manage")
-def tag_row(request: HttpRequest, pk: int) -> HttpResponse:
+def tag_row(request: HtmxRequest, pk: int) -> HttpResponse:
     if not wants_partial(request):
         return redirect("dashboard:tags")
     return _tag_row(request, pk)
@@ -248,7 +244,7 @@ def tag_row(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 @dashboard_view("taxonomy.manage")
-def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def tag_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     """GET opens the row for renaming; POST saves the new name and description."""
     tag = get_object_or_404(tags_with_post_counts(), pk=pk)
     prefix = f"tag-{pk}"
@@ -271,7 +267,7 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view("taxonomy.manage")
-def tags_merge(request: HttpRequest) -> HttpResponse:
+def tags_merge(request: HtmxRequest) -> HttpResponse:
     form = TagMergeForm(request.POST, auto_id="merge-%s")
     error = ""
     if form.is_valid():

@@ -2,7 +2,7 @@ from django.urls import URLPattern, path
 
 from apps.dashboard import views
 
-# Included into the "dashboard" namespace by apps/dashboard/urls.py.
+# Included into the "dashboard" namespace by apps/dashboard/urls/__init__.py.
 urlpatterns: list[URLPattern] = [
     path("posts/", views.post_list, name="posts"),
     path("posts/bulk/", views.posts_bulk, name="posts_bulk"),

@@ -7,9 +7,9 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     # Posts table, revisions, categories and tags; the post editor.
-    path("", include("apps.dashboard.urls_posts")),
-    path("", include("apps.dashboard.urls_editor")),
-    path("", include("apps.dashboard.urls_moderation")),  # comment moderation (issue 5)
+    path("", include("apps.dashboard.urls.posts")),
+    path("", include("apps.dashboard.urls.editor")),
+    path("", include("apps.dashboard.urls.moderation")),  # comment moderation (issue 5)
     path("users/", views.users, name="users"),
     path("users/<int:pk>/row/", views.user_row, name="user_row"),
     path("users/<int:pk>/role/", views.user_role, name="user_role"),

@@ -1,37 +1,26 @@
 """Parse and validate what the post editor sends; nothing here saves.
 
-The editor form turns into a `PostContent` for `start_post`/`update_post`; the
-workflow and preview-link forms hand their values to the matching services.
+The editor form turns into a `PostContent` for `save_post_draft`; the workflow and
+preview-link forms live in `forms.publishing`.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
-from apps.accounts.roles import Role
 from apps.blog.models import Category, Post, Tag
-from apps.blog.services import PostContent
+from apps.blog.selectors import coauthor_candidates
+from apps.blog.services import PostContent, slug_follows_title
 from apps.blog.services.media import ALLOWED_FORMATS, MAX_BYTES
 from apps.blog.services.posts import MAX_BODY_CHARS
-from apps.blog.services.previews import MAX_HOURS
 
 MAX_NEW_TAGS = 10
-PUBLIC_STATUSES = frozenset({Post.Status.PUBLISHED, Post.Status.ARCHIVED})
 IMAGE_ACCEPT = ",".join(f"image/{ext.replace('jpg', 'jpeg')}" for ext in ALLOWED_FORMATS.values())
 
 INPUT = (
@@ -46,41 +35,9 @@ CHECKBOX = (
 )
 
 
-def coauthor_candidates() -> QuerySet[User]:
-    """Active people who may write (authors, editors, admins), by name."""
-    writers = Q(groups__name__in=[Role.AUTHOR.value, Role.EDITOR.value, Role.ADMIN.value])
-    ids = User.objects.filter(writers | Q(is_superuser=True)).values("pk")
-    return User.objects.filter(is_active=True, pk__in=ids).order_by("display_name", "username")
-
-
 class CoauthorField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.name
-
-
-class SiteDateTimeField(forms.DateTimeField):
-    """A wall-clock time from a `datetime-local` input, read in the site's time zone."""
-
-    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget",
-            forms.DateTimeInput(
-                attrs={"type": "datetime-local", "class": INPUT}, format="%Y-%m-%dT%H:%M"
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime) and timezone.is_aware(value):
-            return timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
-        return value
-
-    def to_python(self, value: Any) -> datetime | None:
-        # Whatever zone a request activated, the picker promises the site's zone.
-        with timezone.override(ZoneInfo(settings.TIME_ZONE)):
-            return super().to_python(value)
 
 
 class PostEditorForm(forms.Form):
@@ -237,8 +194,6 @@ class PostEditorForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.actor, self.post, self.autosave = actor, post, autosave
-        self.existing_new_tags: list[Tag] = []
-        self.missing_tag_names: list[str] = []
         self.can_manage_tags = can(actor, "taxonomy.manage")
         self.can_feature = can(actor, "post.publish")
         author_id = post.author_id if post else actor.pk
@@ -309,10 +264,6 @@ class PostEditorForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        names = data.get("new_tags") or []
-        found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=[slugify(n) for n in names])}
-        self.existing_new_tags = list(found.values())
-        self.missing_tag_names = [name for name in names if slugify(name) not in found]
         if self.autosave:
             return data
         has_cover = bool(data.get("cover_image")) or bool(
@@ -338,40 +289,34 @@ class PostEditorForm(forms.Form):
         names: list[str] = self.cleaned_data.get("new_tags") or []
         return names
 
-    def content(self, *, extra_tags: Sequence[Tag] = (), slug: str | None = None) -> PostContent:
-        """The edit as a `PostContent`; what this actor may not change keeps its current value."""
+    def content(self) -> PostContent:
+        """The edit as a `PostContent` (the service decides what this actor may change)."""
         data = self.cleaned_data
-        tags = list(data["tags"])
-        tags += [tag for tag in extra_tags if tag.pk not in {t.pk for t in tags}]
-        featured = (
-            data.get("featured", False)
-            if self.can_feature
-            else bool(self.post and self.post.featured)
-        )
         return PostContent(
             title=data["title"],
             body=data["body"],
-            slug=data["slug"] if slug is None else slug,
+            slug=data["slug"],
             subtitle=data["subtitle"],
             excerpt=data["excerpt"],
             category=data["category"],
-            tags=tags,
+            tags=list(data["tags"]),
             coauthors=list(data["coauthors"]),
             cover_alt=data["cover_alt"],
             seo_title=data["seo_title"],
             seo_description=data["seo_description"],
             canonical_url=data["canonical_url"],
-            featured=featured,
+            featured=data.get("featured", False),
         )
 
-    def cover_change(self) -> tuple[bool, UploadedFile | None]:
-        """(changed, upload): a new file, or (True, None) when the cover is being removed."""
-        upload = self.cleaned_data.get("cover_image")
-        if upload:
-            return True, upload
-        if self.cleaned_data.get("remove_cover"):
-            return True, None
-        return False, None
+    @property
+    def cover_upload(self) -> UploadedFile | None:
+        """A new cover image, when one was chosen (never on autosave)."""
+        upload: UploadedFile | None = self.cleaned_data.get("cover_image") or None
+        return upload
+
+    @property
+    def removes_cover(self) -> bool:
+        return bool(self.cleaned_data.get("remove_cover")) and self.cover_upload is None
 
 
 class PreviewForm(forms.Form):
@@ -383,147 +328,3 @@ class PreviewForm(forms.Form):
 class ImageUploadForm(forms.Form):
     image = forms.FileField(error_messages={"required": "Choose an image to upload."})
     alt = forms.CharField(max_length=200, required=False)
-
-
-class _SiteTimesForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        now = timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE))
-        for field in self.fields.values():
-            field.help_text = f"{settings.TIME_ZONE} time (the site’s time zone)."
-            # The picker cannot offer the past; the service still says so if it is typed in.
-            field.widget.attrs["min"] = now.strftime("%Y-%m-%dT%H:%M")
-            field.widget.attrs["data-site-time"] = settings.TIME_ZONE
-
-
-class ScheduleForm(_SiteTimesForm):
-    publish_at = SiteDateTimeField(
-        label="Publish at", error_messages={"required": "Choose when to publish."}
-    )
-    unpublish_at = SiteDateTimeField(label="Unpublish at (optional)", required=False)
-
-
-class UnpublishForm(_SiteTimesForm):
-    unpublish_at = SiteDateTimeField(label="Take it off the site at", required=False)
-
-
-class SendBackForm(forms.Form):
-    # Required by the service, which words the error; the form only bounds the size.
-    note = forms.CharField(
-        label="Note for the author",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"class": INPUT, "rows": 3}),
-    )
-
-
-class PreviewLinkForm(forms.Form):
-    hours = forms.IntegerField(
-        label="Lasts (hours)",
-        initial=72,
-        min_value=1,
-        max_value=MAX_HOURS,
-        error_messages={
-            "min_value": f"A preview link lasts between 1 and {MAX_HOURS} hours.",
-            "max_value": f"A preview link lasts between 1 and {MAX_HOURS} hours.",
-            "required": "Say how many hours the link should work.",
-        },
-        widget=forms.NumberInput(attrs={"class": INPUT, "min": 1, "max": MAX_HOURS}),
-    )
-
-
-# --------------------------------------------------------------------------
-# The conflict notice: their saved version next to the one in the form
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    changed: bool
-
-
-@dataclass(frozen=True)
-class FieldDifference:
-    label: str
-    theirs: str
-    yours: str
-    multiline: bool
-    their_lines: list[Line]
-    your_lines: list[Line]
-
-
-COMPARED_FIELDS = (
-    ("title", "Title", False),
-    ("subtitle", "Subtitle", False),
-    ("slug", "Address", False),
-    ("excerpt", "Excerpt", True),
-    ("body", "Body", True),
-    ("cover_alt", "Cover description", False),
-    ("seo_title", "Search title", False),
-    ("seo_description", "Search description", True),
-    ("canonical_url", "Canonical URL", False),
-)
-
-
-def _marked_lines(theirs: str, yours: str) -> tuple[list[Line], list[Line]]:
-    a, b = theirs.splitlines(), yours.splitlines()
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    changed_a: set[int] = set()
-    changed_b: set[int] = set()
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            changed_a.update(range(i1, i2))
-            changed_b.update(range(j1, j2))
-    return (
-        [Line(text, i in changed_a) for i, text in enumerate(a)],
-        [Line(text, j in changed_b) for j, text in enumerate(b)],
-    )
-
-
-def compare_versions(theirs: Post, form: PostEditorForm) -> list[FieldDifference]:
-    """The fields where the saved post and the form differ, with changed lines marked."""
-    data = form.cleaned_data
-    rows = []
-    for name, label, multiline in COMPARED_FIELDS:
-        their_value = str(getattr(theirs, name) or "")
-        your_value = str(data.get(name) or "")
-        if name == "slug" and not your_value:
-            your_value = their_value
-        if their_value.strip() == your_value.strip():
-            continue
-        their_lines, your_lines = _marked_lines(their_value, your_value) if multiline else ([], [])
-        rows.append(
-            FieldDifference(label, their_value, your_value, multiline, their_lines, your_lines)
-        )
-    their_tags = sorted(tag.name for tag in theirs.tags.all())
-    your_tags = sorted([tag.name for tag in data.get("tags", [])] + form.new_tag_names)
-    if their_tags != your_tags:
-        rows.append(
-            FieldDifference("Tags", ", ".join(their_tags), ", ".join(your_tags), False, [], [])
-        )
-    if theirs.category_id != getattr(data.get("category"), "pk", None):
-        rows.append(
-            FieldDifference(
-                "Category",
-                str(theirs.category or "None"),
-                str(data.get("category") or "None"),
-                False,
-                [],
-                [],
-            )
-        )
-    return rows
-
-
-def slug_follows_title(post: Post) -> bool:
-    """An unpublished post whose address was made from its title keeps following it."""
-    if has_public_address(post):
-        return False
-    base = slugify(post.title)[:190].strip("-") or "post"
-    return post.slug == base or bool(re.fullmatch(re.escape(base) + r"-\d+", post.slug))
-
-
-def has_public_address(post: Post | None) -> bool:
-    """Readers (and search engines) have seen this post at its address."""
-    return bool(post and post.status in PUBLIC_STATUSES)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from apps.dashboard import views
 
-# Included into the "dashboard" namespace by apps/dashboard/urls.py.
+# Included into the "dashboard" namespace by apps/dashboard/urls/__init__.py.
 urlpatterns = [
     path("posts/new/", views.post_new, name="post_new"),
     path("posts/new/autosave/", views.post_autosave_new, name="post_autosave_new"),
