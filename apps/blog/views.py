@@ -5,7 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -17,7 +17,7 @@ from apps.blog.search import search_posts, snippet_html
 from apps.blog.services import post_for_preview
 from apps.comments import selectors as comment_selectors
 from apps.comments.forms import CommentForm
-from apps.core.htmx import render_page_or_partial
+from apps.core.htmx import HtmxRequest, render_page_or_partial
 
 
 def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
@@ -27,7 +27,7 @@ def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxRequest) -> HttpResponse:
     page = _paginate(selectors.published_posts(), request.GET.get("page"))
     featured = list(selectors.featured_posts()) if page.number == 1 else []
     return render_page_or_partial(
@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _listing(
-    request: HttpRequest, *, heading: str, description: str, posts: QuerySet[Post], kind: str
+    request: HtmxRequest, *, heading: str, description: str, posts: QuerySet[Post], kind: str
 ) -> HttpResponse:
     page = _paginate(posts, request.GET.get("page"))
     return render_page_or_partial(
@@ -49,7 +49,7 @@ def _listing(
 
 @require_GET
 @vary_on_headers("HX-Request")
-def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     posts = selectors.published_posts().filter(category=category)
     return _listing(
@@ -63,7 +63,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def tag_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     posts = selectors.published_posts().filter(tags=tag)
     return _listing(
@@ -73,7 +73,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def author_detail(request: HttpRequest, username: str) -> HttpResponse:
+def author_detail(request: HtmxRequest, username: str) -> HttpResponse:
     # Deactivated accounts have no page; the inactive "former-author" placeholder
     # (apps.accounts.profile.services) does: deleted accounts' posts link to it.
     authors = (
@@ -87,7 +87,7 @@ def author_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_GET
-def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     post = selectors.published_post_by_slug(slug)
     if post is None:
         if current := selectors.current_slug_for(slug):
@@ -112,7 +112,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     results = search_posts(query) if query else None
     page = _paginate(results, request.GET.get("page")) if results is not None else None
@@ -123,7 +123,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def archive_index(request: HttpRequest) -> HttpResponse:
+def archive_index(request: HtmxRequest) -> HttpResponse:
     months = [
         {"year": year, "month": month, "label": date(year, month, 1).strftime("%B"), "total": total}
         for year, month, total in selectors.archive_months()
@@ -133,7 +133,7 @@ def archive_index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+def archive_month(request: HtmxRequest, year: int, month: int) -> HttpResponse:
     if not 1 <= month <= 12:
         raise Http404("No such month.")
     posts = selectors.posts_in_month(year, month)
@@ -148,7 +148,7 @@ def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 
 @require_GET
-def preview(request: HttpRequest, token: str) -> HttpResponse:
+def preview(request: HtmxRequest, token: str) -> HttpResponse:
     post = post_for_preview(token)
     if post is None:
         response = render(request, "blog/preview_invalid.html", status=404)

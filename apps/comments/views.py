@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,10 +27,10 @@ from apps.blog.models import Post
 from apps.comments import selectors, services
 from apps.comments.forms import CommentForm, EditCommentForm, ReportCommentForm
 from apps.comments.models import Comment
-from apps.core.htmx import wants_partial
+from apps.core.htmx import HtmxRequest, wants_partial
 
 
-def _login_required(request: HttpRequest, next_url: str) -> HttpResponse:
+def _login_required(request: HtmxRequest, next_url: str) -> HttpResponse:
     if wants_partial(request):
         # An htmx swap would follow a 302 and paste the login page into a fragment.
         login = f"{reverse('account_login')}?{urlencode({'next': next_url})}"
@@ -63,7 +63,7 @@ FRAGMENTS = "comments/_fragments.html"
 
 
 def _form_context(
-    request: HttpRequest, post: Post, form: CommentForm, parent: Comment | None, **extra: Any
+    request: HtmxRequest, post: Post, form: CommentForm, parent: Comment | None, **extra: Any
 ) -> dict[str, Any]:
     return {"post": post, "form": form, "parent": parent, **extra}
 
@@ -76,7 +76,7 @@ def _form_context(
 
 @require_POST
 @vary_on_headers("HX-Request")
-def create(request: HttpRequest, post_id: int) -> HttpResponse:
+def create(request: HtmxRequest, post_id: int) -> HttpResponse:
     post = _public_post(post_id)
     next_url = f"{post.get_absolute_url()}#comments"
     if not request.user.is_authenticated:
@@ -107,7 +107,7 @@ def create(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 def _created(
-    request: HttpRequest, post: Post, comment: Comment, parent: Comment | None
+    request: HtmxRequest, post: Post, comment: Comment, parent: Comment | None
 ) -> HttpResponse:
     notice = (
         "Thanks! Your comment is awaiting approval by a moderator."
@@ -135,7 +135,7 @@ def _created(
 
 @require_GET
 @vary_on_headers("HX-Request")
-def actions(request: HttpRequest, comment_id: int) -> HttpResponse:
+def actions(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = selectors.visible_comment(viewer=request.user, comment_id=comment_id)
     if comment is None:
         raise Http404("No such comment.")
@@ -171,7 +171,7 @@ def _back_to(comment: Comment) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
     if not request.user.is_authenticated:
         return _login_required(request, comment.get_absolute_url())
@@ -205,7 +205,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_POST
 @vary_on_headers("HX-Request")
-def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
     if not request.user.is_authenticated:
         return _login_required(request, comment.get_absolute_url())
@@ -225,7 +225,7 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def report(request: HttpRequest, comment_id: int) -> HttpResponse:
+def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
     if not request.user.is_authenticated:
         return _login_required(request, comment.get_absolute_url())

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.models import User
-from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 from apps.notifications import selectors, services
 from apps.notifications.forms import PreferencesForm
 
@@ -24,11 +24,11 @@ LIST_TEMPLATE = "notifications/list.html"
 PER_PAGE = 20
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: HtmxRequest) -> User:
     return cast(User, request.user)  # every view here is behind login_required
 
 
-def _list_context(request: HttpRequest, *, unread_only: bool, page: str | None) -> dict[str, Any]:
+def _list_context(request: HtmxRequest, *, unread_only: bool, page: str | None) -> dict[str, Any]:
     user = _user(request)
     paginator = Paginator(selectors.notifications_for(user, unread_only=unread_only), PER_PAGE)
     return {
@@ -46,7 +46,7 @@ def _list_url(unread_only: bool) -> str:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: HtmxRequest) -> HttpResponse:
     unread_only = request.GET.get("filter") == "unread"
     context = _list_context(request, unread_only=unread_only, page=request.GET.get("page"))
     return render_page_or_partial(request, LIST_TEMPLATE, "notification-list", context)
@@ -55,7 +55,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: HtmxRequest, pk: int) -> HttpResponse:
     user = _user(request)
     notification = get_object_or_404(selectors.notifications_for(user), pk=pk)
     services.mark_read(actor=user, notification_ids=[notification.pk])
@@ -72,7 +72,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: HtmxRequest) -> HttpResponse:
     count = services.mark_read(actor=_user(request), all=True)
     notice = f"Marked {count} notification{'s' if count != 1 else ''} read."
     unread_only = request.POST.get("filter") == "unread"
@@ -86,7 +86,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+def notification_open(request: HtmxRequest, pk: int) -> HttpResponseRedirect:
     # Following a notification reads it: the one write a GET makes here, harmless and
     # idempotent, so links in the bell and in emails work without a form.
     user = _user(request)
@@ -102,7 +102,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: HtmxRequest) -> HttpResponse:
     user = _user(request)
     current = selectors.preferences_for(user)
     saved = False

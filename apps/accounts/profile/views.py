@@ -7,7 +7,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,19 +16,19 @@ from apps.accounts import services as account_services
 from apps.accounts.models import User
 from apps.accounts.profile import selectors, services
 from apps.accounts.profile.forms import DeleteAccountForm, ProfileForm
-from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
 SESSIONS_TEMPLATE = "accounts/profile/sessions.html"
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: HtmxRequest) -> User:
     return cast(User, request.user)  # every view here is behind login_required
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: HtmxRequest) -> HttpResponse:
     user = _user(request)
     saved = False
     if request.method == "POST":
@@ -57,7 +57,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _sessions_response(request: HttpRequest, *, notice: str = "", error: str = "") -> HttpResponse:
+def _sessions_response(request: HtmxRequest, *, notice: str = "", error: str = "") -> HttpResponse:
     user = _user(request)
     rows = selectors.session_rows(user, current_key=request.session.session_key)
     return render_page_or_partial(
@@ -71,12 +71,12 @@ def _sessions_response(request: HttpRequest, *, notice: str = "", error: str = "
 @login_required
 @require_http_methods(["GET"])
 @vary_on_headers("HX-Request")
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: HtmxRequest) -> HttpResponse:
     return _sessions_response(request)
 
 
 def _after_session_change(
-    request: HttpRequest, *, notice: str = "", error: str = ""
+    request: HtmxRequest, *, notice: str = "", error: str = ""
 ) -> HttpResponse:
     """htmx swaps the refreshed list in; a plain form post gets a message and a redirect."""
     if wants_partial(request):
@@ -91,7 +91,7 @@ def _after_session_change(
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def session_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+def session_revoke(request: HtmxRequest, public_id: str) -> HttpResponse:
     user = _user(request)
     session_key = selectors.session_key_for(user, public_id)
     if session_key is None:
@@ -108,7 +108,7 @@ def session_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
+def sessions_revoke_others(request: HtmxRequest) -> HttpResponse:
     count = account_services.revoke_other_sessions(
         user=_user(request),
         keep_session_key=request.session.session_key,
@@ -123,7 +123,7 @@ def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: HtmxRequest) -> HttpResponse:
     user = _user(request)
     needs_code = selectors.needs_second_factor(user)
     form = DeleteAccountForm(needs_code=needs_code)

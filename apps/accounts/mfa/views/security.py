@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,10 +37,10 @@ from apps.accounts.mfa.views._helpers import (
 from apps.accounts.models import User
 from apps.accounts.roles import role_of
 from apps.accounts.selectors import has_verified_email
-from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
 
-def _overview_context(request: HttpRequest, user: User) -> dict[str, Any]:
+def _overview_context(request: HtmxRequest, user: User) -> dict[str, Any]:
     return {
         "status": mfa_status(user),
         "role": role_of(user),
@@ -59,7 +59,7 @@ def _overview_context(request: HttpRequest, user: User) -> dict[str, Any]:
 @login_required
 @verified_session
 @vary_on_headers("HX-Request")
-def mfa_overview(request: HttpRequest) -> HttpResponse:
+def mfa_overview(request: HtmxRequest) -> HttpResponse:
     user = signed_in_user(request)
     return render_page_or_partial(
         request, "accounts/mfa/overview.html", "mfa-status", _overview_context(request, user)
@@ -70,7 +70,7 @@ def mfa_overview(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @verified_session
-def mfa_totp_setup(request: HttpRequest) -> HttpResponseBase:
+def mfa_totp_setup(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     next_url = next_url_from(request)
     if confirmed_totp_device(user) is not None:
@@ -117,7 +117,7 @@ def mfa_totp_setup(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @login_required
 @verified_session
-def mfa_backup_codes(request: HttpRequest) -> HttpResponseBase:
+def mfa_backup_codes(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     if confirmed_totp_device(user) is None:
         return redirect("accounts:mfa_overview")
@@ -137,7 +137,7 @@ def mfa_backup_codes(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 @login_required
 @verified_session
-def mfa_backup_codes_regenerate(request: HttpRequest) -> HttpResponseBase:
+def mfa_backup_codes_regenerate(request: HtmxRequest) -> HttpResponseBase:
     try:
         codes = services.regenerate_backup_codes(actor=signed_in_user(request), request=request)
     except ValidationError as error:
@@ -152,7 +152,7 @@ def mfa_backup_codes_regenerate(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @login_required
 @verified_session
-def mfa_backup_codes_download(request: HttpRequest) -> HttpResponseBase:
+def mfa_backup_codes_download(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     fresh = fresh_codes.peek(request)
     if fresh is None:
@@ -188,7 +188,7 @@ def mfa_backup_codes_download(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @verified_session
 @vary_on_headers("HX-Request")
-def mfa_email_fallback(request: HttpRequest) -> HttpResponseBase:
+def mfa_email_fallback(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     enable = request.POST.get("action") == "enable"
     error_text = ""
@@ -219,7 +219,7 @@ def mfa_email_fallback(request: HttpRequest) -> HttpResponseBase:
 
 @require_POST
 @login_required
-def mfa_forget_browser(request: HttpRequest) -> HttpResponseBase:
+def mfa_forget_browser(request: HtmxRequest) -> HttpResponseBase:
     response = redirect("accounts:mfa_overview")
     forget_browser(response)
     messages.success(request, "This browser will ask for a code at your next sign-in.")
@@ -230,7 +230,7 @@ def mfa_forget_browser(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @login_required
 @verified_session
-def mfa_disable(request: HttpRequest) -> HttpResponseBase:
+def mfa_disable(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     if not has_confirmed_device(user):
         return redirect("accounts:mfa_overview")

@@ -9,7 +9,7 @@ from allauth.account.stages import LoginStageController
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -34,7 +34,7 @@ from apps.accounts.mfa.views._helpers import (
     with_next,
 )
 from apps.accounts.models import User
-from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
 
 def _masked(email: str) -> str:
@@ -43,7 +43,7 @@ def _masked(email: str) -> str:
 
 
 def _verify_context(
-    request: HttpRequest, user: User, form: VerifyForm, *, signing_in: bool
+    request: HtmxRequest, user: User, form: VerifyForm, *, signing_in: bool
 ) -> dict[str, Any]:
     fallback = email_device(user)
     return {
@@ -56,7 +56,7 @@ def _verify_context(
     }
 
 
-def _after_backup_code(request: HttpRequest, user: User) -> None:
+def _after_backup_code(request: HtmxRequest, user: User) -> None:
     left = backup_codes_left(user)
     tone = messages.warning if left <= 3 else messages.info
     plural = "code" if left == 1 else "codes"
@@ -69,7 +69,7 @@ def _after_backup_code(request: HttpRequest, user: User) -> None:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def mfa_verify(request: HttpRequest) -> HttpResponseBase:
+def mfa_verify(request: HtmxRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
         return _reverify(request, signed_in_user(request))
     stage = LoginStageController.enter(request, OTPStage.key)
@@ -109,7 +109,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _reverify(request: HttpRequest, user: User) -> HttpResponseBase:
+def _reverify(request: HtmxRequest, user: User) -> HttpResponseBase:
     next_url = next_url_from(request, reverse("accounts:mfa_overview"))
     if is_verified(request) or not has_confirmed_device(user):
         return HttpResponseRedirect(next_url)
@@ -141,7 +141,7 @@ def _reverify(request: HttpRequest, user: User) -> HttpResponseBase:
 
 @require_POST
 @vary_on_headers("HX-Request")
-def mfa_send_email_code(request: HttpRequest) -> HttpResponseBase:
+def mfa_send_email_code(request: HtmxRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
         user: User | None = signed_in_user(request)
     else:
