@@ -21,13 +21,14 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench clean api-schema
+.PHONY: help run serve setup install lock npm-install css migrate demo test quick lint fmt unit integration e2e bench clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
 	@echo "make serve        serve only (HTTP + WebSocket, uvicorn)"
 	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
-	@echo "make lint | unit | integration | e2e | fmt | css | migrate | demo | bench | clean"
+	@echo "make quick        lint + unit: the edit loop"
+	@echo "make lint | unit | integration | e2e | fmt | lock | css | migrate | demo | bench | clean"
 
 run: setup
 	@$(MAKE) --no-print-directory serve
@@ -98,11 +99,16 @@ demo: install
 
 test: lint unit integration e2e
 
+# The edit loop: every static check and the quick suite, no services or browser needed.
+quick: lint unit
+
+# Static checks; the import contracts live in .importlinter.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/djlint templates components apps --lint --quiet
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff check --fix .
@@ -140,4 +146,4 @@ bench: install css
 	$(BIN)/python tests/perf/bench_pages.py
 
 clean:
-	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
