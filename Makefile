@@ -21,14 +21,14 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install lock npm-install css migrate demo test quick lint fmt unit integration e2e bench clean api-schema
+.PHONY: help run serve setup install lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
 	@echo "make serve        serve only (HTTP + WebSocket, uvicorn)"
 	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
 	@echo "make quick        lint + unit: the edit loop"
-	@echo "make lint | unit | integration | e2e | fmt | lock | css | migrate | demo | bench | clean"
+	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench | clean"
 
 run: setup
 	@$(MAKE) --no-print-directory serve
@@ -102,13 +102,24 @@ test: lint unit integration e2e
 # The edit loop: every static check and the quick suite, no services or browser needed.
 quick: lint unit
 
-# Static checks; the import contracts live in .importlinter.
+# Static checks; the import contracts live in .importlinter, the docs site must build cleanly.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/djlint templates components apps --lint --quiet
 	$(BIN)/lint-imports
+	$(MKDOCS_BUILD)
+
+# The documentation as a site (mkdocs-material, mkdocs.yml). --strict turns every warning,
+# a broken link or anchor among them, into a failure. The output in site/ is not committed.
+MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs: install
+	$(MKDOCS_BUILD)
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr $(HOST):8001
 
 fmt: install
 	$(BIN)/ruff check --fix .
@@ -146,4 +157,4 @@ bench: install css
 	$(BIN)/python tests/perf/bench_pages.py
 
 clean:
-	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var site .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
