@@ -17,13 +17,18 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run serve setup install npm-install css migrate demo test lint fmt unit integration e2e bench clean api-schema
+# Locked, hashed dependencies (`make lock` writes them from pyproject.toml).
+LOCK := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+
+.PHONY: help run serve setup install lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
 	@echo "make serve        serve only (HTTP + WebSocket, uvicorn)"
 	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
-	@echo "make lint | unit | integration | e2e | fmt | css | migrate | demo | bench | clean"
+	@echo "make quick        lint + unit: the edit loop"
+	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench | clean"
 
 run: setup
 	@$(MAKE) --no-print-directory serve
@@ -37,14 +42,31 @@ serve:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the locked versions (every file checked against its hash), then the project
+# itself without its dependencies: the lock holds setuptools, so the build needs no download.
+$(VENV)/.installed: $(DEV_LOCK) $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
 	  echo "Inkwell needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
 	  echo "Run again with PYTHON=python3.11 (or newer): make run PYTHON=python3.12"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Re-resolve the locks after editing the dependencies in pyproject.toml; pins of packages you did
+# not touch stay. `make lock UPGRADE=1` moves everything to the newest allowed versions,
+# `make lock UPGRADE="django pillow"` only those. The production lock takes the dev lock's pins.
+UPGRADE ?=
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements/build.in --universal \
+	--python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
+
+lock: install
+	$(UV_COMPILE) --extra dev $(if $(filter 1 all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) --output-file $(DEV_LOCK)
+	@pins=$$(mktemp) && trap 'rm -f $$pins' EXIT \
+	  && sed -n 's/^\([A-Za-z0-9._-]*==[^ ;]*\).*/\1/p' $(DEV_LOCK) > $$pins \
+	  && $(UV_COMPILE) --constraint $$pins --output-file $(LOCK) \
+	  && sed -i '/^    #   -c /d' $(LOCK)
 
 # --- Front end: Tailwind through npm (no standalone binary: it would be downloaded) ---
 
@@ -77,11 +99,27 @@ demo: install
 
 test: lint unit integration e2e
 
+# The edit loop: every static check and the quick suite, no services or browser needed.
+quick: lint unit
+
+# Static checks; the import contracts live in .importlinter, the docs site must build cleanly.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/djlint templates components apps --lint --quiet
+	$(BIN)/lint-imports
+	$(MKDOCS_BUILD)
+
+# The documentation as a site (mkdocs-material, mkdocs.yml). --strict turns every warning,
+# a broken link or anchor among them, into a failure. The output in site/ is not committed.
+MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs: install
+	$(MKDOCS_BUILD)
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr $(HOST):8001
 
 fmt: install
 	$(BIN)/ruff check --fix .
@@ -119,4 +157,4 @@ bench: install css
 	$(BIN)/python tests/perf/bench_pages.py
 
 clean:
-	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var site .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -1,7 +1,23 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
+from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+@contextmanager
+def count_queries() -> Iterator[CaptureQueriesContext]:
+    """Capture the block's queries with django-cachalot off: the worst case, every query runs.
+
+    `len(ctx)` is the count and `ctx.captured_queries` the SQL. Query-budget tests compare the
+    count for 1 item and for 20, so a cached result must not hide an N+1.
+    """
+    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+        yield ctx
 
 
 def clear_cache() -> None:

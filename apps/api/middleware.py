@@ -48,7 +48,7 @@ def _rate_limit(request: HttpRequest) -> Usage:
 
 def _too_big(request: HttpRequest) -> bool:
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int(request.headers.get("content-length") or 0)
     except ValueError:
         return True
     return length > int(settings.API_MAX_BODY_BYTES)

@@ -12,7 +12,7 @@ def client_ip(request: HttpRequest) -> str | None:
     """The client's IP address: the proxy's last X-Forwarded-For entry when trusted."""
     candidates: list[str] = []
     if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = request.headers.get("x-forwarded-for", "")
         candidates.extend(part.strip() for part in reversed(forwarded.split(",")) if part.strip())
     candidates.append(request.META.get("REMOTE_ADDR", ""))
     for candidate in candidates[:1] + candidates[-1:]:

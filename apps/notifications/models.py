@@ -29,7 +29,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -81,8 +81,8 @@ class NotificationPreference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.IN_APP)
+    kind = models.CharField(max_length=20, choices=Kind)
+    delivery = models.CharField(max_length=8, choices=Delivery, default=Delivery.IN_APP)
 
     class Meta:
         constraints: ClassVar = [

@@ -3,17 +3,14 @@
 import io
 
 import pytest
-from cachalot.api import cachalot_disabled
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from apps.accounts.placeholders import former_author
 from apps.accounts.profile.services import ProfileChanges, update_profile
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
-from tests.utils import clear_cache, html_elements, inline_code
+from tests.utils import clear_cache, count_queries, html_elements, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +88,7 @@ def test_deactivated_authors_have_no_page_but_the_former_author_does(client):
 
 def _queries(client, url: str) -> int:
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)
 

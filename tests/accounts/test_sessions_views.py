@@ -3,19 +3,16 @@
 from importlib import import_module
 
 import pytest
-from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from qsessions.models import Session
 
 from apps.accounts.models import AuditEvent, User
 from apps.accounts.profile.selectors import session_public_id
 from tests.factories.accounts import UserFactory
-from tests.utils import clear_cache, html_elements, inline_code
+from tests.utils import clear_cache, count_queries, html_elements, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +185,7 @@ def _queries(client) -> int:
     """Queries for the page with cachalot off, after a request that absorbs session writes."""
     client.get(URL, HTTP_USER_AGENT=FIREFOX)
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         assert client.get(URL, HTTP_USER_AGENT=FIREFOX).status_code == 200
     return len(ctx)
 

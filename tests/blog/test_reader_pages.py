@@ -6,16 +6,14 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.blog import services
 from apps.blog.search import parse_query
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
-from tests.utils import clear_cache, html_elements
+from tests.utils import clear_cache, count_queries, html_elements
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +42,7 @@ def _jsonld(html: str) -> str:
 
 def _queries(client, url: str) -> int:
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)
 

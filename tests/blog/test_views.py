@@ -1,15 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.blog.models import Post
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
-from tests.utils import clear_cache
+from tests.utils import clear_cache, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +29,7 @@ def _make_posts(count: int) -> list[Post]:
 def _queries(client, url: str, **headers: str) -> int:
     """Queries for one request with cachalot off: the budget is the worst case."""
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
     return len(ctx)

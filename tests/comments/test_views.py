@@ -4,10 +4,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -18,7 +15,7 @@ from apps.core import ratelimit
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory
-from tests.utils import clear_cache, html_elements, inline_code
+from tests.utils import clear_cache, count_queries, html_elements, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +134,7 @@ def test_post_page_cached_thread_is_not_shared_with_who_may_not_see_held(
 def _queries(client: Client, url: str) -> int:
     client.get(url)  # the first request after sign-in updates the session: not our budget
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url)
     assert response.status_code == 200
     return len(ctx)

@@ -3,9 +3,6 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +10,7 @@ from apps.accounts.audit import record_event
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import Role
 from apps.dashboard.exports import safe_cell
-from tests.utils import clear_cache
+from tests.utils import clear_cache, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +133,7 @@ def test_audit_log_export_link_carries_the_filters(client, login_as):
 def _queries(client, url, **params):
     client.get(AUDIT)  # the first request of a session also writes to it
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url, params)
         if response.streaming:
             b"".join(response.streaming_content)

@@ -5,9 +5,6 @@ import io
 import re
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -17,7 +14,7 @@ from apps.blog.models import Post, PostImage, Revision, Tag
 from apps.blog.services import PostContent
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
-from tests.utils import clear_cache, html_elements, inline_code
+from tests.utils import clear_cache, count_queries, html_elements, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -272,7 +269,7 @@ def test_editor_page_query_count_does_not_grow_with_choices(client, login_as, ma
         url = _edit(post)
         client.get(url)
         clear_cache()
-        with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+        with count_queries() as ctx:
             response = client.get(url)
         assert response.status_code == 200
         return len(ctx)

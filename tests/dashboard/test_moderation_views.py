@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.roles import Role
@@ -13,7 +10,7 @@ from apps.blog.models import Post
 from apps.comments.models import Comment, ModerationSettings
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory, CommentReportFactory
-from tests.utils import clear_cache, inline_code
+from tests.utils import clear_cache, count_queries, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +156,7 @@ def test_queue_filters_by_post_and_search(client, login_as):
 def _queries(client, url):
     client.get(url)  # the first request of a session also writes to it
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url)
     assert response.status_code == 200
     return len(ctx)

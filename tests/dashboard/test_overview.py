@@ -1,9 +1,6 @@
 import re
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.audit import record_event
@@ -12,6 +9,7 @@ from apps.accounts.roles import Role
 from apps.blog.models import Post
 from apps.blog.selectors import post_counts_by_status
 from tests.factories.blog import PostFactory
+from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +98,7 @@ def test_overview_query_count_does_not_grow_with_posts(client, login_as):
     counts = []
     for batch in (1, 20):
         PostFactory.create_batch(batch, author=author)
-        with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+        with count_queries() as ctx:
             assert client.get(reverse("dashboard:home")).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1]

@@ -3,10 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +11,7 @@ from apps.accounts.roles import Role
 from apps.blog import services
 from apps.blog.models import Post
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
-from tests.utils import clear_cache, html_elements, inline_code
+from tests.utils import clear_cache, count_queries, html_elements, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -379,7 +376,7 @@ def _make_posts(count, authors, categories, tags):
 def _queries(client, url, **headers):
     client.get(url, headers=headers)  # the first request of a session also writes to it
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
     return len(ctx)

@@ -3,9 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +10,7 @@ from apps.accounts.roles import Role
 from apps.blog import services
 from apps.blog.models import Post, Revision
 from tests.factories.blog import PostFactory
-from tests.utils import clear_cache
+from tests.utils import clear_cache, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -226,7 +223,7 @@ def test_restore_of_a_revision_from_another_post_is_404(client, login_as):
 def _queries(client, url):
     client.get(url)
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url)
     assert response.status_code == 200
     return len(ctx)

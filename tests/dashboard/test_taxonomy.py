@@ -1,15 +1,12 @@
 """Categories and tags in the dashboard: counts, create, rename inline, delete, merge."""
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.roles import Role
 from apps.blog.models import Category, Post, Tag
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
-from tests.utils import clear_cache
+from tests.utils import clear_cache, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -297,7 +294,7 @@ def test_merge_tags_without_htmx(client, login_as):
 def _queries(client, url, **headers):
     client.get(url, headers=headers)
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
     return len(ctx)

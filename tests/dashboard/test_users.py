@@ -1,15 +1,12 @@
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.models import Session
 
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import Role, role_of
-from tests.utils import clear_cache
+from tests.utils import clear_cache, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +108,7 @@ def test_users_page_shows_role_and_second_factor(client, login_as, make_user):
 def _queries(client, url):
     client.get(url)  # the first request of a session also writes to it
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url)
     assert response.status_code == 200
     return len(ctx)

@@ -3,13 +3,12 @@ from datetime import timedelta
 import pytest
 from cachalot.api import cachalot_disabled
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.notifications import selectors
 from apps.notifications.models import Delivery, Kind, Notification, NotificationPreference
 from tests.factories.accounts import UserFactory
+from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +75,7 @@ def test_bell_for_takes_one_query(user, count):
     _make(user, count)
     _make(user, 2, read=True)
     _make(UserFactory.create(), 3)
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         bell = selectors.bell_for(user)
         texts = [n.actor.name for n in bell.latest if n.actor]
     assert len(ctx) == 1

@@ -1,15 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.notifications.models import Delivery, Kind, Notification, NotificationPreference
 from tests.factories.accounts import UserFactory
-from tests.utils import clear_cache, html_elements, inline_code
+from tests.utils import clear_cache, count_queries, html_elements, inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +49,7 @@ def _queries(client, url: str) -> int:
     the session, so both measurements see the same steady state)."""
     client.get(url)
     clear_cache()
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = client.get(url)
     assert response.status_code == 200
     return len(ctx)

@@ -3,9 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -17,6 +14,7 @@ from tests.comments.conftest import make_verified
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory
+from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +155,7 @@ def test_list_comments_answers_304_to_a_matching_etag(api, post):
 
 
 def _count_queries(api, path, token=None):
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = call(api, "get", path, token=token)
     assert response.status_code == 200
     return len(ctx.captured_queries)

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.comments.models import ModerationSettings
@@ -18,6 +15,7 @@ from tests.api.conftest import access_for, call
 from tests.comments.conftest import make_verified
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
+from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +81,7 @@ def test_list_notifications_needs_a_token(api):
 
 
 def _count_queries(api, token):
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = call(api, "get", "/api/v1/notifications?page_size=50", token=token)
     assert response.status_code == 200
     return len(ctx.captured_queries)

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.blog.models import Post
 from tests.api.conftest import access_for, call
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
+from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def _count_list_queries(api, path):
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = call(api, "get", path)
     assert response.status_code == 200
     return len(ctx.captured_queries)

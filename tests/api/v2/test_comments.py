@@ -4,11 +4,8 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from cachalot.api import cachalot_disabled
 from channels.testing import WebsocketCommunicator
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -22,6 +19,7 @@ from tests.comments.conftest import make_verified
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory
+from tests.utils import count_queries
 
 
 @pytest.fixture
@@ -143,7 +141,7 @@ def test_list_comments_shows_held_comments_to_author_and_moderators_only(
 
 
 def _count_queries(api, path, token=None):
-    with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+    with count_queries() as ctx:
         response = call(api, "get", path, token=token)
     assert response.status_code == 200
     return len(ctx.captured_queries)

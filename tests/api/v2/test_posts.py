@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from cachalot.api import cachalot_disabled
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests.api.conftest import call
 from tests.factories.blog import PostFactory, TagFactory
+from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +91,7 @@ def test_detail_embeds_and_has_body(api):
 
 def test_list_query_count_is_the_same_for_1_and_20_posts(api):
     def count():
-        with cachalot_disabled(), CaptureQueriesContext(connection) as ctx:
+        with count_queries() as ctx:
             assert call(api, "get", "/api/v2/posts?limit=50").status_code == 200
         return len(ctx.captured_queries)
 
