@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench clean api-schema
+.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
@@ -33,26 +33,36 @@ help:
 run: setup
 	@$(MAKE) --no-print-directory serve
 
-setup: install css migrate demo
+setup: runtime css migrate demo
 
-serve:
+serve: runtime
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 # --- Python ---------------------------------------------------------------
 
 install: $(VENV)/.installed
+runtime: $(VENV)/.runtime
 
 # Installs exactly the locked versions (every file checked against its hash), then the project
 # itself without its dependencies: the lock holds setuptools, so the build needs no download.
-$(VENV)/.installed: $(DEV_LOCK) $(LOCK) pyproject.toml
+# `make run` needs only what the site runs on ($(LOCK)); lint, tests and tools add the dev lock.
+define venv_install
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
 	  echo "Inkwell needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
 	  echo "Run again with PYTHON=python3.11 (or newer): make run PYTHON=python3.12"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --require-hashes -r $(1)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+endef
+
+$(VENV)/.runtime: $(LOCK) pyproject.toml
+	$(call venv_install,$(LOCK))
 	@touch $@
+
+$(VENV)/.installed: $(DEV_LOCK) $(LOCK) pyproject.toml
+	$(call venv_install,$(DEV_LOCK))
+	@touch $(VENV)/.runtime $@
 
 # Re-resolve the locks after editing the dependencies in pyproject.toml; pins of packages you did
 # not touch stay. `make lock UPGRADE=1` moves everything to the newest allowed versions,
@@ -83,16 +93,16 @@ CSS_SOURCES := $(shell find templates components apps static/js -name '*.html' -
 
 css: $(CSS)
 
-$(CSS): $(VENV)/.installed $(THEME)/node_modules/.installed $(CSS_SOURCES)
+$(CSS): $(VENV)/.runtime $(THEME)/node_modules/.installed $(CSS_SOURCES)
 	$(PY) manage.py tailwind build
 	@touch $@
 
 # --- Database and demo content --------------------------------------------
 
-migrate: install
+migrate: runtime
 	$(PY) manage.py migrate --noinput
 
-demo: install
+demo: runtime
 	$(PY) manage.py seed_demo $(if $(filter production,$(DJANGO_ENV)),,--admin)
 
 # --- Tests ------------------------------------------------------------------
