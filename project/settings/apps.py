@@ -1,0 +1,131 @@
+"""Applications: installed apps, middleware, URLs, templates and components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_components import ComponentsSettings
+
+from project.settings.environment import BASE_DIR
+
+INSTALLED_APPS = [
+    "daphne",  # channels.testing needs it; it also makes runserver speak ASGI
+    "apps.accounts.admin_apps.InkwellAdminConfig",  # django.contrib.admin, OTP-protected
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    # Sessions with user, IP, user agent and last activity (the sessions page).
+    "qsessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "channels",
+    "django_htmx",
+    "django_components",
+    # The simple config: the default one rewrites TEMPLATES["OPTIONS"]["loaders"]
+    # and would drop django-components' loader (stack-notes, trap 11).
+    "template_partials.apps.SimpleAppConfig",
+    "tailwind",
+    "waffle",
+    "csp",
+    "cachalot",
+    "django_tasks",
+    "django_tasks_db",
+    "django_prometheus",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_email",
+    "axes",  # last of the auth apps: its signal handlers must see every login attempt
+    "apps.core",
+    "apps.theme",
+    "apps.accounts",
+    "apps.blog",
+    "apps.comments",
+    "apps.notifications",
+    "ninja",  # Swagger UI's files for /api/vN/docs, served by us (CSP: self only)
+    "corsheaders",
+    "apps.api",
+    "apps.dashboard",
+]
+
+AUTH_USER_MODEL = "accounts.User"
+TAILWIND_APP_NAME = "apps.theme"
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
+    "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
+    "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.middleware.SessionActivityMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.mfa.middleware.RequireMFAMiddleware",  # after messages: it can flash why
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "apps.core.middleware.ServiceUnavailableMiddleware",
+    # Last but for the markers below: a locked-out login is answered before any view runs.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "apps.core.middleware.OneThreadHopMiddleware",  # keep last (see its docstring)
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+ASGI_APPLICATION = "project.asgi.application"
+
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.site",
+                "apps.blog.context_processors.navigation",
+            ],
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                                "django_components.template_loader.Loader",
+                            ],
+                        )
+                    ],
+                )
+            ],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "django_components.templatetags.component_tags",
+            ],
+        },
+    }
+]
+
+COMPONENTS = ComponentsSettings(
+    dirs=[BASE_DIR / "components"],
+    app_dirs=[],
+    # Components are templates plus Tailwind classes; nothing is inlined (our CSP).
+    reload_on_file_change=False,
+)

@@ -1,0 +1,80 @@
+"""Data: database, cache."""
+
+from __future__ import annotations
+
+import os
+
+from project.settings.environment import TESTING, VAR_DIR, env
+
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'inkwell.sqlite3'}")
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3's pool; Django requires persistent connections off when it is used.
+    if env.bool("DATABASE_POOL", default=True):
+        _db["CONN_MAX_AGE"] = 0
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        }
+    else:
+        _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    # Each test run gets its own database, so parallel runs on one server never collide.
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
+    _db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout keep the single embedded process from "database is locked".
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL: str = env.str("REDIS_URL", default="")
+# Keeps parallel test runs (and several sites on one Redis) apart.
+CACHE_KEY_PREFIX: str = env.str(
+    "CACHE_KEY_PREFIX", default=f"inkwell-test-{os.getpid()}" if TESTING else "inkwell"
+)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "inkwell",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+CACHALOT_ENABLED: bool = env.bool("CACHALOT_ENABLED", default=True)
+CACHALOT_TIMEOUT = 60 * 60
+# Tables that change on every request or that must always be read fresh.
+CACHALOT_UNCACHABLE_TABLES = frozenset(
+    {
+        "django_migrations",
+        "qsessions_session",
+        "django_tasks_db_dbtaskresult",
+        "axes_accessattempt",
+        "axes_accessfailurelog",
+        "otp_totp_totpdevice",
+        "otp_static_staticdevice",
+        "otp_static_statictoken",
+        "otp_email_emaildevice",
+        "accounts_refreshtoken",  # reuse detection must see every use at once
+    }
+)

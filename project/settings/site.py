@@ -1,0 +1,17 @@
+"""Site: name, tagline, URL, and the limits the site's pages and comments use."""
+
+from __future__ import annotations
+
+from project.settings.environment import env
+
+SITE_NAME: str = env.str("SITE_NAME", default="Inkwell")
+SITE_TAGLINE: str = env.str(
+    "SITE_TAGLINE", default="Essays, notes and field reports on making things."
+)
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
+POSTS_PER_PAGE = 12
+# Comments per user per window (apps.comments.services.create_comment, web and API alike).
+COMMENT_RATE_LIMIT: int = env.int("COMMENT_RATE_LIMIT", default=5)
+COMMENT_RATE_WINDOW: int = env.int("COMMENT_RATE_WINDOW", default=60)
+# Notification emails wait this long for others to join the same message (one per batch).
+NOTIFICATION_EMAIL_DELAY_SECONDS: int = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=300)
