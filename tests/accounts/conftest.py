@@ -8,8 +8,11 @@
   second factor, the way `django_otp.login()` does.
 - `unthrottle(user)`: forget django-otp's back-off after a wrong code (instead of sleeping).
 - `make_user_with_role(role)`: a user holding a role (Role.EDITOR, Role.ADMIN, …).
+- `_assert_csp_clean(html)`: no inline script, style or event handler in a page.
+- `OVERVIEW`, `SETUP`, `BACKUP`, … : the second-factor pages' addresses.
 
-Fixtures: `mfa_user` (a reader with an app and backup codes) and `editor`.
+Fixtures: `mfa_user` (a reader with an app and backup codes), `editor`, `signed_in` (a client
+signed in as `user`) and `enrolled` (a client signed in as `mfa_user`, second factor passed).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_email.models import EmailDevice
@@ -29,8 +33,19 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import grant_role_as_system
 from tests.factories.accounts import UserFactory
+from tests.utils import html_elements, inline_code
 
 PASSWORD = "correct-horse-battery"
+
+# The second-factor pages.
+OVERVIEW = reverse("accounts:mfa_overview")
+SETUP = reverse("accounts:mfa_totp_setup")
+BACKUP = reverse("accounts:mfa_backup_codes")
+DOWNLOAD = reverse("accounts:mfa_backup_codes_download")
+REGENERATE = reverse("accounts:mfa_backup_codes_regenerate")
+EMAIL = reverse("accounts:mfa_email_fallback")
+DISABLE = reverse("accounts:mfa_disable")
+VERIFY = reverse("accounts:mfa_verify")
 
 
 def make_totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice:
@@ -88,3 +103,28 @@ def mfa_user(db) -> User:
 @pytest.fixture
 def editor(db) -> User:
     return make_user_with_role(Role.EDITOR)
+
+
+def _assert_csp_clean(html: str) -> None:
+    assert inline_code(html) == []
+    for tag, attrs in html_elements(html):
+        assert tag != "style"
+        if tag == "script":
+            assert dict(attrs).get("src")
+        for name, _ in attrs:
+            assert name != "style", tag
+            assert not name.startswith("on"), (tag, name)
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def enrolled(client, mfa_user):
+    """A client signed in as `mfa_user`, with a session that passed the second factor."""
+    client.force_login(mfa_user)
+    verify_session(client, TOTPDevice.objects.get(user=mfa_user))
+    return client

@@ -1,4 +1,3 @@
-import base64
 from datetime import timedelta
 
 import pytest
@@ -11,14 +10,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.mfa import services
-from apps.accounts.mfa.qr import manual_key, otpauth_uri, qr_data_uri, qr_svg
 from apps.accounts.mfa.selectors import (
     backup_codes_left,
     has_confirmed_device,
-    mfa_required,
     mfa_status,
 )
-from apps.accounts.mfa.trust import COOKIE_NAME, trust_browser, trusted_device
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import Role
 from apps.accounts.services import mark_email_verified
@@ -31,7 +27,6 @@ from tests.accounts.conftest import (
     totp_token,
     unthrottle,
 )
-from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -327,107 +322,6 @@ def test_disable_mfa_accepts_a_backup_code(mfa_user):
     code = StaticToken.objects.filter(device__user=mfa_user).first().token
     services.disable_mfa(actor=mfa_user, password=PASSWORD, code=code)
     assert not has_confirmed_device(mfa_user)
-
-
-# --- selectors -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("role", "required"),
-    [(Role.READER, False), (Role.AUTHOR, False), (Role.EDITOR, True), (Role.ADMIN, True)],
-)
-def test_mfa_required_for_editors_and_admins(role, required):
-    assert mfa_required(make_user_with_role(role)) is required
-
-
-def test_mfa_required_for_staff():
-    assert mfa_required(UserFactory.create(is_staff=True))
-
-
-def test_a_pending_authenticator_does_not_count_as_a_device(user):
-    make_totp_device(user, confirmed=False)
-    assert not has_confirmed_device(user)
-    assert not mfa_status(user).enabled
-
-
-# --- QR code ---------------------------------------------------------------
-
-
-def test_qr_code_is_plain_svg_without_style_attributes(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    svg = qr_svg(otpauth_uri(device))
-    assert svg.startswith("<svg")
-    assert "style" not in svg
-    assert "<script" not in svg
-    src = qr_data_uri(otpauth_uri(device))
-    assert src.startswith("data:image/svg+xml;base64,")
-    assert base64.b64decode(src.split(",", 1)[1]).decode() == svg
-
-
-def test_otpauth_uri_names_the_issuer_and_account(mfa_user, settings):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    uri = otpauth_uri(device)
-    assert uri.startswith(f"otpauth://totp/{settings.OTP_TOTP_ISSUER}%3A")
-    assert f"issuer={settings.OTP_TOTP_ISSUER}" in uri
-
-
-def test_manual_key_is_the_base32_secret_in_groups(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    key = manual_key(device)
-    assert all(len(group) == 4 for group in key.split())
-    assert base64.b32decode(key.replace(" ", "")) == device.bin_key
-
-
-# --- trusted browser -------------------------------------------------------
-
-
-def _request_with_trust_cookie(user, device):
-    from django.http import HttpResponse
-
-    response = HttpResponse()
-    trust_browser(response, user=user, device=device)
-    morsel = response.cookies[COOKIE_NAME]
-    request = RequestFactory().get("/")
-    request.COOKIES[COOKIE_NAME] = morsel.value
-    return request, morsel
-
-
-def test_trust_cookie_is_httponly_lax_and_lasts_thirty_days(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    request, morsel = _request_with_trust_cookie(mfa_user, device)
-    assert morsel["httponly"]
-    assert morsel["samesite"] == "Lax"
-    assert int(morsel["max-age"]) == 30 * 24 * 60 * 60
-    assert trusted_device(request, mfa_user) == device
-
-
-def test_trust_cookie_is_for_one_user_only(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    request, _ = _request_with_trust_cookie(mfa_user, device)
-    assert trusted_device(request, UserFactory.create()) is None
-
-
-def test_trust_cookie_ends_when_the_password_changes(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    request, _ = _request_with_trust_cookie(mfa_user, device)
-    mfa_user.set_password("a-brand-new-password-42")
-    mfa_user.save()
-    assert trusted_device(request, mfa_user) is None
-
-
-def test_trust_cookie_ends_when_two_factor_is_set_up_again(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    request, _ = _request_with_trust_cookie(mfa_user, device)
-    device.delete()
-    make_totp_device(mfa_user)
-    assert trusted_device(request, mfa_user) is None
-
-
-def test_a_tampered_trust_cookie_is_ignored(mfa_user):
-    device = TOTPDevice.objects.get(user=mfa_user)
-    request, _ = _request_with_trust_cookie(mfa_user, device)
-    request.COOKIES[COOKIE_NAME] = request.COOKIES[COOKIE_NAME][:-2] + "xx"
-    assert trusted_device(request, mfa_user) is None
 
 
 def test_an_admin_can_reset_someones_second_factor(mfa_user):

@@ -6,18 +6,28 @@
 - `moderator`: an editor (`can(user, "comment.moderate")`) with a verified email.
 - `make_verified(user)`: mark a user's email verified (allauth's EmailAddress).
 - `commenter_client` / `moderator_client`: Clients signed in as them.
+- `_quiet_side_effects` (the page tests), `_fresh_rate_limit` and `notified` (the service
+  tests; `notified` records notify_for_comment calls): use them with `usefixtures`.
+- `_listen(group)`, `_received(channel)`, `_received_by(*channels)`: hear a channel-layer group.
 """
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 from allauth.account.models import EmailAddress
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.test import Client
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import grant_role_as_system
 from apps.blog.models import Post
+from apps.comments import services
+from apps.core import ratelimit
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 
@@ -76,3 +86,57 @@ def no_hold(db) -> None:
     ModerationSettings.objects.update_or_create(
         pk=1, defaults={"hold": ModerationSettings.Hold.NONE}
     )
+
+
+@pytest.fixture
+def _quiet_side_effects(monkeypatch, commenter):
+    # Notifications have their own tests; here only the comment pages are under test.
+    monkeypatch.setattr(services.comments, "notify_for_comment", lambda *, comment_id: None)
+    ratelimit.reset(f"comments:user:{commenter.pk}", window=60)
+
+
+@pytest.fixture
+def _fresh_rate_limit(commenter):
+    ratelimit.reset(f"comments:user:{commenter.pk}", window=60)
+
+
+@pytest.fixture
+def notified(monkeypatch) -> list[int]:
+    """Record notify_for_comment calls (who is notified is tested in test_notices.py)."""
+    calls: list[int] = []
+    monkeypatch.setattr(
+        services.comments, "notify_for_comment", lambda *, comment_id: calls.append(comment_id)
+    )
+    return calls
+
+
+def _listen(group: str) -> str:
+    layer = get_channel_layer()
+    channel: str = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+    return channel
+
+
+def _received(channel: str) -> list[dict[str, Any]]:
+    return _received_by(channel)[0]
+
+
+def _received_by(*channels: str) -> list[list[dict[str, Any]]]:
+    """Every event waiting on each channel, drained in one event loop.
+
+    (channels-redis binds a channel's receive buffer to the loop that first read it.)
+    """
+    layer = get_channel_layer()
+
+    async def drain(channel: str) -> list[dict[str, Any]]:
+        events = []
+        while True:
+            try:
+                events.append(await asyncio.wait_for(layer.receive(channel), timeout=0.3))
+            except TimeoutError:
+                return events
+
+    async def drain_all() -> list[list[dict[str, Any]]]:
+        return [await drain(channel) for channel in channels]
+
+    return async_to_sync(drain_all)()
