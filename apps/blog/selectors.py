@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import (
     Case,
@@ -26,10 +27,23 @@ from apps.blog.diffs import DiffLine, Segment, line_diff, word_diff
 from apps.blog.models import Category, Post, PreviewLink, Revision, Tag
 
 
+def visible_until() -> datetime:
+    """The end of the current minute: posts published up to then count as public.
+
+    A query that carries `timezone.now()` is new to django-cachalot on every request, so
+    each page wrote fresh cache entries that were never read again and Redis grew without
+    bound under load. Rounding up to the minute keeps the SQL the same for a minute and
+    never hides a post just published; only a published post dated less than a minute
+    ahead (imports) shows that little early. Scheduled posts are not `published` until
+    their task runs, so they are unaffected.
+    """
+    return timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def published_posts() -> QuerySet[Post]:
     """Posts a reader may see, newest first, with author, category and tags loaded."""
     return (
-        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__lt=visible_until())
         .select_related("author", "category")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by("-published_at", "-id")
