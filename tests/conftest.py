@@ -46,6 +46,21 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    """Tests render every page: factories write past the services that invalidate pages.
+
+    The page cache's own tests (tests/core/test_pagecache.py, tests/blog/test_page_cache.py)
+    switch it on with the `page_cache` fixture.
+    """
+    settings.PAGE_CACHE_ENABLED = False
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache, so cachalot never serves an earlier test's rows."""
     clear_cache()

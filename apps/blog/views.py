@@ -11,13 +11,15 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.models import User
-from apps.blog import selectors
+from apps.accounts.pages import profile_tag
+from apps.blog import pages, selectors
 from apps.blog.models import Category, Post, Tag
 from apps.blog.search import search_posts, snippet_html
 from apps.blog.services import post_for_preview
 from apps.comments import selectors as comment_selectors
 from apps.comments.forms import CommentForm
 from apps.core.htmx import HtmxRequest, render_page_or_partial
+from apps.core.pagecache import cached_for_readers, depend_on
 
 
 def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
@@ -27,9 +29,11 @@ def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@cached_for_readers
 def home(request: HtmxRequest) -> HttpResponse:
     page = _paginate(selectors.published_posts(), request.GET.get("page"))
     featured = list(selectors.featured_posts()) if page.number == 1 else []
+    depend_on(request, pages.POSTS, *pages.card_tags(page), *pages.card_tags(featured))
     return render_page_or_partial(
         request, "blog/home.html", "post-list", {"page": page, "featured": featured}
     )
@@ -39,6 +43,7 @@ def _listing(
     request: HtmxRequest, *, heading: str, description: str, posts: QuerySet[Post], kind: str
 ) -> HttpResponse:
     page = _paginate(posts, request.GET.get("page"))
+    depend_on(request, *pages.card_tags(page))
     return render_page_or_partial(
         request,
         "blog/post_list.html",
@@ -49,8 +54,10 @@ def _listing(
 
 @require_GET
 @vary_on_headers("HX-Request")
+@cached_for_readers
 def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
+    depend_on(request, pages.category_tag(category.pk), pages.category_posts_tag(category.pk))
     posts = selectors.published_posts().filter(category=category)
     return _listing(
         request,
@@ -63,8 +70,10 @@ def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@cached_for_readers
 def tag_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
+    depend_on(request, pages.tag_tag(tag.pk), pages.tag_posts_tag(tag.pk))
     posts = selectors.published_posts().filter(tags=tag)
     return _listing(
         request, heading=f"#{tag.name}", description=tag.description, posts=posts, kind="Tag"
@@ -73,6 +82,7 @@ def tag_detail(request: HtmxRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@cached_for_readers
 def author_detail(request: HtmxRequest, username: str) -> HttpResponse:
     # Deactivated accounts have no page; the inactive "former-author" placeholder
     # (apps.accounts.profile.services) does: deleted accounts' posts link to it.
@@ -81,12 +91,35 @@ def author_detail(request: HtmxRequest, username: str) -> HttpResponse:
     )
     author = get_object_or_404(authors, username=username)
     page = _paginate(selectors.published_posts().filter(author=author), request.GET.get("page"))
+    depend_on(
+        request,
+        profile_tag(author.pk),
+        pages.author_posts_tag(author.pk),
+        *pages.card_tags(page),
+    )
     return render_page_or_partial(
         request, "blog/author_detail.html", "post-list", {"author": author, "page": page}
     )
 
 
+def _post_page_tags(
+    post: Post, neighbours: list[Post], related: list[Post], commenter_ids: set[int]
+) -> list[str]:
+    """What a post page shows: the post, its people and taxonomy, its links and comments."""
+    return [
+        pages.post_tag(post.pk),
+        pages.adjacent_tag(post.pk),
+        pages.comments_tag(post.pk),
+        *[profile_tag(user.pk) for user in post.coauthors.all()],
+        *[pages.tag_posts_tag(tag.pk) for tag in post.tags.all()],  # the related posts
+        *pages.card_tags([post]),
+        *[pages.post_tag(other.pk) for other in [*neighbours, *related]],
+        *[profile_tag(user_id) for user_id in commenter_ids],
+    ]
+
+
 @require_GET
+@cached_for_readers
 def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     post = selectors.published_post_by_slug(slug)
     if post is None:
@@ -96,11 +129,15 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
         raise Http404("No such post.")
     older, newer = selectors.adjacent_posts(post)
     thread = comment_selectors.comment_thread(post=post, viewer=request.user)
+    related = selectors.related_posts(post)
+    neighbours = [p for p in (older, newer) if p is not None]
+    commenters = comment_selectors.thread_author_ids(thread)
+    depend_on(request, *_post_page_tags(post, neighbours, related, commenters))
     context = {
         "post": post,
         "older": older,
         "newer": newer,
-        "related": selectors.related_posts(post),
+        "related": related,
         "comment_thread": thread,
         "comment_count": comment_selectors.count_shown(thread),
         "thread_signature": comment_selectors.thread_signature(thread),
@@ -112,10 +149,12 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@cached_for_readers
 def search(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     results = search_posts(query) if query else None
     page = _paginate(results, request.GET.get("page")) if results is not None else None
+    depend_on(request, pages.POSTS, *pages.card_tags(page or []))
     hits = [(post, snippet_html(post, query)) for post in page] if page is not None else []
     return render_page_or_partial(
         request, "blog/search.html", "results", {"query": query, "page": page, "hits": hits}
@@ -123,7 +162,9 @@ def search(request: HtmxRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_for_readers
 def archive_index(request: HtmxRequest) -> HttpResponse:
+    depend_on(request, pages.POSTS)
     months = [
         {"year": year, "month": month, "label": date(year, month, 1).strftime("%B"), "total": total}
         for year, month, total in selectors.archive_months()
@@ -133,9 +174,11 @@ def archive_index(request: HtmxRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@cached_for_readers
 def archive_month(request: HtmxRequest, year: int, month: int) -> HttpResponse:
     if not 1 <= month <= 12:
         raise Http404("No such month.")
+    depend_on(request, pages.POSTS)
     posts = selectors.posts_in_month(year, month)
     page = _paginate(posts, request.GET.get("page"))
     title = date(year, month, 1).strftime("%B %Y")

@@ -78,3 +78,19 @@ CACHALOT_UNCACHABLE_TABLES = frozenset(
         "accounts_refreshtoken",  # reuse detection must see every use at once
     }
 )
+
+# The page cache for anonymous readers (apps.core.pagecache): pages are dropped by the
+# services that change what they show; the timeout only bounds staleness after a failed
+# invalidation.
+PAGE_CACHE_ENABLED: bool = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Which of CACHES holds the pages and their dependency tokens.
+PAGE_CACHE_ALIAS: str = env.str("PAGE_CACHE_ALIAS", default="default")
+PAGE_CACHE_TIMEOUT: int = env.int("PAGE_CACHE_TIMEOUT", default=60 * 60)
+# Cache-Control for shared caches in front (nginx): seconds fresh, then served stale while
+# it revalidates. Browsers always revalidate (max-age=0) and get a 304 when nothing changed.
+PAGE_CACHE_SHARED_MAX_AGE: int = env.int("PAGE_CACHE_SHARED_MAX_AGE", default=5)
+PAGE_CACHE_STALE_WHILE_REVALIDATE: int = env.int("PAGE_CACHE_STALE_WHILE_REVALIDATE", default=30)
+# A stampede renders a page once: the renderer holds this lock (seconds) while others
+# get the previous version, or wait up to PAGE_CACHE_LOCK_WAIT seconds for the first one.
+PAGE_CACHE_LOCK_TIMEOUT = 10
+PAGE_CACHE_LOCK_WAIT = 2.0

@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.utils import html_elements, inline_code
 
@@ -38,9 +39,16 @@ def test_pages_contain_no_inline_script_style_or_handlers(client, pages):
                 assert not name.startswith("on"), (url, tag, name)
 
 
-def test_htmx_requests_carry_the_csrf_token(client, pages):
+def test_htmx_requests_of_signed_in_readers_carry_the_csrf_token(client, pages):
+    client.force_login(UserFactory.create())
     html = client.get("/").content.decode()
     assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"[A-Za-z0-9]{32,}\"\}'", html)
+
+
+def test_anonymous_pages_carry_no_csrf_token_because_readers_share_them(client, pages):
+    # The page cache serves one copy to every anonymous reader; none of them posts from it.
+    html = client.get("/").content.decode()
+    assert "X-CSRFToken" not in html
 
 
 def test_htmx_is_served_from_our_static_files_not_a_cdn(client):

@@ -28,6 +28,7 @@ from qsessions.models import Session
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.mfa.services import send_email_code, verify_second_factor
 from apps.accounts.models import User, username_validator
+from apps.accounts.pages import profile_tag
 from apps.accounts.permissions import can
 from apps.accounts.placeholders import (
     FORMER_AUTHOR_USERNAME,
@@ -36,6 +37,7 @@ from apps.accounts.placeholders import (
 from apps.accounts.profile.avatars import render_avatar
 from apps.accounts.profile.selectors import needs_second_factor
 from apps.core.markdown import markdown_to_safe_html
+from apps.core.pagecache import invalidate
 
 RESERVED_USERNAMES = frozenset({FORMER_AUTHOR_USERNAME})
 
@@ -141,6 +143,7 @@ def update_profile(
         raise
     if "avatar" in changed and old_avatar:
         transaction.on_commit(partial(_delete_file, storage, old_avatar))
+    invalidate(profile_tag(user.pk))  # cached pages that show this name, bio or avatar
     record_event(
         kind=Kind.PROFILE_UPDATED,
         actor=actor,
@@ -217,6 +220,8 @@ def _erase_account(*, actor: User, request: HttpRequest | None) -> int:
     sessions = Session.objects.filter(user=actor)
     if sessions.exists():
         sessions.delete()
+    # The pages that showed this person, and the former author's, which now lists their posts.
+    invalidate(profile_tag(actor.pk), profile_tag(former_author().pk))
     actor.delete()
     if avatar_name:
         transaction.on_commit(partial(_delete_file, avatar_storage, avatar_name))

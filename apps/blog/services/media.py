@@ -16,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.models import Post, PostImage
+from apps.blog.services.pages import invalidate_post
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -112,4 +113,5 @@ def set_post_cover(*, actor: User, post: Post, upload: UploadedFile | None, alt:
         name = picture.renditions.get("1920") or picture.original.name
     Post.objects.filter(pk=post.pk).update(cover_image=name)
     post.cover_image.name = name
+    invalidate_post(post)
     return post

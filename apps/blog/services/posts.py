@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.content import PostContent
 from apps.blog.models import Category, Post, PostSlug, Revision, Tag
+from apps.blog.services.pages import invalidate_post, public_tags
 from apps.core.markdown import markdown_to_safe_html_with_toc
 
 WORDS_PER_MINUTE = 230
@@ -180,6 +181,7 @@ def update_post(
     if locked.version != based_on_version:
         raise EditConflictError(locked, based_on_version)
     old_slug, old_title, old_body = locked.slug, locked.title, locked.body
+    shown_before = public_tags(locked)
     _apply(locked, content)
     new_slug = _check_slug(locked, content.slug or old_slug)
     if new_slug != old_slug:
@@ -195,6 +197,7 @@ def update_post(
     locked.coauthors.set([u for u in content.coauthors if u.pk != locked.author_id])
     if (locked.title, locked.body) != (old_title, old_body):
         _record_revision(locked, actor, note or ("autosave" if autosave else ""))
+    invalidate_post(locked, before=shown_before)
     return locked
 
 
@@ -268,4 +271,8 @@ def set_post_category(
 def delete_post(*, actor: User, post: Post) -> None:
     """Delete a post for good (editors and admins)."""
     require(actor, "post.delete", post)
+    shown_before = public_tags(post)
+    was_public = bool(shown_before)
     post.delete()
+    if was_public:
+        invalidate_post(post, before=shown_before, moved=True)

@@ -23,6 +23,7 @@ from django_tasks import default_task_backend, task
 
 from apps.blog.models import Post
 from apps.blog.services.notices import notify_post_published
+from apps.blog.services.pages import invalidate_post, public_tags
 from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.blog")
@@ -38,6 +39,7 @@ def make_public(post: Post, *, when: datetime) -> None:
         post.published_at = when
     post.review_note = ""
     post.save(update_fields=["status", "published_at", "review_note", "updated_at"])
+    invalidate_post(post, moved=True)
 
 
 @transaction.atomic
@@ -71,9 +73,11 @@ def archive_if_due(*, post_id: int, expected_unpublish_at: datetime | None = Non
         return False
     if post.unpublish_at > timezone.now():
         return False
+    shown_before = public_tags(post)
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
+    invalidate_post(post, before=shown_before, moved=True)
     logger.info("post unpublished on schedule", post_id=post.pk)
     return True
 

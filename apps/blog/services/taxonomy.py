@@ -8,7 +8,9 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require
+from apps.blog import pages
 from apps.blog.models import Category, Post, Tag
+from apps.core.pagecache import invalidate
 
 
 def _slug(name: str, model: type[Category] | type[Tag], exclude_pk: int | None = None) -> str:
@@ -38,6 +40,7 @@ def save_category(
     category.description = description.strip()
     category.full_clean()
     category.save()
+    invalidate(pages.category_tag(category.pk))
     return category
 
 
@@ -54,6 +57,7 @@ def save_tag(*, actor: User, name: str, description: str = "", tag: Tag | None =
     tag.description = description.strip()
     tag.full_clean()
     tag.save()
+    invalidate(pages.tag_tag(tag.pk))
     return tag
 
 
@@ -73,6 +77,12 @@ def merge_tags(*, actor: User, sources: list[Tag], target: Tag) -> int:
         [through(post_id=post_id, tag_id=target.pk) for post_id in post_ids - already]
     )
     Tag.objects.filter(pk__in=[tag.pk for tag in sources]).delete()
+    merged = [*sources, target]
+    invalidate(
+        *[pages.tag_tag(tag.pk) for tag in merged],
+        *[pages.tag_posts_tag(tag.pk) for tag in merged],
+        *[pages.post_tag(post_id) for post_id in post_ids],
+    )
     return len(post_ids)
 
 
@@ -80,4 +90,6 @@ def merge_tags(*, actor: User, sources: list[Tag], target: Tag) -> int:
 def delete_category(*, actor: User, category: Category) -> None:
     """Delete a category; its posts keep existing without one."""
     require(actor, "taxonomy.manage")
+    tags = [pages.category_tag(category.pk), pages.category_posts_tag(category.pk)]
     category.delete()
+    invalidate(*tags)

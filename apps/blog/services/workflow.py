@@ -25,6 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.models import Post
 from apps.blog.services.notices import notify_post_published, notify_post_sent_back
+from apps.blog.services.pages import invalidate_post, public_tags
 from apps.blog.services.schedule import enqueue_publication, enqueue_unpublication, make_public
 from apps.core.transactions import after_commit
 
@@ -191,9 +192,11 @@ def archive_post(*, actor: User, post: Post) -> Post:
     """Take a published post off the site (it keeps its content and can be restored)."""
     post = _locked(post)
     _check(actor, post, "archive")
+    shown_before = public_tags(post)
     post.status = S.ARCHIVED
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
+    invalidate_post(post, before=shown_before, moved=True)
     return post
 
 

@@ -14,6 +14,7 @@ from apps.comments.selectors.threads import (
     prepare_single,
     public_post_for_comments,
     reply_target,
+    thread_author_ids,
     thread_signature,
     visible_comment,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "prepare_single",
     "public_post_for_comments",
     "reply_target",
+    "thread_author_ids",
     "thread_signature",
     "visible_comment",
 ]

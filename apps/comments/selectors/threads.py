@@ -104,6 +104,18 @@ def count_shown(thread: list[Comment]) -> int:
     return total
 
 
+def thread_author_ids(thread: list[Comment]) -> set[int]:
+    """The accounts whose names a thread from `comment_thread` shows (its comments' authors)."""
+    ids: set[int] = set()
+    stack = list(thread)
+    while stack:
+        comment = stack.pop()
+        if comment.author_id is not None:
+            ids.add(comment.author_id)
+        stack.extend(comment.thread_replies)
+    return ids
+
+
 def thread_signature(thread: list[Comment]) -> str:
     """A digest of everything the rendered thread shows; the key of its cached HTML.
 

@@ -22,11 +22,13 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.selectors import has_verified_email
 from apps.blog.models import Post
+from apps.blog.pages import comments_tag
 from apps.comments import broadcasts
 from apps.comments.models import MAX_DEPTH, Comment, CommentReport
 from apps.comments.services.notices import notify_for_comment
 from apps.comments.services.rules import initial_status, spam_signal
 from apps.core.markdown import markdown_to_safe_html
+from apps.core.pagecache import invalidate
 from apps.core.ratelimit import hit
 from apps.core.transactions import after_commit
 
@@ -40,6 +42,7 @@ REPORT_REASON_MAX = 300
 def _announce(comment: Comment) -> None:
     """Schedule the event (and notifications) a new or newly visible comment needs."""
     if comment.is_public:
+        invalidate(comments_tag(comment.post_id))
         after_commit(broadcasts.comment_created, comment.pk)
         after_commit(notify_for_comment, comment_id=comment.pk)
     else:
@@ -169,6 +172,8 @@ def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
         fields += ["status", "held_reason"]
     comment.save(update_fields=fields)
     logger.info("comment.edited", comment_id=comment.pk, status=comment.status)
+    if was_public:
+        invalidate(comments_tag(comment.post_id))
     if was_public and not comment.is_public:
         after_commit(broadcasts.comment_deleted, comment.pk, public_only=True)
         after_commit(broadcasts.comment_held, comment.pk)

@@ -28,10 +28,12 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.models import Post
+from apps.blog.pages import comments_tag
 from apps.comments import broadcasts
 from apps.comments.models import Comment, CommentReport, ModerationSettings
 from apps.comments.services.deletion import delete_comment
 from apps.comments.services.notices import notify_for_comment
+from apps.core.pagecache import invalidate
 from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.moderation")
@@ -144,6 +146,7 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
         before=before,
         after=status,
     )
+    invalidate(comments_tag(fresh.post_id))
     if status == Status.PUBLISHED:
         after_commit(broadcasts.comment_created, fresh.pk)
         after_commit(notify_for_comment, comment_id=fresh.pk)

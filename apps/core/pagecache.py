@@ -1,0 +1,250 @@
+"""The page cache for anonymous readers: rendered once, served until what it shows changes.
+
+A view wrapped in `cached_for_readers` is rendered for a reader without a session and
+stored with the *dependency tags* it declared while rendering (`depend_on(request,
+"post:42", …)`). Each tag has a version token in the cache; a stored page is fresh while
+every token it recorded is unchanged. The services that change what a page shows call
+`invalidate(*tags)`, which replaces those tokens after their transaction commits, so
+exactly the pages that showed the changed thing render again, and nothing waits for a
+timer. Tokens are random, not counters: an evicted token reads as missing, which makes
+every page that recorded it stale instead of colliding with an older version.
+
+- Signed-in readers (a session cookie) and readers with a pending flash message are never
+  served a stored page, and their pages are never stored.
+- A response that sets a cookie (a CSRF token, a session) is never stored.
+- A stampede on a page that just went stale renders it once: the first reader takes a
+  short lock and renders; the others get the previous version meanwhile (or wait a moment
+  when there is none).
+- A cache that is down serves every page uncached, never an error; a failed invalidation
+  is logged, and `PAGE_CACHE_TIMEOUT` bounds how long a page can then stay stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypedDict
+
+import structlog
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from redis.exceptions import RedisError
+
+from apps.core.transactions import after_commit
+
+logger = structlog.get_logger("inkwell.pagecache")
+
+DEP_PREFIX = "page:dep:"
+PAGE_PREFIX = "page:body:"
+LOCK_PREFIX = "page:lock:"
+# Every cached page depends on this: a site-wide change (name, layout) drops them all.
+SITE = "site"
+# Headers that describe the body and so travel with it.
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Link")
+# Cookies whose presence means "this reader may see something personal".
+PERSONAL_COOKIES = ("messages",)
+# What a broken cache raises (Redis down or timing out); anything else is a bug.
+CACHE_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+
+View = Callable[..., HttpResponse]
+
+
+class Entry(TypedDict):
+    """A stored page: the body, what describes it, and the dependency tokens it saw."""
+
+    body: bytes
+    status: int
+    headers: dict[str, str]
+    etag: str
+    deps: dict[str, str]
+
+
+def _cache() -> BaseCache:
+    return caches[settings.PAGE_CACHE_ALIAS]
+
+
+def depend_on(request: HttpRequest, *tags: str) -> None:
+    """Record that the page being rendered shows what `tags` name (no-op outside the cache)."""
+    deps: set[str] | None = getattr(request, "_page_deps", None)
+    if deps is not None:
+        deps.update(tags)
+
+
+def invalidate(*tags: str) -> None:
+    """After the current transaction commits, make every page that showed `tags` stale."""
+    if tags:
+        after_commit(invalidate_now, *sorted(set(tags)))
+
+
+def invalidate_now(*tags: str) -> None:
+    """Replace the tokens of `tags` at once; a cache failure is logged, never raised."""
+    try:
+        _cache().set_many({DEP_PREFIX + tag: _new_token() for tag in tags}, timeout=None)
+    except CACHE_ERRORS:
+        # The pages age out with PAGE_CACHE_TIMEOUT; nothing else can be done from here.
+        logger.exception("pagecache.invalidate_failed", tags=list(tags))
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def _is_anonymous(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies:
+        return False
+    return not any(name in cookies for name in PERSONAL_COOKIES)
+
+
+def _page_key(request: HttpRequest) -> str:
+    # Everything the page varies on: the address with its query, and whether htmx asks for
+    # a partial (a boosted navigation and a history restore get the whole page).
+    parts = [
+        request.get_full_path(),
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-Boosted", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+        request.headers.get("HX-Target", ""),
+    ]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _fresh(entry: Entry) -> bool:
+    keys = [DEP_PREFIX + tag for tag in entry["deps"]]
+    current = _cache().get_many(keys)
+    return all(current.get(DEP_PREFIX + tag) == token for tag, token in entry["deps"].items())
+
+
+def _current_tokens(tags: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(tags))
+    found = _cache().get_many([DEP_PREFIX + tag for tag in wanted])
+    tokens: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    for tag in wanted:
+        token = found.get(DEP_PREFIX + tag)
+        if token is None:
+            token = missing[DEP_PREFIX + tag] = _new_token()
+        tokens[tag] = token
+    if missing:
+        # add, not set: a token set by a concurrent invalidation must win.
+        for key, token in missing.items():
+            if not _cache().add(key, token, timeout=None):
+                tokens[key.removeprefix(DEP_PREFIX)] = _cache().get(key) or _new_token()
+    return tokens
+
+
+def _storable(response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    control = response.get("Cache-Control", "")
+    return "private" not in control and "no-store" not in control
+
+
+def _public_headers(response: HttpResponse, etag: str) -> None:
+    response["ETag"] = etag
+    # Browsers revalidate every time (a 304 is cheap); nginx may keep it a few seconds and
+    # serve it stale while it asks again (infrastructure/nginx).
+    response["Cache-Control"] = (
+        f"public, max-age=0, s-maxage={settings.PAGE_CACHE_SHARED_MAX_AGE}, "
+        f"stale-while-revalidate={settings.PAGE_CACHE_STALE_WHILE_REVALIDATE}"
+    )
+    patch_vary_headers(response, ["Cookie", "HX-Request"])
+
+
+def _from_entry(request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
+    if request.headers.get("If-None-Match") == entry["etag"]:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(entry["body"], status=entry["status"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+    _public_headers(response, entry["etag"])
+    response["X-Page-Cache"] = state
+    return response
+
+
+def _render(
+    view: View, request: HttpRequest, args: Any, kwargs: Any
+) -> tuple[HttpResponse, set[str]]:
+    deps: set[str] = {SITE}
+    request._page_deps = deps  # type: ignore[attr-defined]  # read by depend_on
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        del request._page_deps  # type: ignore[attr-defined]
+    return response, deps
+
+
+def _store(key: str, response: HttpResponse, deps: set[str]) -> Entry:
+    body = response.content
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    entry: Entry = {
+        "body": body,
+        "status": response.status_code,
+        "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
+        "etag": etag,
+        "deps": _current_tokens(deps),
+    }
+    _cache().set(PAGE_PREFIX + key, entry, timeout=settings.PAGE_CACHE_TIMEOUT)
+    return entry
+
+
+def _wait_for(key: str) -> Entry | None:
+    """Another reader is rendering this page for the first time: wait briefly for it."""
+    deadline = time.monotonic() + settings.PAGE_CACHE_LOCK_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        entry: Entry | None = _cache().get(PAGE_PREFIX + key)
+        if entry is not None and _fresh(entry):
+            return entry
+    return None
+
+
+def cached_for_readers(view: View) -> View:
+    """Serve `view` from the page cache to anonymous readers (GET and HEAD only)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            not settings.PAGE_CACHE_ENABLED
+            or request.method not in {"GET", "HEAD"}
+            or not _is_anonymous(request)
+        ):
+            return view(request, *args, **kwargs)
+        key = _page_key(request)
+        try:
+            entry: Entry | None = _cache().get(PAGE_PREFIX + key)
+            if entry is not None and _fresh(entry):
+                return _from_entry(request, entry, "hit")
+            locked = _cache().add(LOCK_PREFIX + key, 1, timeout=settings.PAGE_CACHE_LOCK_TIMEOUT)
+            if not locked:
+                # Someone is rendering it: the previous version will do for a moment.
+                if entry is not None:
+                    return _from_entry(request, entry, "stale")
+                if (ready := _wait_for(key)) is not None:
+                    return _from_entry(request, ready, "hit")
+        except CACHE_ERRORS:
+            logger.warning("pagecache.unavailable", path=request.path)
+            return view(request, *args, **kwargs)
+
+        response, deps = _render(view, request, args, kwargs)
+        if not locked or not _storable(response):
+            if locked:
+                _cache().delete(LOCK_PREFIX + key)
+            return response
+        try:
+            stored = _store(key, response, deps)
+            _cache().delete(LOCK_PREFIX + key)
+        except CACHE_ERRORS:
+            logger.warning("pagecache.store_failed", path=request.path)
+            return response
+        _public_headers(response, stored["etag"])
+        response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapper

@@ -1,0 +1,119 @@
+"""The page cache for anonymous readers: who is served from it, and what happens when it fails."""
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import Client, RequestFactory
+from redis.exceptions import RedisError
+
+from apps.core import pagecache
+from tests.factories.accounts import UserFactory
+from tests.factories.blog import PostFactory
+from tests.utils import count_queries
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
+
+
+@pytest.fixture
+def post(db):
+    return PostFactory.create(title="Cached words")
+
+
+def test_second_anonymous_read_is_served_from_the_cache_without_queries(client, post):
+    first = client.get("/")
+    assert first["X-Page-Cache"] == "miss"
+    with count_queries() as queries:
+        second = client.get("/")
+    assert second["X-Page-Cache"] == "hit"
+    assert len(queries) == 0
+    assert second.content == first.content
+    assert "Cached words" in second.content.decode()
+
+
+def test_cached_page_answers_a_matching_etag_with_304(client, post):
+    etag = client.get(post.get_absolute_url())["ETag"]
+    again = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert "s-maxage=" in again["Cache-Control"]
+
+
+def test_signed_in_reader_is_never_served_or_stored_a_cached_page(client, post):
+    reader = UserFactory.create(display_name="Personal Reader")
+    client.get("/")  # an anonymous copy is stored
+    signed_in = Client()
+    signed_in.force_login(reader)
+    page = signed_in.get("/")
+    assert "X-Page-Cache" not in page
+    assert "Personal Reader" in page.content.decode() or reader.email in page.content.decode()
+    # And what the signed-in reader saw never reaches an anonymous one.
+    anonymous = Client().get("/")
+    assert anonymous["X-Page-Cache"] == "hit"
+    assert reader.email not in anonymous.content.decode()
+
+
+def test_anonymous_page_sets_no_cookie_and_carries_no_csrf_token(client, post):
+    page = client.get(post.get_absolute_url())
+    assert page.cookies == {}
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert "X-CSRFToken" not in page.content.decode()
+
+
+def test_htmx_partial_and_full_page_are_cached_apart(client, post):
+    full = client.get("/")
+    partial = client.get("/", HTTP_HX_REQUEST="true")
+    assert partial["X-Page-Cache"] == "miss"
+    assert "<html" in full.content.decode()
+    assert "<html" not in partial.content.decode()
+    assert client.get("/", HTTP_HX_REQUEST="true")["X-Page-Cache"] == "hit"
+
+
+def test_a_reader_with_a_pending_message_gets_a_fresh_page(client, post):
+    client.get("/")
+    client.cookies["messages"] = "pending"
+    assert "X-Page-Cache" not in client.get("/")
+
+
+def test_stampede_on_a_stale_page_renders_it_once(client, post):
+    client.get("/")
+    pagecache.invalidate_now(pagecache.SITE)
+    # Another reader is already rendering the new version: this one gets the old one.
+    lock = pagecache.LOCK_PREFIX + pagecache._page_key(RequestFactory().get("/"))
+    cache.add(lock, 1, timeout=10)
+    with count_queries() as queries:
+        stale = client.get("/")
+    assert stale["X-Page-Cache"] == "stale"
+    assert len(queries) == 0
+    cache.delete(lock)
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    assert client.get("/")["X-Page-Cache"] == "hit"
+
+
+def test_a_page_cache_that_is_down_serves_the_page_uncached(client, post, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    settings.PAGE_CACHE_ALIAS = "pages"
+    with pytest.raises(RedisError):
+        caches["pages"].get("probe")
+    page = client.get(post.get_absolute_url())
+    assert page.status_code == 200
+    assert "Cached words" in page.content.decode()
+    assert "X-Page-Cache" not in page
+
+
+def test_a_failed_invalidation_is_logged_not_raised(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    settings.PAGE_CACHE_ALIAS = "pages"
+    pagecache.invalidate_now("post:1")  # must not raise
