@@ -11,11 +11,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
 
 from apps.accounts.models import User
+from apps.accounts.pages import profile_tag
+from apps.blog import pages
 from apps.blog.models import Category, Post, Tag
 from apps.blog.selectors import published_posts
+from apps.core.pagecache import depend_on
 
 FEED_SIZE = 20
 
@@ -34,6 +37,16 @@ class LatestPostsFeed(Feed):  # type: ignore[type-arg]
 
     def get_posts(self, obj: Any) -> QuerySet[Post]:
         return published_posts()
+
+    def listing_tags(self, obj: Any) -> list[str]:
+        """The page-cache tags of which posts this feed lists (apps.blog.pages)."""
+        return [pages.POSTS]
+
+    def get_feed(self, obj: Any, request: HttpRequest) -> SyndicationFeed:
+        # The page cache (urls.py) keeps the rendered feed until a post it lists, its
+        # author, category or tags change.
+        depend_on(request, *self.listing_tags(obj), *pages.card_tags(self.items(obj)))
+        return super().get_feed(obj, request)
 
     def items(self, obj: Any = None) -> list[Post]:
         return list(self.get_posts(obj)[:FEED_SIZE])
@@ -78,6 +91,9 @@ class CategoryFeed(LatestPostsFeed):
     def get_posts(self, obj: Category) -> QuerySet[Post]:
         return published_posts().filter(category=obj)
 
+    def listing_tags(self, obj: Category) -> list[str]:
+        return [pages.category_tag(obj.pk), pages.category_posts_tag(obj.pk)]
+
 
 class CategoryAtomFeed(CategoryFeed):
     feed_type = Atom1Feed
@@ -97,6 +113,9 @@ class TagFeed(LatestPostsFeed):
     def get_posts(self, obj: Tag) -> QuerySet[Post]:
         return published_posts().filter(tags=obj)
 
+    def listing_tags(self, obj: Tag) -> list[str]:
+        return [pages.tag_tag(obj.pk), pages.tag_posts_tag(obj.pk)]
+
 
 class TagAtomFeed(TagFeed):
     feed_type = Atom1Feed
@@ -115,6 +134,9 @@ class AuthorFeed(LatestPostsFeed):
 
     def get_posts(self, obj: User) -> QuerySet[Post]:
         return published_posts().filter(author=obj)
+
+    def listing_tags(self, obj: User) -> list[str]:
+        return [profile_tag(obj.pk), pages.author_posts_tag(obj.pk)]
 
 
 class AuthorAtomFeed(AuthorFeed):

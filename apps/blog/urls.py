@@ -3,6 +3,7 @@ from django.urls import path
 
 from apps.blog import feeds, views
 from apps.blog.sitemaps import SITEMAPS
+from apps.core.pagecache import cached_for_readers
 
 app_name = "blog"
 
@@ -16,15 +17,35 @@ urlpatterns = [
     path("categories/<slug:slug>/", views.category_detail, name="category_detail"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("authors/<str:username>/", views.author_detail, name="author_detail"),
-    # Feeds: RSS 2.0 and Atom for the site, each category, tag and author.
-    path("feed/", feeds.LatestPostsFeed(), name="feed_rss"),
-    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed_atom"),
-    path("categories/<slug:slug>/feed/", feeds.CategoryFeed(), name="category_feed_rss"),
-    path("categories/<slug:slug>/feed/atom/", feeds.CategoryAtomFeed(), name="category_feed_atom"),
-    path("tags/<slug:slug>/feed/", feeds.TagFeed(), name="tag_feed_rss"),
-    path("tags/<slug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag_feed_atom"),
-    path("authors/<str:username>/feed/", feeds.AuthorFeed(), name="author_feed_rss"),
-    path("authors/<str:username>/feed/atom/", feeds.AuthorAtomFeed(), name="author_feed_atom"),
-    # Not page-cached: publishing must show up at once; cachalot caches its queries.
+    # Feeds: RSS 2.0 and Atom for the site, each category, tag and author (page-cached for
+    # anonymous readers until a post they list changes: feeds.LatestPostsFeed.get_feed).
+    path("feed/", cached_for_readers(feeds.LatestPostsFeed()), name="feed_rss"),
+    path("feed/atom/", cached_for_readers(feeds.LatestPostsAtomFeed()), name="feed_atom"),
+    path(
+        "categories/<slug:slug>/feed/",
+        cached_for_readers(feeds.CategoryFeed()),
+        name="category_feed_rss",
+    ),
+    path(
+        "categories/<slug:slug>/feed/atom/",
+        cached_for_readers(feeds.CategoryAtomFeed()),
+        name="category_feed_atom",
+    ),
+    path("tags/<slug:slug>/feed/", cached_for_readers(feeds.TagFeed()), name="tag_feed_rss"),
+    path(
+        "tags/<slug:slug>/feed/atom/", cached_for_readers(feeds.TagAtomFeed()), name="tag_feed_atom"
+    ),
+    path(
+        "authors/<str:username>/feed/",
+        cached_for_readers(feeds.AuthorFeed()),
+        name="author_feed_rss",
+    ),
+    path(
+        "authors/<str:username>/feed/atom/",
+        cached_for_readers(feeds.AuthorAtomFeed()),
+        name="author_feed_atom",
+    ),
+    # Not page-cached: it lists every post, category, tag and author, so nearly any change
+    # would drop it; cachalot caches its queries.
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -172,3 +172,15 @@ def test_an_authors_new_name_drops_their_pages_but_not_others(
     assert _state(f"/authors/{ada.username}/") == "miss"
     assert _state(other.get_absolute_url()) == "hit"
     assert "Ada L." in Client().get(first.get_absolute_url()).content.decode()
+
+
+def test_feeds_are_cached_until_a_post_they_list_changes(site, django_capture_on_commit_callbacks):
+    essays_feed = f"{site['essays'].get_absolute_url()}feed/"
+    notes_feed = f"{site['notes'].get_absolute_url()}feed/"
+    _warm("/feed/", essays_feed, notes_feed)
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(site["second"], body="A new paragraph for the feed readers.")
+    assert _state("/feed/") == "miss"
+    assert _state(essays_feed) == "miss"
+    assert _state(notes_feed) == "hit"
+    assert "A new paragraph for the feed readers." in Client().get("/feed/").content.decode()
