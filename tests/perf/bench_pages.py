@@ -1,8 +1,11 @@
 """`make bench`: throughput and latency of the reader pages on the embedded default.
 
 Starts the real ASGI server (manage.py serve) on a seeded throwaway database and
-sends a bounded number of requests from a few threads over loopback. Numbers are
-printed, never asserted: targets live here, not in timed tests.
+sends a bounded number of requests from a few threads over loopback, twice in one
+sitting: with the page cache off (every request renders) and on (anonymous readers
+get stored pages; signed-in ones still render). Each figure is also given as a ratio to
+`/healthz`, the cheapest view, measured in the same run. Numbers are printed, never
+asserted: targets live here, not in timed tests.
 """
 
 from __future__ import annotations
@@ -43,6 +46,21 @@ print(post.comments.count())
 """
 CONCURRENCY = 8
 
+# A signed-in reader's session, for the pages the page cache never serves.
+SESSION = """
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from apps.accounts.models import User
+user = User.objects.create_user("bench-reader@example.com", "bench-password", username="bench-reader")
+store = import_module(settings.SESSION_ENGINE).SessionStore()
+store[SESSION_KEY] = str(user.pk)
+store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+store.create()
+print(store.session_key)
+"""
+
 
 def _timed_get(url: str) -> float:
     started = time.perf_counter()
@@ -51,11 +69,12 @@ def _timed_get(url: str) -> float:
     return time.perf_counter() - started
 
 
-def bench(url: str) -> str:
-    """wrk when installed (apt-get install wrk): a Python client would measure itself too."""
+def bench(url: str, cookie: str = "") -> tuple[float, str]:
+    """(req/s, line) with wrk when installed (apt-get install wrk); a Python client else."""
     if shutil.which("wrk"):
+        headers = ["-H", f"Cookie: {cookie}"] if cookie else []
         output = subprocess.run(
-            ["wrk", "-t1", f"-c{CONCURRENCY}", "-d5s", "--latency", url],
+            ["wrk", "-t1", f"-c{CONCURRENCY}", "-d5s", "--latency", *headers, url],
             capture_output=True,
             text=True,
             check=True,
@@ -66,7 +85,10 @@ def bench(url: str) -> str:
         p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
         if not (rate and p50 and p99):
             raise RuntimeError(f"Could not read wrk's output:\n{output}")
-        return f"{float(rate[1]):7.1f} req/s   p50 {p50[1]:>8}   p99 {p99[1]:>8}   (wrk, 5 s)"
+        rps = float(rate[1])
+        return rps, f"{rps:7.1f} req/s   p50 {p50[1]:>8}   p99 {p99[1]:>8}"
+    if cookie:
+        return 0.0, "(needs wrk)"
     _timed_get(url)  # warm up
     started = time.perf_counter()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
@@ -74,38 +96,57 @@ def bench(url: str) -> str:
     elapsed = time.perf_counter() - started
     median_ms = statistics.median(latencies) * 1000
     p95_ms = latencies[int(len(latencies) * 0.95) - 1] * 1000
-    return f"{REQUESTS / elapsed:7.1f} req/s   p50 {median_ms:6.1f} ms   p95 {p95_ms:6.1f} ms"
+    rps = REQUESTS / elapsed
+    return rps, f"{rps:7.1f} req/s   p50 {median_ms:6.1f} ms   p95 {p95_ms:6.1f} ms"
+
+
+def sitting(workdir: Path, *, page_cache: bool, session: str) -> None:
+    env = clean_env(
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        DJANGO_DEBUG="false",
+        LOG_LEVEL="WARNING",
+        # The API's per-IP limit would answer most of the benchmark with 429s.
+        API_RATE_LIMIT_ANON="1000000",
+        PAGE_CACHE_ENABLED="true" if page_cache else "false",
+    )
+    with running_server(env, workdir / "server.log") as server:
+        with urllib.request.urlopen(server.url + "/") as response:  # noqa: S310
+            html = response.read().decode()
+        post = html.split('href="/posts/', 1)[1].split('"', 1)[0]
+        signed_in = f"sessionid={session}"
+        pages = {
+            "healthz (the floor)": ("/healthz", ""),
+            "home": ("/", ""),
+            "home page 3 (htmx partial)": ("/?page=3", ""),
+            "post": (f"/posts/{post}", ""),
+            "post with 205 comments": ("/posts/designing-the-empty-state/", ""),
+            "  the same, signed in": ("/posts/designing-the-empty-state/", signed_in),
+            "home, signed in": ("/", signed_in),
+            "tag page": ("/tags/python/", ""),
+            "feed": ("/feed/", ""),
+            "API v2 posts (JSON)": ("/api/v2/posts", ""),
+            "API v1 post comments": ("/api/v1/posts/designing-the-empty-state/comments", ""),
+        }
+        state = "on" if page_cache else "off"
+        print(f"page cache {state}: {CONCURRENCY} concurrent, one ASGI process, wrk 5 s a page")  # noqa: T201
+        floor = 0.0
+        for name, (path, cookie) in pages.items():
+            rps, line = bench(server.url + path, cookie)
+            floor = floor or rps
+            ratio = f"{rps / floor:5.2f}x healthz" if floor else ""
+            print(f"  {name:28} {line}   {ratio}")  # noqa: T201
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        env = clean_env(
-            DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
-            DJANGO_DEBUG="false",
-            LOG_LEVEL="WARNING",
-            # The API's per-IP limit would answer most of the benchmark with 429s.
-            API_RATE_LIMIT_ANON="1000000",
-        )
+        env = clean_env(DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}")
         manage("migrate", "--noinput", "-v0", env=env)
         manage("seed_demo", env=env)
         manage("shell", "-c", MANY_COMMENTS, env=env)
-        with running_server(env, workdir / "server.log") as server:
-            with urllib.request.urlopen(server.url + "/") as response:  # noqa: S310
-                html = response.read().decode()
-            post = html.split('href="/posts/', 1)[1].split('"', 1)[0]
-            pages = {
-                "home": "/",
-                "home page 3 (htmx partial)": "/?page=3",
-                "post": f"/posts/{post}",
-                "post with 205 comments": "/posts/designing-the-empty-state/",
-                "API v2 posts (JSON)": "/api/v2/posts",
-                "API v1 post comments": "/api/v1/posts/designing-the-empty-state/comments",
-                "healthz": "/healthz",
-            }
-            print(f"{REQUESTS} requests per page, {CONCURRENCY} concurrent, one ASGI process")  # noqa: T201
-            for name, path in pages.items():
-                print(f"  {name:28} {bench(server.url + path)}")  # noqa: T201
+        session = manage("shell", "-c", SESSION, env=env).stdout.strip().splitlines()[-1]
+        for page_cache in (False, True):
+            sitting(workdir, page_cache=page_cache, session=session)
 
 
 if __name__ == "__main__":
