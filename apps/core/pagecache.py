@@ -9,8 +9,8 @@ exactly the pages that showed the changed thing render again, and nothing waits 
 timer. Tokens are random, not counters: an evicted token reads as missing, which makes
 every page that recorded it stale instead of colliding with an older version.
 
-- Signed-in readers (a session cookie) and readers with a pending flash message are never
-  served a stored page, and their pages are never stored.
+- Signed-in readers (a session cookie or an Authorization header) and readers with a
+  pending flash message are never served a stored page, and their pages are never stored.
 - A response that sets a cookie (a CSRF token, a session) is never stored.
 - A stampede on a page that just went stale renders it once: the first reader takes a
   short lock and renders; the others get the previous version meanwhile (or wait a moment
@@ -95,6 +95,8 @@ def _new_token() -> str:
 
 
 def _is_anonymous(request: HttpRequest) -> bool:
+    if "Authorization" in request.headers:  # a token (the mobile app): the answer may be personal
+        return False
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies:
         return False

@@ -67,6 +67,11 @@ def test_htmx_partial_and_full_page_are_cached_apart(client, post):
     assert client.get("/", HTTP_HX_REQUEST="true")["X-Page-Cache"] == "hit"
 
 
+def test_a_request_with_a_token_is_never_served_a_stored_page(client, post):
+    client.get("/")
+    assert "X-Page-Cache" not in client.get("/", HTTP_AUTHORIZATION="Bearer abc")
+
+
 def test_a_reader_with_a_pending_message_gets_a_fresh_page(client, post):
     client.get("/")
     client.cookies["messages"] = "pending"
