@@ -22,6 +22,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from apps.api.ws_auth import JWTAuthMiddleware  # noqa: E402
 from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
+from apps.core.warmup import freeze_loaded_application  # noqa: E402
 from apps.core.websocket import BrowserOriginValidator  # noqa: E402
 from apps.notifications.routing import websocket_urlpatterns as notifications_ws  # noqa: E402
 
@@ -35,3 +36,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+freeze_loaded_application()

@@ -83,3 +83,7 @@ CSRF_COOKIE_SECURE = IS_PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+
+# Freeze the loaded application out of the garbage collector in each server process
+# (apps.core.warmup): full collections then skip it, which cuts the slow tail.
+GC_FREEZE: bool = env.bool("GC_FREEZE", default=True)
