@@ -7,7 +7,9 @@ every token it recorded is unchanged. The services that change what a page shows
 `invalidate(*tags)`, which replaces those tokens after their transaction commits, so
 exactly the pages that showed the changed thing render again, and nothing waits for a
 timer. Tokens are random, not counters: an evicted token reads as missing, which makes
-every page that recorded it stale instead of colliding with an older version.
+every page that recorded it stale instead of colliding with an older version. A token
+also records when it was made, so a page whose dependency was invalidated while it was
+rendering (it may have read the old rows) is served once but not stored.
 
 - Signed-in readers (a session cookie or an Authorization header) and readers with a
   pending flash message are never served a stored page, and their pages are never stored.
@@ -91,7 +93,14 @@ def invalidate_now(*tags: str) -> None:
 
 
 def _new_token() -> str:
-    return secrets.token_hex(8)
+    # When it was made, then randomness: a render that started before an invalidation
+    # can tell that its page may already be out of date (see _store).
+    return f"{time.time_ns()}-{secrets.token_hex(6)}"
+
+
+def _made_after(token: str, moment_ns: int) -> bool:
+    made, _, _ = token.partition("-")
+    return not made.isdigit() or int(made) > moment_ns
 
 
 def _is_anonymous(request: HttpRequest) -> bool:
@@ -122,21 +131,24 @@ def _fresh(entry: Entry) -> bool:
     return all(current.get(DEP_PREFIX + tag) == token for tag, token in entry["deps"].items())
 
 
-def _current_tokens(tags: Iterable[str]) -> dict[str, str]:
+def _current_tokens(tags: Iterable[str], *, rendered_from_ns: int) -> dict[str, str] | None:
+    """The tokens to store a page with; None when one changed after its render began."""
     wanted = sorted(set(tags))
     found = _cache().get_many([DEP_PREFIX + tag for tag in wanted])
     tokens: dict[str, str] = {}
-    missing: dict[str, str] = {}
     for tag in wanted:
         token = found.get(DEP_PREFIX + tag)
         if token is None:
-            token = missing[DEP_PREFIX + tag] = _new_token()
+            token = _new_token()
+            # add, not set: a token set by a concurrent invalidation must win.
+            if not _cache().add(DEP_PREFIX + tag, token, timeout=None):
+                token = _cache().get(DEP_PREFIX + tag) or ""
+                if not token or _made_after(token, rendered_from_ns):
+                    return None
+        elif _made_after(token, rendered_from_ns):
+            # Invalidated while this page was rendering: it may show the old state.
+            return None
         tokens[tag] = token
-    if missing:
-        # add, not set: a token set by a concurrent invalidation must win.
-        for key, token in missing.items():
-            if not _cache().add(key, token, timeout=None):
-                tokens[key.removeprefix(DEP_PREFIX)] = _cache().get(key) or _new_token()
     return tokens
 
 
@@ -182,7 +194,11 @@ def _render(
     return response, deps
 
 
-def _store(key: str, response: HttpResponse, deps: set[str]) -> Entry:
+def _store(key: str, response: HttpResponse, deps: set[str], *, started_ns: int) -> Entry | None:
+    """Store the page unless something it shows was invalidated while it rendered."""
+    tokens = _current_tokens(deps, rendered_from_ns=started_ns)
+    if tokens is None:
+        return None
     body = response.content
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
     entry: Entry = {
@@ -190,7 +206,7 @@ def _store(key: str, response: HttpResponse, deps: set[str]) -> Entry:
         "status": response.status_code,
         "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
         "etag": etag,
-        "deps": _current_tokens(deps),
+        "deps": tokens,
     }
     _cache().set(PAGE_PREFIX + key, entry, timeout=settings.PAGE_CACHE_TIMEOUT)
     return entry
@@ -205,6 +221,13 @@ def _wait_for(key: str) -> Entry | None:
         if entry is not None and _fresh(entry):
             return entry
     return None
+
+
+def _release(key: str) -> None:
+    try:
+        _cache().delete(LOCK_PREFIX + key)
+    except CACHE_ERRORS:
+        logger.warning("pagecache.unlock_failed")  # it expires by itself
 
 
 def cached_for_readers(view: View) -> View:
@@ -234,19 +257,21 @@ def cached_for_readers(view: View) -> View:
             logger.warning("pagecache.unavailable", path=request.path)
             return view(request, *args, **kwargs)
 
-        response, deps = _render(view, request, args, kwargs)
-        if not locked or not _storable(response):
-            if locked:
-                _cache().delete(LOCK_PREFIX + key)
-            return response
+        started_ns = time.time_ns()
+        stored: Entry | None = None
         try:
-            stored = _store(key, response, deps)
-            _cache().delete(LOCK_PREFIX + key)
-        except CACHE_ERRORS:
-            logger.warning("pagecache.store_failed", path=request.path)
-            return response
-        _public_headers(response, stored["etag"])
-        response["X-Page-Cache"] = "miss"
+            response, deps = _render(view, request, args, kwargs)
+            if locked and _storable(response):
+                try:
+                    stored = _store(key, response, deps, started_ns=started_ns)
+                except CACHE_ERRORS:
+                    logger.warning("pagecache.store_failed", path=request.path)
+        finally:
+            if locked:
+                _release(key)
+        if stored is not None:
+            _public_headers(response, stored["etag"])
+            response["X-Page-Cache"] = "miss"
         return response
 
     return wrapper

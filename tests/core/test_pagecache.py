@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache, caches
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from redis.exceptions import RedisError
 
@@ -122,3 +123,23 @@ def test_a_failed_invalidation_is_logged_not_raised(settings):
     }
     settings.PAGE_CACHE_ALIAS = "pages"
     pagecache.invalidate_now("post:1")  # must not raise
+
+
+def test_a_page_invalidated_while_it_rendered_is_not_stored():
+    renders = []
+
+    @pagecache.cached_for_readers
+    def page(request):
+        renders.append(1)
+        pagecache.depend_on(request, "post:7")
+        if len(renders) == 1:
+            # A writer commits and invalidates between this render's reads and its store.
+            pagecache.invalidate_now("post:7")
+        return HttpResponse(f"render {len(renders)}")
+
+    factory = RequestFactory()
+    first = page(factory.get("/racy/"))
+    assert "X-Page-Cache" not in first  # served, but not kept: it may show the old state
+    assert page(factory.get("/racy/"))["X-Page-Cache"] == "miss"
+    assert page(factory.get("/racy/"))["X-Page-Cache"] == "hit"
+    assert len(renders) == 2
