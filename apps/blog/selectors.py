@@ -61,26 +61,21 @@ def published_post_by_slug(slug: str) -> Post | None:
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
-    """The published posts just before and just after this one."""
-    older = (
-        published_posts()
-        .filter(published_at__lt=post.published_at)
-        .only("title", "slug", "published_at")
-        .order_by("-published_at")
-        .prefetch_related(None)
-        .select_related(None)
-        .first()
+    """The published posts just before and just after this one (one query)."""
+    public = published_posts().prefetch_related(None).select_related(None)
+    older = public.filter(published_at__lt=post.published_at).order_by("-published_at")
+    newer = public.filter(published_at__gt=post.published_at).order_by("published_at")
+    both = public.filter(Q(pk__in=older.values("pk")[:1]) | Q(pk__in=newer.values("pk")[:1])).only(
+        "title", "slug", "published_at"
     )
-    newer = (
-        published_posts()
-        .filter(published_at__gt=post.published_at)
-        .only("title", "slug", "published_at")
-        .order_by("published_at")
-        .prefetch_related(None)
-        .select_related(None)
-        .first()
-    )
-    return older, newer
+    before = after = None
+    for other in both:
+        if other.published_at is not None and post.published_at is not None:
+            if other.published_at < post.published_at:
+                before = other
+            else:
+                after = other
+    return before, after
 
 
 def navigation_categories(limit: int = 4) -> QuerySet[Category]:

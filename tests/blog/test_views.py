@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.blog import selectors
 from apps.blog.models import Post
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
@@ -93,6 +94,33 @@ def test_post_detail_shows_the_sanitised_body(client):
     assert '<h2 id="section">Section</h2>' in html
     assert "<script>alert(1)</script>" not in html
     assert f'ws-connect="/ws/posts/{post.pk}/"' in html
+
+
+def test_cold_anonymous_post_page_makes_at_most_eight_queries(client):
+    tags = [TagFactory.create(), TagFactory.create()]
+    post = PostFactory.create(tags=tags, published_at=timezone.now() - timedelta(days=2))
+    PostFactory.create(tags=tags, published_at=timezone.now() - timedelta(days=3))
+    PostFactory.create(tags=tags, published_at=timezone.now() - timedelta(days=1))
+    assert _queries(client, post.get_absolute_url()) <= 8
+
+
+def test_post_page_links_the_nearest_older_and_newer_posts(client):
+    now = timezone.now()
+    PostFactory.create(title="Much older", published_at=now - timedelta(days=9))
+    PostFactory.create(title="Just older", published_at=now - timedelta(days=5))
+    post = PostFactory.create(title="Middle", published_at=now - timedelta(days=4))
+    PostFactory.create(title="Just newer", published_at=now - timedelta(days=3))
+    PostFactory.create(title="Draft between", status="draft", published_at=None)
+    PostFactory.create(title="Much newer", published_at=now - timedelta(days=1))
+    older, newer = selectors.adjacent_posts(post)
+    assert older is not None
+    assert newer is not None
+    assert (older.title, newer.title) == ("Just older", "Just newer")
+    first = PostFactory.create(title="First ever", published_at=now - timedelta(days=30))
+    none, after_first = selectors.adjacent_posts(first)
+    assert none is None
+    assert after_first is not None
+    assert after_first.title == "Much older"
 
 
 def test_post_detail_query_count_does_not_grow_with_tags(client):
