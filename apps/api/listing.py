@@ -10,8 +10,8 @@ from pydantic import Field
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.api.errors import ApiError
-from apps.blog import selectors
-from apps.blog.models import Post
+from apps.blog import pages, selectors
+from apps.blog.models import Category, Post, Tag
 from apps.blog.search import search_posts
 
 
@@ -54,6 +54,26 @@ def posts_for(viewer: User | AnonymousUser, filters: PostFilters) -> tuple[Query
     if filters.author:
         posts = posts.filter(author__username=filters.author.lower())
     return posts, keyset
+
+
+def listing_tags(filters: PostFilters, posts: list[Post]) -> list[str]:
+    """Page-cache tags of a public listing: its posts' cards and the listings it filters by.
+
+    A filter names a listing (`tag-posts:<id>` …), so a post that joins it makes the cached
+    answer stale even though that post was not in it. An unknown slug matches nothing: the
+    empty answer then depends on every post (`posts`), which a new category or tag needs.
+    """
+    tags = [pages.POSTS, *pages.card_tags(posts)]
+    if filters.category:
+        categories = Category.objects.filter(slug=filters.category).values_list("pk", flat=True)
+        tags += [pages.category_posts_tag(pk) for pk in categories]
+    if filters.tag:
+        tag_ids = Tag.objects.filter(slug=filters.tag).values_list("pk", flat=True)
+        tags += [pages.tag_posts_tag(pk) for pk in tag_ids]
+    if filters.author:
+        users = User.objects.filter(username=filters.author.lower()).values_list("pk", flat=True)
+        tags += [pages.author_posts_tag(pk) for pk in users]
+    return tags
 
 
 def post_by_slug(viewer: User | AnonymousUser, slug: str) -> Post:

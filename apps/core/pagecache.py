@@ -46,8 +46,11 @@ PAGE_PREFIX = "page:body:"
 LOCK_PREFIX = "page:lock:"
 # Every cached page depends on this: a site-wide change (name, layout) drops them all.
 SITE = "site"
-# Headers that describe the body and so travel with it.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Link")
+# Headers that are made anew for each answer (or must never be shared), so not stored; the
+# rest (type, language, Vary, CSP, framing…) travel with the body.
+FRESH_HEADERS = frozenset(
+    {"set-cookie", "etag", "cache-control", "expires", "date", "x-page-cache", "x-request-id"}
+)
 # Cookies whose presence means "this reader may see something personal".
 PERSONAL_COOKIES = ("messages",)
 # What a broken cache raises (Redis down or timing out); anything else is a bug.
@@ -116,6 +119,8 @@ def _page_key(request: HttpRequest) -> str:
     # Everything the page varies on: the address with its query, and whether htmx asks for
     # a partial (a boosted navigation and a history restore get the whole page).
     parts = [
+        request.scheme or "",
+        request.get_host(),  # absolute addresses (feeds, canonical links) name the host
         request.get_full_path(),
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Boosted", ""),
@@ -204,7 +209,11 @@ def _store(key: str, response: HttpResponse, deps: set[str], *, started_ns: int)
     entry: Entry = {
         "body": body,
         "status": response.status_code,
-        "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
+        "headers": {
+            name: value
+            for name, value in response.items()
+            if name.lower() not in FRESH_HEADERS and not name.lower().startswith("access-control-")
+        },
         "etag": etag,
         "deps": tokens,
     }
@@ -230,48 +239,113 @@ def _release(key: str) -> None:
         logger.warning("pagecache.unlock_failed")  # it expires by itself
 
 
+class _Pending:
+    """A page the middleware could not serve: what the cached view renders and stores."""
+
+    __slots__ = ("deps", "entry", "key", "locked", "started_ns")
+
+    def __init__(self, key: str, entry: Entry | None) -> None:
+        self.key = key
+        self.entry = entry  # the previous version, stale, if any
+        self.locked = False
+        self.started_ns = 0
+        self.deps: set[str] | None = None  # set once a cached view rendered
+
+
+def _eligible(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE_ENABLED and request.method in {"GET", "HEAD"} and _is_anonymous(request)
+    )
+
+
+def _through_cache(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
+    """Serve a stored page, or let `respond` run (a cached view renders) and store the result."""
+    key = _page_key(request)
+    try:
+        entry: Entry | None = _cache().get(PAGE_PREFIX + key)
+        if entry is not None and _fresh(entry):
+            return _from_entry(request, entry, "hit")
+    except CACHE_ERRORS:
+        logger.warning("pagecache.unavailable", path=request.path)
+        request._page_cache = None  # type: ignore[attr-defined]  # the view must not try again
+        return respond()
+    pending = _Pending(key, entry)
+    request._page_cache = pending  # type: ignore[attr-defined]  # read by cached_for_readers
+    try:
+        response = respond()
+        if pending.deps is not None and pending.locked and _storable(response):
+            try:
+                stored = _store(key, response, pending.deps, started_ns=pending.started_ns)
+            except CACHE_ERRORS:
+                logger.warning("pagecache.store_failed", path=request.path)
+                stored = None
+            if stored is not None:
+                _public_headers(response, stored["etag"])
+                response["X-Page-Cache"] = "miss"
+    finally:
+        if pending.locked:
+            _release(key)
+    return response
+
+
+class PageCacheMiddleware:
+    """Answers anonymous readers from the page cache before the rest of the stack runs.
+
+    It sits just inside the security, static-file and API middleware, so a stored page costs
+    no session, user, CSRF or URL-resolving work: two cache reads (the page and its tokens).
+    On a miss the request goes on; if a `cached_for_readers` view renders it, the response
+    is stored here, on its way out, with the headers the inner middleware added (CSP,
+    framing, Vary), so a hit is the same response.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _eligible(request):
+            return self.get_response(request)
+        return _through_cache(request, lambda: self.get_response(request))
+
+
+def _render_for_cache(
+    view: View, request: HttpRequest, pending: _Pending, args: Any, kwargs: Any
+) -> HttpResponse:
+    try:
+        locked = bool(
+            _cache().add(LOCK_PREFIX + pending.key, 1, timeout=settings.PAGE_CACHE_LOCK_TIMEOUT)
+        )
+        if not locked:
+            # Someone is rendering it: the previous version will do for a moment.
+            if pending.entry is not None:
+                return _from_entry(request, pending.entry, "stale")
+            if (ready := _wait_for(pending.key)) is not None:
+                return _from_entry(request, ready, "hit")
+    except CACHE_ERRORS:
+        logger.warning("pagecache.unavailable", path=request.path)
+        return view(request, *args, **kwargs)
+    pending.locked = locked
+    pending.started_ns = time.time_ns()
+    response, pending.deps = _render(view, request, args, kwargs)
+    return response
+
+
 def cached_for_readers(view: View) -> View:
-    """Serve `view` from the page cache to anonymous readers (GET and HEAD only)."""
+    """Serve `view` from the page cache to anonymous readers (GET and HEAD only).
+
+    With PageCacheMiddleware in front (the settings have it), hits never reach the view;
+    without it (a view called directly), the decorator does the middleware's part too.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if (
-            not settings.PAGE_CACHE_ENABLED
-            or request.method not in {"GET", "HEAD"}
-            or not _is_anonymous(request)
-        ):
+        pending = getattr(request, "_page_cache", _ABSENT)
+        if pending is _ABSENT and _eligible(request):
+            return _through_cache(request, lambda: wrapper(request, *args, **kwargs))
+        if not isinstance(pending, _Pending) or not settings.PAGE_CACHE_ENABLED:
             return view(request, *args, **kwargs)
-        key = _page_key(request)
-        try:
-            entry: Entry | None = _cache().get(PAGE_PREFIX + key)
-            if entry is not None and _fresh(entry):
-                return _from_entry(request, entry, "hit")
-            locked = _cache().add(LOCK_PREFIX + key, 1, timeout=settings.PAGE_CACHE_LOCK_TIMEOUT)
-            if not locked:
-                # Someone is rendering it: the previous version will do for a moment.
-                if entry is not None:
-                    return _from_entry(request, entry, "stale")
-                if (ready := _wait_for(key)) is not None:
-                    return _from_entry(request, ready, "hit")
-        except CACHE_ERRORS:
-            logger.warning("pagecache.unavailable", path=request.path)
-            return view(request, *args, **kwargs)
-
-        started_ns = time.time_ns()
-        stored: Entry | None = None
-        try:
-            response, deps = _render(view, request, args, kwargs)
-            if locked and _storable(response):
-                try:
-                    stored = _store(key, response, deps, started_ns=started_ns)
-                except CACHE_ERRORS:
-                    logger.warning("pagecache.store_failed", path=request.path)
-        finally:
-            if locked:
-                _release(key)
-        if stored is not None:
-            _public_headers(response, stored["etag"])
-            response["X-Page-Cache"] = "miss"
-        return response
+        return _render_for_cache(view, request, pending, args, kwargs)
 
     return wrapper
+
+
+_ABSENT = object()

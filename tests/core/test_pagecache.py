@@ -143,3 +143,22 @@ def test_a_page_invalidated_while_it_rendered_is_not_stored():
     assert page(factory.get("/racy/"))["X-Page-Cache"] == "miss"
     assert page(factory.get("/racy/"))["X-Page-Cache"] == "hit"
     assert len(renders) == 2
+
+
+def test_a_hit_carries_the_headers_the_full_stack_gave_the_page(client, post):
+    first = client.get("/")
+    second = client.get("/")
+    assert second["X-Page-Cache"] == "hit"
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Type"):
+        assert second[header] == first[header], header
+    assert "Set-Cookie" not in second
+
+
+def test_each_host_has_its_own_copy(settings, post):
+    # Feeds, canonical links and the API write absolute addresses: never another host's.
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    Client().get("/feed/", HTTP_HOST="one.example")
+    other = Client().get("/feed/", HTTP_HOST="two.example")
+    assert other["X-Page-Cache"] == "miss"
+    assert b"two.example" in other.content
+    assert b"one.example" not in other.content

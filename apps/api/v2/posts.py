@@ -9,14 +9,17 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import Field
 
 from apps.api import serializers
 from apps.api.auth import OPTIONAL_TOKEN_OPENAPI, optional_token, viewer
 from apps.api.errors import ApiError, error_responses
-from apps.api.listing import PostFilters, post_by_slug, posts_for
+from apps.api.listing import PostFilters, listing_tags, post_by_slug, posts_for
 from apps.api.v2.schemas import DETAIL_FIELDS, LIST_FIELDS, CursorPage, PostOut
+from apps.blog import pages
 from apps.blog.models import Post
+from apps.core.pagecache import cached_for_readers, depend_on
 
 router = Router(tags=["posts"], auth=optional_token)
 
@@ -120,11 +123,13 @@ def _page(
     exclude_unset=True,
     summary="List posts",
 )
+@decorate_view(cached_for_readers)
 def list_posts(request: HttpRequest, params: Query[CursorParams]) -> dict[str, Any]:
     """Published posts, newest first (search results best first); filter by category, tag, author."""
     selected = selected_fields(params.fields, LIST_FIELDS)
     posts, keyset = posts_for(viewer(request), params)
     items, next_cursor = _page(posts, keyset=keyset, cursor=params.cursor, limit=params.limit)
+    depend_on(request, *listing_tags(params, items))
     next_url = None
     if next_cursor:
         query = request.GET.copy()
@@ -144,7 +149,10 @@ def list_posts(request: HttpRequest, params: Query[CursorParams]) -> dict[str, A
     exclude_unset=True,
     summary="One post",
 )
+@decorate_view(cached_for_readers)
 def get_post(request: HttpRequest, slug: str, params: Query[FieldsParams]) -> dict[str, Any]:
     """A published post; its authors and editors also see it before it is published."""
     selected = selected_fields(params.fields, DETAIL_FIELDS)
-    return representation(request, post_by_slug(viewer(request), slug), selected, detail=True)
+    post = post_by_slug(viewer(request), slug)
+    depend_on(request, *pages.card_tags([post]))
+    return representation(request, post, selected, detail=True)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.models import Post
-from apps.blog.pages import comments_tag
+from apps.blog.pages import comments_tag, post_tag
 from apps.comments import broadcasts
 from apps.comments.models import Comment, CommentReport, ModerationSettings
 from apps.comments.services.deletion import delete_comment
@@ -330,6 +330,8 @@ def set_comments_open(*, actor: User, post: Post, is_open: bool) -> Post:
     if post.comments_open != is_open:
         Post.objects.filter(pk=post.pk).update(comments_open=is_open)
         post.comments_open = is_open
+        # The post page shows the form or "closed"; the API shows `comments_open`.
+        invalidate(post_tag(post.pk), comments_tag(post.pk))
         logger.info(
             "moderation.comments_open_changed", post_id=post.pk, actor_id=actor.pk, open=is_open
         )
