@@ -345,7 +345,20 @@ def cached_for_readers(view: View) -> View:
             return view(request, *args, **kwargs)
         return _render_for_cache(view, request, pending, args, kwargs)
 
+    # Read by apps.core.personal (functools.wraps carries it through outer decorators).
+    wrapper.cached_for_readers = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def stored_page(request: HttpRequest) -> Entry | None:
+    """The fresh page stored for this address (as an anonymous reader gets it), if any."""
+    try:
+        entry: Entry | None = _cache().get(PAGE_PREFIX + _page_key(request))
+        if entry is not None and _fresh(entry):
+            return entry
+    except CACHE_ERRORS:
+        logger.warning("pagecache.unavailable", path=request.path)
+    return None
 
 
 _ABSENT = object()

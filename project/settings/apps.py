@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "apps.core.middleware.ServiceUnavailableMiddleware",
     # Last but for the markers below: a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
+    # Signed-in readers of cached pages: the stored page with their parts filled in.
+    "apps.core.personal.MemberPageMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     "apps.core.middleware.OneThreadHopMiddleware",  # keep last (see its docstring)
 ]

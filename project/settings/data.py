@@ -94,3 +94,6 @@ PAGE_CACHE_STALE_WHILE_REVALIDATE: int = env.int("PAGE_CACHE_STALE_WHILE_REVALID
 # get the previous version, or wait up to PAGE_CACHE_LOCK_WAIT seconds for the first one.
 PAGE_CACHE_LOCK_TIMEOUT = 10
 PAGE_CACHE_LOCK_WAIT = 2.0
+# Signed-in readers get the stored page with their personal regions filled in
+# (apps.core.personal) instead of a full render.
+PAGE_CACHE_MEMBERS: bool = env.bool("PAGE_CACHE_MEMBERS", default=True)

@@ -1,6 +1,11 @@
 """Comment reads: threads (threads.py) and the moderation queue (moderation.py)."""
 
-from apps.comments.selectors.moderation import held_count, moderation_counts, moderation_queue
+from apps.comments.selectors.moderation import (
+    held_count,
+    moderation_counts,
+    moderation_queue,
+    sees_held_comments,
+)
 from apps.comments.selectors.threads import (
     MAX_REPLAY,
     can_read_post_comments,
@@ -35,6 +40,7 @@ __all__ = [
     "prepare_single",
     "public_post_for_comments",
     "reply_target",
+    "sees_held_comments",
     "thread_author_ids",
     "thread_signature",
     "visible_comment",

@@ -6,6 +6,8 @@ from typing import Literal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from apps.accounts.models import User
+from apps.accounts.permissions import can
 from apps.blog.models import Post
 from apps.comments.models import Comment, CommentReport
 
@@ -107,3 +109,15 @@ def post_for_moderation(post_id: int) -> Post | None:
         .filter(pk=post_id)
         .first()
     )
+
+
+def sees_held_comments(*, viewer: User, post_id: int) -> bool:
+    """Whether the viewer's thread on this post differs from a reader's: they see held comments.
+
+    Moderators see every held comment; a commenter sees their own while they wait.
+    """
+    if can(viewer, "comment.moderate"):
+        return True
+    return Comment.objects.filter(
+        post_id=post_id, author=viewer, status=Status.HELD, deleted_at__isnull=True
+    ).exists()

@@ -1,6 +1,7 @@
 """The mobile app's post lists and posts, served from the page cache to anonymous clients."""
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,14 +18,14 @@ from tests.utils import count_queries
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
 
 
-def _get(path: str, **headers: str):
+def _get(path: str, **headers: Any) -> Any:
     response = Client().get(path, **headers)
     assert response.status_code == 200, response.content
     return response
 
 
 def _state(path: str) -> str:
-    return _get(path)["X-Page-Cache"]
+    return str(_get(path)["X-Page-Cache"])
 
 
 @pytest.fixture

@@ -1,0 +1,143 @@
+"""Signed-in readers served from the anonymous page, with their own parts filled in.
+
+A page in the page cache (apps.core.pagecache) is the anonymous reader's page. Most of it
+is the same for everyone; what differs for a signed-in reader sits in *personal regions*
+the templates mark:
+
+    <!--personal:account-->…the anonymous version…<!--/personal:account-->
+    <!--personal:comment-form post=42-->…<!--/personal:comment-form-->
+
+`MemberPageMiddleware` serves a signed-in reader of a cached view from that stored page:
+each region is replaced by its filler's rendering for this reader (registered by the app
+that owns it, `register`), and the body gets the reader's CSRF header for htmx. A filler
+may decline (return None), for instance when the reader would see comments others do not;
+the view then renders the whole page as before. So a signed-in page costs the middleware
+stack, one or two cache reads and a few small templates, not the view.
+
+Nothing personal is ever stored: the stored page is rendered for nobody, and the filled
+page is answered `private, no-cache`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+
+from apps.core import pagecache
+
+logger = structlog.get_logger("inkwell.personal")
+
+# A filler renders a region for the request's reader from the marker's arguments, or
+# returns None when this reader needs the whole page rendered for them.
+Filler = Callable[[HttpRequest, dict[str, str]], str | None]
+
+_FILLERS: dict[str, Filler] = {}
+_REGION = re.compile(
+    r"<!--personal:(?P<name>[a-z][a-z-]*)(?P<args>(?: [a-z_]+=[\w-]+)*)-->"
+    r".*?<!--/personal:(?P=name)-->",
+    re.DOTALL,
+)
+_BODY = "<body "
+
+
+class DeclinedError(Exception):
+    """A filler said this reader needs the whole page."""
+
+
+def register(name: str, filler: Filler) -> None:
+    """Let `filler` render the region `name` for signed-in readers (call from AppConfig.ready)."""
+    _FILLERS[name] = filler
+
+
+def template_filler(template_name: str) -> Filler:
+    """A filler that renders a template with the reader (`user`, `request`, `csrf_token`)."""
+
+    def fill(request: HttpRequest, args: dict[str, str]) -> str:
+        context: dict[str, Any] = {
+            "request": request,
+            "user": request.user,
+            "csrf_token": get_token(request),
+            **args,
+        }
+        # No context processors: a region needs only the reader, and they would cost queries.
+        return get_template(template_name).render(context)
+
+    return fill
+
+
+def personalise(request: HttpRequest, page: str) -> str | None:
+    """The stored page with every region filled for this reader; None if one declined."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match["name"]
+        filler = _FILLERS.get(name)
+        if filler is None:
+            logger.warning("personal.no_filler", region=name)
+            raise DeclinedError(name)
+        args = dict(pair.split("=", 1) for pair in match["args"].split())
+        html = filler(request, args)
+        if html is None:
+            raise DeclinedError(name)
+        return f"<!--personal:{name}{match['args']}-->{html}<!--/personal:{name}-->"
+
+    try:
+        filled = _REGION.sub(fill, page)
+    except DeclinedError:
+        return None
+    token = get_token(request)
+    return filled.replace(_BODY, f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\' ', 1)
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    # Reading them marks them used; the full render that follows shows them all the same.
+    return storage is not None and any(True for _ in storage)
+
+
+class MemberPageMiddleware:
+    """Serves signed-in readers of cached views from the stored page (see module docstring).
+
+    It sits after the authentication, MFA and lockout middleware, so everything that may
+    refuse or redirect a reader has run; it acts in `process_view`, on views wrapped in
+    `cached_for_readers`, and only for a stored HTML page that is still fresh.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if (
+            not settings.PAGE_CACHE_ENABLED
+            or not settings.PAGE_CACHE_MEMBERS
+            or request.method not in {"GET", "HEAD"}
+            or not getattr(view, "cached_for_readers", False)
+            or not request.user.is_authenticated
+            or "Authorization" in request.headers
+            or _has_messages(request)
+        ):
+            return None
+        entry = pagecache.stored_page(request)
+        if entry is None or not entry["headers"].get("Content-Type", "").startswith("text/html"):
+            return None
+        page = personalise(request, entry["body"].decode())
+        if page is None:
+            return None
+        response = HttpResponse(page, status=entry["status"])
+        for name in ("Content-Type", "Content-Language", "Link"):
+            if name in entry["headers"]:
+                response[name] = entry["headers"][name]
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Page-Cache"] = "member"
+        return response
