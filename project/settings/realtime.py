@@ -14,7 +14,10 @@ if CHANNEL_LAYER_URL:
     # disconnected process wait in Redis instead of being dropped (docs/deployment.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": {
+                "core": "channels_redis.core.RedisChannelLayer",
+                "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            }[env.str("CHANNEL_LAYER_BACKEND", default="core")],
             "CONFIG": {
                 "hosts": [
                     {
