@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import parse_qs
 
 import structlog
@@ -44,11 +44,15 @@ Query = dict[str, list[str]]
 
 
 class LiveEvent(TypedDict):
-    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app."""
+    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app.
+
+    `send_event` adds `json`, `data` encoded once for every `format=json` socket.
+    """
 
     type: str
     html: str
     data: dict[str, Any]
+    json: NotRequired[str]
 
 
 def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
@@ -56,6 +60,7 @@ def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    event = {**event, "json": json.dumps(event["data"])}
     for group in [groups] if isinstance(groups, str) else groups:
         try:
             async_to_sync(layer.group_send)(group, event)
@@ -193,6 +198,10 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
     async def forward(self, event: LiveEvent) -> None:
         """Relay one event: its `data` to a `format=json` client, else its `html`."""
         if self.wants_json:
-            await self.send_json(event["data"])
+            # Encoded once in send_event, not once per socket (replays carry no `json`).
+            encoded = event.get("json")
+            if encoded is None:
+                encoded = await self.encode_json(event["data"])
+            await self.send(text_data=encoded)
         else:
             await self.send(text_data=event["html"])
