@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,12 +33,19 @@ if CHANNEL_LAYER_BACKEND not in CHANNEL_LAYER_BACKENDS:
         f"not {CHANNEL_LAYER_BACKEND!r}."
     )
 
-CHANNEL_LAYERS: dict[str, dict[str, Any]]
-if CHANNEL_LAYER_URL:
-    _config: dict[str, Any] = {
+
+def channel_layer_settings(backend: str, url: str, key_prefix: str) -> dict[str, dict[str, Any]]:
+    """CHANNEL_LAYERS for `backend` ("core" or "pubsub") on the Redis at `url`."""
+    # Redis pub/sub channels are server-wide, not per database: two sites on one Redis
+    # server in different databases would hear each other's posts, so the pub/sub layer's
+    # channel names carry the database number too.
+    prefix = f"{key_prefix}:asgi"
+    if backend == "pubsub":
+        prefix += f":db{urlsplit(url).path.strip('/') or '0'}"
+    config: dict[str, Any] = {
         "hosts": [
             {
-                "address": CHANNEL_LAYER_URL,
+                "address": url,
                 # Connections per process. The core layer's pool waits for a free one when
                 # all are busy (redis-py 8's plain pool raises instead, which dropped
                 # group_add/discard under bursts: stack-notes trap 14), so a small pool
@@ -50,13 +58,16 @@ if CHANNEL_LAYER_URL:
                 "socket_connect_timeout": 2,
             }
         ],
-        "prefix": f"{CACHE_KEY_PREFIX}:asgi",
+        "prefix": prefix,
     }
-    if CHANNEL_LAYER_BACKEND == "core":
-        # How long a command waits for a free pooled connection before it fails.
-        _config.update(capacity=1500, expiry=30, pool_timeout=10)
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_BACKEND], "CONFIG": _config}
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    if backend == "core":
+        # pool_timeout: how long a command waits for a free pooled connection.
+        config.update(capacity=1500, expiry=30, pool_timeout=10)
+    return {"default": {"BACKEND": CHANNEL_LAYER_BACKENDS[backend], "CONFIG": config}}
+
+
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = (
+    channel_layer_settings(CHANNEL_LAYER_BACKEND, CHANNEL_LAYER_URL, CACHE_KEY_PREFIX)
+    if CHANNEL_LAYER_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
