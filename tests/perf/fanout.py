@@ -108,7 +108,7 @@ async def _hold_sockets(urls: list[str], origin: str, pipe: Connection) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    pipe.send(("received", received))
+    pipe.send(("received", received, time.process_time()))
 
 
 def _client_main(urls: list[str], origin: str, pipe: Connection) -> None:
@@ -245,12 +245,14 @@ def _measure(
             break
     latencies: list[float] = []
     received: dict[str, list[float]] = {}
+    client_cpu = 0.0
     for _process, pipe in clients:
         pipe.send("stop")
     for process, pipe in clients:
         if not pipe.poll(60):
             raise SystemExit("A client process did not report back.")
-        _kind, part_received = pipe.recv()
+        _kind, part_received, cpu = pipe.recv()
+        client_cpu += cpu
         for token, times in part_received.items():
             received.setdefault(token, []).extend(times)
         process.join(10)
@@ -267,6 +269,9 @@ def _measure(
         "p99_ms": _ms(latencies, 0.99),
         "max_ms": round(max(latencies) * 1000, 1) if latencies else float("nan"),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else float("nan"),
+        # CPU seconds the client processes used (connects included): the client shares the
+        # machine with the servers.
+        "client_cpu_s": round(client_cpu, 1),
         # The machine's 1-minute load average at the end: other work on it skews the figures.
         "load": round(os.getloadavg()[0], 1),
     }
@@ -295,11 +300,12 @@ def format_table(results: list[dict[str, Any]], title: str = "") -> str:
     lines = [title] if title else []
     lines.append(
         f"{'sockets':>8} {'messages':>8} {'delivered':>10} {'lost':>6} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'load':>5}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'load':>5} {'client cpu s':>12}"
     )
     lines.extend(
         f"{r['sockets']:>8} {r['messages']:>8} {r['delivered']:>10} {r['lost']:>6} "
-        f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8} {r.get('load', ''):>5}"
+        f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8} {r.get('load', ''):>5} "
+        f"{r.get('client_cpu_s', ''):>12}"
         for r in results
     )
     return "\n".join(lines)

@@ -105,6 +105,12 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise SystemExit(f"{url} did not answer in 60 s:\n{log.read_text()[-3000:]}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def _servers(env: dict[str, str], logs: Path) -> Iterator[tuple[str, list[str]]]:
     ws_ports = [free_port(), free_port()]
@@ -132,6 +138,8 @@ def _servers(env: dict[str, str], logs: Path) -> Iterator[tuple[str, list[str]]]
         for process, log, url in processes:
             _wait_until_up(url, process, log)
         yield f"http://127.0.0.1:{http_port}", [f"ws://127.0.0.1:{p}" for p in ws_ports]
+        cpu = [f"{_cpu_seconds(process.pid):.1f}" for process, _log, _url in processes]
+        print(f"server CPU seconds (ASGI, ASGI, WSGI): {', '.join(cpu)}")  # noqa: T201
     finally:
         for process, _log, _url in processes:
             process.send_signal(signal.SIGINT)
