@@ -48,9 +48,7 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
     def create_pool(self, index: int) -> aioredis.BlockingConnectionPool:
         host = dict(self.hosts[index])
         address = host.pop("address")
-        return aioredis.BlockingConnectionPool.from_url(
-            address, timeout=self.pool_timeout, **host
-        )
+        return aioredis.BlockingConnectionPool.from_url(address, timeout=self.pool_timeout, **host)
 
     async def new_channel(self, prefix: str = "specific") -> str:
         channel: str = await super().new_channel(prefix)

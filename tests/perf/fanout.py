@@ -23,6 +23,10 @@ with production settings, a throwaway PostgreSQL database and Redis
 
     python tests/perf/fanout.py --start [--layer core|pubsub]
 
+`FANOUT_DEFLATE=1` makes the clients offer permessage-deflate as browsers do (the
+server then compresses every frame per socket); by default they do not.
+`FANOUT_PROFILE=/path.prof` (with --start) writes a cProfile of the first ASGI process.
+
 From Python: `run_fanout(...)` returns one dict per socket count. Figures are printed,
 never asserted (machines are noisy).
 """
@@ -88,7 +92,7 @@ async def _hold_sockets(urls: list[str], origin: str, pipe: Connection) -> None:
                     url,
                     origin=Origin(origin),
                     proxy=None,
-                    compression=None,
+                    compression="deflate" if os.environ.get("FANOUT_DEFLATE") else None,
                     open_timeout=60,
                     ping_interval=None,
                     max_queue=None,
