@@ -25,7 +25,8 @@ with production settings, a throwaway PostgreSQL database and Redis
 
 `FANOUT_DEFLATE=1` makes the clients offer permessage-deflate as browsers do (the
 server then compresses every frame per socket); by default they do not.
-`FANOUT_PROFILE=/path.prof` (with --start) writes a cProfile of the first ASGI process.
+`FANOUT_PROFILE=/path.prof` (with --start) writes a cProfile of the first ASGI process;
+`FANOUT_GC_LOG=/path.log` logs its garbage collections (time, generation, ms).
 
 From Python: `run_fanout(...)` returns one dict per socket count. Figures are printed,
 never asserted (machines are noisy).

@@ -72,6 +72,20 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
+GC_LOGGED = """
+import gc, runpy, sys, time
+log, sys.argv = open(sys.argv[1], "w", buffering=1), sys.argv[2:]
+started = {}
+def watch(phase, info):
+    if phase == "start":
+        started[0] = time.perf_counter()
+    else:
+        log.write(f"{time.time():.3f} gen{info['generation']} {(time.perf_counter() - started[0]) * 1000:.1f} ms\\n")
+gc.callbacks.append(watch)
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def _ensure_database(name: str) -> str:
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
         exists = connection.execute(
@@ -116,6 +130,9 @@ def _servers(env: dict[str, str], logs: Path) -> Iterator[tuple[str, list[str]]]
     ws_ports = [free_port(), free_port()]
     http_port = free_port()
     commands = [[*MANAGE, "serve", "--host", "127.0.0.1", "--port", str(port)] for port in ws_ports]
+    if gc_log := os.environ.get("FANOUT_GC_LOG"):
+        # Log the first ASGI process's garbage collections (generation, ms) into that file.
+        commands[0] = [sys.executable, "-c", GC_LOGGED, gc_log, *commands[0][1:]]
     if profile := os.environ.get("FANOUT_PROFILE"):
         # cProfile the first ASGI process into that file (written when it stops).
         commands[0] = [sys.executable, "-c", PROFILED, profile, *commands[0][1:]]
