@@ -14,12 +14,14 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
     SearchVectorField,
 )
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -70,6 +72,25 @@ def parse_query(text: str) -> ParsedQuery:
         elif token.lower() not in {"or", "and"}:
             parsed.words.append(token)
     return parsed
+
+
+@dataclass
+class SearchPage:
+    """What the search page shows: one page of results, each with its snippet."""
+
+    page: Page[Post]
+    hits: list[tuple[Post, str]]
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+def search_page(text: str, number: int | str | None = None) -> SearchPage:
+    """Page `number` of the results for `text`, with snippets: the search page's work."""
+    paginator = Paginator(search_posts(text), settings.POSTS_PER_PAGE)
+    page = paginator.get_page(number)
+    return SearchPage(page=page, hits=[(post, snippet_html(post, text)) for post in page])
 
 
 def search_posts(text: str) -> QuerySet[Post]:
