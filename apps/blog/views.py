@@ -155,10 +155,14 @@ def search(request: HtmxRequest) -> HttpResponse:
     found = search_page(query, request.GET.get("page")) if query else None
     page = found.page if found is not None else None
     depend_on(request, pages.POSTS, *pages.card_tags(page or []))
-    hits = found.hits if found is not None else []
-    return render_page_or_partial(
-        request, "blog/search.html", "results", {"query": query, "page": page, "hits": hits}
-    )
+    context = {
+        "query": query,
+        "page": page,
+        "hits": found.hits if found is not None else [],
+        "total": found.total if found is not None else 0,
+        "more": found.more if found is not None else False,
+    }
+    return render_page_or_partial(request, "blog/search.html", "results", context)
 
 
 @require_GET
