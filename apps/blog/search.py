@@ -28,8 +28,8 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
+from apps.blog import search_postgres
 from apps.blog.models import Post
-from apps.blog.search_postgres import MAX_RESULTS, postgres_candidates
 from apps.blog.selectors import published_posts
 
 MAX_QUERY_CHARS = 200
@@ -103,13 +103,16 @@ def search_page(text: str, number: int | str | None = None) -> SearchPage:
     if parsed:
         if connection.vendor == "postgresql":
             words = text.replace('"', " ")
-            ids, complete = postgres_candidates(
+            ids, complete = search_postgres.postgres_candidates(
                 text, words, has_phrase=bool(parsed.phrases), excludes=bool(parsed.excluded)
             )
         else:
-            ids = list(_token_match(parsed).values_list("pk", flat=True)[: MAX_RESULTS + 1])
-    more = not complete or len(ids) > MAX_RESULTS
-    ids = ids[:MAX_RESULTS]
+            ids = list(
+                _token_match(parsed).values_list("pk", flat=True)[: search_postgres.MAX_RESULTS + 1]
+            )
+    cap = search_postgres.MAX_RESULTS
+    more = not complete or len(ids) > cap
+    ids = ids[:cap]
     by_id = Paginator(ids, settings.POSTS_PER_PAGE).get_page(number)
     posts = _posts_in_order(list(by_id.object_list), text) if ids else []
     # The pager needs the page's number and the paginator's page count, nothing of the ids.

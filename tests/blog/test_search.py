@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from apps.blog import search_postgres, services
@@ -34,7 +35,7 @@ def _published(title: str, body: str = "Plain words.", hours_ago: float = 1, **e
     )
 
 
-def _page(client, url: str) -> str:
+def _page(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
