@@ -10,6 +10,7 @@ the pager shows, and the snippets of the posts shown — for a set of realistic 
 each many times, interleaved. The template render is left out (it is the same for every
 query). django-cachalot is off, so every run reaches PostgreSQL. The database is dropped
 afterwards unless --keep; --reuse keeps an existing one and only tops it up.
+"results" is the count the page shows; "413+" means the page says "More than 413 results".
 
 Figures are printed, never asserted. Callable too: `run(database_url) -> dict`.
 """
