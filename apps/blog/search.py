@@ -13,18 +13,22 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import cast
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
     SearchVectorField,
 )
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
+from apps.blog import search_postgres
 from apps.blog.models import Post
 from apps.blog.selectors import published_posts
 
@@ -72,8 +76,74 @@ def parse_query(text: str) -> ParsedQuery:
     return parsed
 
 
+@dataclass
+class SearchPage:
+    """What the search page shows: one page of results, each with its snippet.
+
+    `total` counts the results that can be paged through (at most MAX_RESULTS); `more`
+    says that more posts match than that, so the page says "more than …".
+    """
+
+    page: Page[Post]
+    hits: list[tuple[Post, str]]
+    total: int
+    more: bool
+
+
+def search_page(text: str, number: int | str | None = None) -> SearchPage:
+    """Page `number` of the results for `text`, with snippets: the search page's work.
+
+    The best results are chosen first, as ids (one query on the common path), then only
+    the posts of the page shown are loaded, with their snippets.
+    """
+    parsed = parse_query(text)
+    text = text.strip()[:MAX_QUERY_CHARS]
+    ids: list[int] = []
+    complete = True
+    if parsed:
+        if connection.vendor == "postgresql":
+            words = text.replace('"', " ")
+            ids, complete = search_postgres.postgres_candidates(
+                text, words, has_phrase=bool(parsed.phrases), excludes=bool(parsed.excluded)
+            )
+        else:
+            ids = list(
+                _token_match(parsed).values_list("pk", flat=True)[: search_postgres.MAX_RESULTS + 1]
+            )
+    cap = search_postgres.MAX_RESULTS
+    more = not complete or len(ids) > cap
+    ids = ids[:cap]
+    by_id = Paginator(ids, settings.POSTS_PER_PAGE).get_page(number)
+    posts = _posts_in_order(list(by_id.object_list), text) if ids else []
+    # The pager needs the page's number and the paginator's page count, nothing of the ids.
+    page = Page(posts, by_id.number, cast("Paginator[Post]", by_id.paginator))
+    hits = [(post, snippet_html(post, text)) for post in posts]
+    return SearchPage(page=page, hits=hits, total=len(ids), more=more)
+
+
+def _posts_in_order(ids: list[int], text: str) -> list[Post]:
+    posts = published_posts().filter(pk__in=ids).defer("body_html", "toc")
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config="english")
+        # Only the page's posts: a headline parses the whole body it is given.
+        posts = posts.annotate(
+            raw_snippet=SearchHeadline(
+                "body",
+                query,
+                config="english",
+                start_sel=_OPEN,
+                stop_sel=_CLOSE,
+                max_words=40,
+                min_words=20,
+                max_fragments=1,
+            )
+        )
+    by_id = {post.pk: post for post in posts}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def search_posts(text: str) -> QuerySet[Post]:
-    """Published posts matching the query, best first, each with a `snippet` of safe HTML."""
+    """Published posts matching the query, best first (the API's search: no cap, no snippet)."""
     parsed = parse_query(text)
     if not parsed:
         return published_posts().none()
@@ -87,21 +157,9 @@ def _postgres(text: str) -> QuerySet[Post]:
     document = RawSQL("blog_post.search_document", [], output_field=SearchVectorField())
     return (
         published_posts()
-        .annotate(document=document)
+        .alias(document=document)  # filtered and ranked on, never sent to Python
         .filter(document=query)
-        .annotate(
-            rank=SearchRank(F("document"), query),
-            raw_snippet=SearchHeadline(
-                "body",
-                query,
-                config="english",
-                start_sel=_OPEN,
-                stop_sel=_CLOSE,
-                max_words=40,
-                min_words=20,
-                max_fragments=1,
-            ),
-        )
+        .annotate(rank=SearchRank(F("document"), query))
         .order_by("-rank", "-published_at", "-id")
     )
 

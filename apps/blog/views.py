@@ -14,7 +14,7 @@ from apps.accounts.models import User
 from apps.accounts.pages import profile_tag
 from apps.blog import pages, selectors
 from apps.blog.models import Category, Post, Tag
-from apps.blog.search import search_posts, snippet_html
+from apps.blog.search import search_page
 from apps.blog.services import post_for_preview
 from apps.comments import selectors as comment_selectors
 from apps.comments.forms import CommentForm
@@ -152,13 +152,17 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
 @cached_for_readers
 def search(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    results = search_posts(query) if query else None
-    page = _paginate(results, request.GET.get("page")) if results is not None else None
+    found = search_page(query, request.GET.get("page")) if query else None
+    page = found.page if found is not None else None
     depend_on(request, pages.POSTS, *pages.card_tags(page or []))
-    hits = [(post, snippet_html(post, query)) for post in page] if page is not None else []
-    return render_page_or_partial(
-        request, "blog/search.html", "results", {"query": query, "page": page, "hits": hits}
-    )
+    context = {
+        "query": query,
+        "page": page,
+        "hits": found.hits if found is not None else [],
+        "total": found.total if found is not None else 0,
+        "more": found.more if found is not None else False,
+    }
+    return render_page_or_partial(request, "blog/search.html", "results", context)
 
 
 @require_GET
