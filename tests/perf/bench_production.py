@@ -125,18 +125,20 @@ def get(url: str, headers: dict[str, str]) -> tuple[int, Message, bytes]:
         return error.code, error.headers, b""
 
 
-def sample(url: str, headers: dict[str, str]) -> tuple[Counter[str], Counter[str], bool]:
-    """(statuses, X-Page-Cache values, a cookie was set) over SAMPLE requests after one."""
+def sample(url: str, headers: dict[str, str]) -> tuple[Counter[str], Counter[str], bool, int]:
+    """(statuses, X-Page-Cache values, a cookie was set, body bytes) over SAMPLE requests."""
     get(url, headers)  # the first may render and store
     statuses: Counter[str] = Counter()
     states: Counter[str] = Counter()
     cookies = False
+    size = 0
     for _ in range(SAMPLE):
-        status, response_headers, _body = get(url, headers)
+        status, response_headers, body = get(url, headers)
         statuses[str(status)] += 1
         states[response_headers.get("X-Page-Cache", "none")] += 1
         cookies = cookies or "Set-Cookie" in response_headers
-    return statuses, states, cookies
+        size = len(body)
+    return statuses, states, cookies, size
 
 
 def header(args: argparse.Namespace) -> None:
@@ -239,7 +241,7 @@ def sitting(
     say(f"\nresponse sample ({SAMPLE} requests a page after a first one):")
     cache: dict[str, str] = {}
     for name, (url, headers) in pages.items():
-        statuses, states, cookies = sample(url, headers)
+        statuses, states, cookies, size = sample(url, headers)
         if name in ANONYMOUS_PAGES:
             cache[name] = f"hit {states['hit']}/{SAMPLE}"
         notes = (
@@ -247,7 +249,9 @@ def sitting(
             if cookies and name in ANONYMOUS_PAGES
             else ""
         )
-        say(f"  {name:22} status {dict(statuses)}  X-Page-Cache {dict(states)}{notes}")
+        say(
+            f"  {name:22} {size / 1024:6.1f} KiB  status {dict(statuses)}  X-Page-Cache {dict(states)}{notes}"
+        )
         if set(statuses) != {"200"}:
             say(f"  !! {name} does not answer 200: its figures below measure something else")
     # Only a signed-in page carries the CSRF header for htmx (templates/base.html).
@@ -345,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("\n!! interrupted; everything started was cleaned up")
         code = 130
-    say(f"\ntotal {time.monotonic() - started:.0f} s")
+    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+    say(f"\ntotal {time.monotonic() - started:.0f} s; load average {load}")
     return code
 
 
