@@ -11,7 +11,9 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -162,6 +164,25 @@ def test_worker_processes_and_their_memory_are_found():
         child.kill()
         child.wait()
     assert stack.rss_mib(child.pid) is None
+
+
+def test_an_idle_server_is_settled_at_once_even_without_healthz():
+    class NotFound(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(404)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        waited = stack.settle(f"http://127.0.0.1:{server.server_port}/hello", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert waited < 5
 
 
 def test_the_bench_refuses_to_drop_a_database_not_named_for_it():

@@ -186,6 +186,8 @@ def measure_pages(
     say(f"\nwarm-up: {args.warmup:g} s a page")
     for url, headers in pages.values():
         wrk.run(url, connections=args.connections, seconds=args.warmup, headers=headers)
+        stack.settle(url)
+    settling = 0.0
     rounds: dict[str, list[wrk.WrkResult]] = {name: [] for name in pages}
     for number in range(1, args.rounds + 1):
         line = []
@@ -193,9 +195,11 @@ def measure_pages(
             result = wrk.run(
                 url, connections=args.connections, seconds=args.duration, headers=headers
             )
+            settling += stack.settle(url)  # each page starts on an idle server
             rounds[name].append(result)
             line.append(f"{name} {result.rps:.0f}")
         say(f"round {number}/{args.rounds} (req/s): " + "; ".join(line))
+    say(f"(waited {settling:.1f} s in all for the servers to finish what wrk left them)")
     return {name: wrk.median_result(results) for name, results in rounds.items()}
 
 
@@ -262,6 +266,7 @@ def sitting(
     say(f"\none connection, {args.duration:g} s (the tail: full collections, slow requests):")
     for name in (POST, POST_SIGNED_IN):
         url, headers = pages[name]
+        stack.settle(url)
         say(
             report.tail_line(
                 name, wrk.run(url, connections=1, seconds=args.duration, headers=headers)

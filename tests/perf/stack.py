@@ -208,6 +208,29 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
         os.killpg(process.pid, sig)  # the group we created for it (start_new_session)
 
 
+def settle(url: str, *, quiet_ms: float = 50, timeout: float = 10) -> float:
+    """Wait until the server behind `url` has worked off what wrk left it; seconds waited.
+
+    When wrk stops, the requests it had sent are still being served (a slow page leaves up
+    to one a connection), and they would slow the start of the next page's run. The server
+    is idle again once `/healthz` answers quickly three times running.
+    """
+    parts = urlsplit(url)
+    probe = f"{parts.scheme}://{parts.netloc}/healthz"
+    began = time.monotonic()
+    calm = 0
+    while calm < 3 and time.monotonic() - began < timeout:
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(probe, timeout=timeout):  # noqa: S310
+                pass
+        except urllib.error.HTTPError:
+            pass  # the hello-world has no /healthz: its 404 answers just as well
+        calm = calm + 1 if (time.perf_counter() - start) * 1000 < quiet_ms else 0
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (granian's workers)."""
     found = []
