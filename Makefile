@@ -21,14 +21,15 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench clean api-schema
+.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench bench-embedded clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
 	@echo "make serve        serve only (HTTP + WebSocket, uvicorn)"
 	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
 	@echo "make quick        lint + unit: the edit loop"
-	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench | clean"
+	@echo "make bench       Inkwell in its production shape against a Django hello-world (wrk)"
+	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench-embedded | clean"
 
 run: setup
 	@$(MAKE) --no-print-directory serve
@@ -163,8 +164,29 @@ api-schema: install npm-install
 	  $(THEME)/node_modules/.bin/openapi-typescript docs/api/openapi-$$v.json -o docs/api/$$v.d.ts || exit 1; \
 	done
 
+# Inkwell in its production shape (granian WSGI 2×4, 2 ASGI processes, PostgreSQL, Redis,
+# DJANGO_ENV=production) beside a Django hello-world, measured with wrk in one sitting
+# (docs/development.md#benchmarks). It creates and drops its own database and empties two
+# Redis databases (BENCH_REDIS_URL, BENCH_CHANNEL_LAYER_URL). wrk comes from the system.
+# `make bench DURATION=20 ROUNDS=3`, `make bench SEARCH=1` (+ search over 100,000 posts).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell_bench_run
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/6
+BENCH_CHANNEL_LAYER_URL ?= redis://127.0.0.1:6379/7
+DURATION ?= 10
+ROUNDS ?= 2
+SEARCH ?=
+
 bench: install css
-	$(BIN)/python tests/perf/bench_pages.py
+	@command -v wrk >/dev/null || { \
+	  echo "wrk is missing: make bench measures with it and installs nothing itself."; \
+	  echo "Install it with: sudo apt-get install -y wrk   (macOS: brew install wrk)"; exit 1; }
+	$(PY) tests/perf/bench_production.py --duration $(DURATION) --rounds $(ROUNDS) \
+	  --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) \
+	  --channel-redis $(BENCH_CHANNEL_LAYER_URL) $(if $(filter 1 yes true,$(SEARCH)),--search)
+
+# The older comparison: one embedded ASGI process (SQLite), the page cache off and on.
+bench-embedded: install css
+	$(PY) tests/perf/bench_pages.py
 
 clean:
 	rm -rf $(VENV) $(THEME)/node_modules apps/theme/static/css/dist var site .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -1,4 +1,4 @@
-"""`make bench`: throughput and latency of the reader pages on the embedded default.
+"""`make bench-embedded`: throughput and latency of the reader pages on the embedded default.
 
 Starts the real ASGI server (manage.py serve) on a seeded throwaway database and
 sends a bounded number of requests from a few threads over loopback, twice in one
@@ -55,7 +55,7 @@ from apps.accounts.models import User
 user = User.objects.create_user("bench-reader@example.com", "bench-password", username="bench-reader")
 store = import_module(settings.SESSION_ENGINE).SessionStore()
 store[SESSION_KEY] = str(user.pk)
-store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+store[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
 store[HASH_SESSION_KEY] = user.get_session_auth_hash()
 store.create()
 print(store.session_key)
@@ -122,7 +122,7 @@ def sitting(workdir: Path, *, page_cache: bool, session: str) -> None:
             "post with 205 comments": ("/posts/designing-the-empty-state/", ""),
             "  the same, signed in": ("/posts/designing-the-empty-state/", signed_in),
             "home, signed in": ("/", signed_in),
-            "tag page": ("/tags/python/", ""),
+            "tag page": ("/tags/writing/", ""),
             "feed": ("/feed/", ""),
             "API v2 posts (JSON)": ("/api/v2/posts", ""),
             "API v1 post comments": ("/api/v1/posts/designing-the-empty-state/comments", ""),
