@@ -224,6 +224,7 @@ def thread_page(
         cursor=cursor,
         threads=limit,
         replies=None,  # the app gets whole threads and renders them as it likes
+        with_source=True,  # `body`: an author's own Markdown, to edit it
     )
 
 

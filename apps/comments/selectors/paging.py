@@ -41,8 +41,29 @@ from apps.comments.selectors.threads import (
 Order = Literal["oldest", "newest"]
 ORDERS: tuple[Order, ...] = ("oldest", "newest")
 
-# The parent is loaded for "in reply to @name" only: leave its text behind.
-_PARENT_TEXT = ("parent__body", "parent__body_html", "parent__held_reason")
+# What a rendered comment shows, and nothing else: the window functions sort every
+# comment of the post, so narrow rows keep that cheap (the Markdown source, the authors'
+# passwords and bios stay behind). The parent is there for "in reply to @name" only.
+_SHOWN_FIELDS = (
+    "id",
+    "post_id",
+    "parent_id",
+    "root_id",
+    "thread_parent_id",
+    "depth",
+    "body_html",
+    "status",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "author__id",
+    "author__username",
+    "author__display_name",
+    "author__avatar",
+    "parent__id",
+    "parent__author__id",
+    "parent__author__username",
+)
 
 
 @dataclass
@@ -110,11 +131,12 @@ def _relevant(viewer: AnyUser, *, moderator: bool) -> Q:
     # Shown: visible to the viewer, or hidden with a visible comment hanging below it
     # (a placeholder keeps the thread's shape). Below a top-level comment hangs its whole
     # thread (`root`); below a reply, the replies shown beside it (`thread_parent`).
+    # Two EXISTS rather than one with an OR, so each can use its foreign key's index.
     visible = _visible_filter(viewer, moderator=moderator)
-    below = Comment.objects.filter(visible).filter(
-        Q(root=OuterRef("pk")) | Q(thread_parent=OuterRef("pk"))
-    )
-    return visible | Q(Exists(below))
+    shown = Comment.objects.filter(visible)
+    in_thread = Exists(shown.filter(root=OuterRef("pk")))
+    beside = Exists(shown.filter(thread_parent=OuterRef("pk")))
+    return visible | Q(in_thread) | Q(beside)
 
 
 def _post_totals(post: Post, viewer: AnyUser, *, moderator: bool) -> tuple[Subquery, Subquery]:
@@ -167,10 +189,12 @@ def thread_page(
     cursor: int | None = None,
     threads: int,
     replies: int | None,
+    with_source: bool = False,
 ) -> ThreadPage:
     """One page of the post's threads for the viewer, in one query whatever the post holds.
 
-    `replies`: how many replies each thread shows (None: all of them).
+    `replies`: how many replies each thread shows (None: all of them). `with_source`: load
+    the comments' Markdown too (the API gives authors their own, to edit).
     """
     newest = order == "newest"
     moderator = _is_moderator(viewer)  # asked once: it may query the viewer's roles
@@ -196,9 +220,10 @@ def thread_page(
     ).filter(thread_rank__lte=threads + 1)
     if replies is not None:
         rows_qs = rows_qs.filter(position__lte=replies + 1)
+    fields = (*_SHOWN_FIELDS, "body") if with_source else _SHOWN_FIELDS
     rows = list(
         rows_qs.select_related("author", "parent__author")
-        .defer(*_PARENT_TEXT)
+        .only(*fields)
         .order_by("thread_rank", "id")
     )
 
@@ -278,7 +303,7 @@ def replies_after(*, thread: Comment, viewer: AnyUser, after_id: int, limit: int
         Comment.objects.filter(_relevant(viewer, moderator=moderator), root=thread, pk__gt=after_id)
         .annotate(remaining=Window(Count("id")))
         .select_related("author", "parent__author")
-        .defer(*_PARENT_TEXT)
+        .only(*_SHOWN_FIELDS)
         .order_by("id")[:limit]
     )
     remaining = _number(rows[0], "remaining") - len(rows) if rows else 0
