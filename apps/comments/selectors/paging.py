@@ -35,6 +35,7 @@ from apps.comments.selectors.threads import (
     _is_moderator,
     _sees,
     _visible_filter,
+    thread_author_ids,
     thread_signature,
 )
 
@@ -259,7 +260,7 @@ def thread_page(
         total=total_count,
         last_id=last_id,
     )
-    page.author_ids = {row.author_id for row in rows if row.author_id is not None}
+    page.author_ids = thread_author_ids(tops)
     return page
 
 
