@@ -213,6 +213,21 @@ def thread(post: Post, viewer: AnyUser) -> list[Comment]:
     return selectors.comment_thread(post=post, viewer=viewer)
 
 
+def thread_page(
+    post: Post, viewer: AnyUser, *, order: str, cursor: int | None, limit: int
+) -> selectors.ThreadPage:
+    """A page of whole threads in the web page's order and paging (keyset on the top id)."""
+    return selectors.thread_page(
+        post=post,
+        viewer=viewer,
+        order=selectors.parse_order(order),
+        cursor=cursor,
+        threads=limit,
+        replies=None,  # the app gets whole threads and renders them as it likes
+        with_source=True,  # `body`: an author's own Markdown, to edit it
+    )
+
+
 def catch_up(post: Post, viewer: AnyUser, after_id: int) -> list[Comment]:
     """The comments after `after_id` the viewer may see, oldest first (flat, at most 200)."""
     return selectors.comments_after(post=post, viewer=viewer, after_id=after_id)

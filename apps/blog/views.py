@@ -118,6 +118,15 @@ def _post_page_tags(
     ]
 
 
+def _comments_cursor(request: HtmxRequest) -> int | None:
+    # `?comments_cursor=` is the no-JavaScript "Load more comments" link; a mangled one
+    # shows the first page rather than an error.
+    try:
+        return comment_selectors.parse_cursor(request.GET.get("comments_cursor"))
+    except ValueError:
+        return None
+
+
 @require_GET
 @cached_for_readers
 def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
@@ -128,19 +137,23 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
             return redirect("blog:post_detail", slug=current, permanent=True)
         raise Http404("No such post.")
     older, newer = selectors.adjacent_posts(post)
-    thread = comment_selectors.comment_thread(post=post, viewer=request.user)
+    comments = comment_selectors.post_page_threads(
+        post=post,
+        viewer=request.user,
+        order=comment_selectors.parse_order(request.GET.get("comments")),
+        cursor=_comments_cursor(request),
+    )
     related = selectors.related_posts(post)
     neighbours = [p for p in (older, newer) if p is not None]
-    commenters = comment_selectors.thread_author_ids(thread)
-    depend_on(request, *_post_page_tags(post, neighbours, related, commenters))
+    depend_on(request, *_post_page_tags(post, neighbours, related, comments.author_ids))
     context = {
         "post": post,
         "older": older,
         "newer": newer,
         "related": related,
-        "comment_thread": thread,
-        "comment_count": comment_selectors.count_shown(thread),
-        "thread_signature": comment_selectors.thread_signature(thread),
+        "comment_page": comments,
+        "comment_count": comments.total,
+        "comment_signature": comment_selectors.page_signature(comments),
         "comment_gate": comment_selectors.commenting_gate(viewer=request.user, post=post),
         "comment_form": CommentForm(),
     }

@@ -77,6 +77,8 @@ class Comment(models.Model):
     thread_replies: list[Comment]  # the replies shown below this one
     placeholder: bool  # render "comment removed" (deleted, or hidden with visible replies)
     awaiting: bool  # held: render the "awaiting approval" badge
+    more_replies: int  # a paged thread's top-level comment: replies not shown yet
+    replies_after: int  # … and the id its "show more replies" continues after
 
     class Meta:
         ordering = ("created_at", "id")

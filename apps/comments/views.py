@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,12 +23,15 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.models import User
+from apps.accounts.pages import profile_tag
 from apps.accounts.permissions import can
 from apps.blog.models import Post
+from apps.blog.pages import comments_tag, post_tag
 from apps.comments import selectors, services
 from apps.comments.forms import CommentForm, EditCommentForm, ReportCommentForm
 from apps.comments.models import Comment
 from apps.core.htmx import HtmxRequest, wants_partial
+from apps.core.pagecache import cached_for_readers, depend_on
 
 
 def _login_required(request: HtmxRequest, next_url: str) -> HttpResponse:
@@ -126,6 +130,84 @@ def _created(
         "comment": selectors.prepare_single(comment),
     }
     return render(request, f"{FRAGMENTS}#created-response", context)
+
+
+# --------------------------------------------------------------------------
+# /comments/posts/<post_id>/threads/ : "Load more comments" (the next page of threads)
+# /comments/<thread_id>/replies/ : "Show N more replies" (the next replies of a thread)
+# Both are stored for anonymous readers like the post page, and dropped with it: they show
+# the post's comments and their authors' names (comments:<post>, user:<id>), and vanish
+# when the post does (post:<id>).
+# --------------------------------------------------------------------------
+
+
+def _bad_cursor(error: ValueError) -> HttpResponse:
+    return HttpResponseBadRequest(
+        f"{error} Start again from the post page.", content_type="text/plain; charset=utf-8"
+    )
+
+
+def _depend_on_comments(request: HtmxRequest, post_id: int, author_ids: set[int]) -> None:
+    depend_on(
+        request,
+        post_tag(post_id),
+        comments_tag(post_id),
+        *[profile_tag(user_id) for user_id in sorted(author_ids)],
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@cached_for_readers
+def threads(request: HtmxRequest, post_id: int) -> HttpResponse:
+    post = _public_post(post_id)
+    order = selectors.parse_order(request.GET.get("comments"))
+    try:
+        cursor = selectors.parse_cursor(request.GET.get("comments_cursor"))
+    except ValueError as error:
+        return _bad_cursor(error)
+    if not wants_partial(request):
+        # The full page of these threads is the post page itself (the no-JS link's target).
+        query: dict[str, str] = {"comments": order} if order != "oldest" else {}
+        if cursor is not None:
+            query["comments_cursor"] = str(cursor)
+        suffix = f"?{urlencode(query)}" if query else ""
+        return redirect(f"{post.get_absolute_url()}{suffix}#comments")
+    page = selectors.post_page_threads(post=post, viewer=request.user, order=order, cursor=cursor)
+    _depend_on_comments(request, post.pk, page.author_ids)
+    context = {
+        "post": post,
+        "comment_page": page,
+        "comment_signature": selectors.page_signature(page),
+    }
+    return render(request, "comments/_threads.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@cached_for_readers
+def replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
+    try:
+        after = selectors.parse_cursor(request.GET.get("after"))
+    except ValueError as error:
+        return _bad_cursor(error)
+    thread = selectors.thread_for_replies(viewer=request.user, comment_id=comment_id)
+    if thread is None:
+        raise Http404("No such thread.")
+    batch = selectors.replies_after(
+        thread=thread,
+        viewer=request.user,
+        after_id=after if after is not None else thread.pk,
+        limit=settings.COMMENT_REPLIES_PER_THREAD,
+    )
+    authors = selectors.batch_author_ids(batch)
+    if thread.author_id is not None:
+        authors.add(thread.author_id)
+    _depend_on_comments(request, thread.post_id, authors)
+    context = {"post": thread.post, "batch": batch}
+    if wants_partial(request):
+        return render(request, f"{FRAGMENTS}#replies-batch", context)
+    return render(request, "comments/replies.html", context)
 
 
 # --------------------------------------------------------------------------

@@ -330,7 +330,8 @@ export interface paths {
         };
         /**
          * A post's comments
-         * @description Top-level comments, oldest first, with their replies; `?after=` for the newer ones.
+         * @description Threads (top-level comments with their replies), oldest or newest first, a page at a
+         *     time as the post page shows them; `?after=` for the comments newer than an id.
          */
         get: operations["apps_api_v2_comments_list_comments"];
         put?: never;
@@ -462,6 +463,11 @@ export interface components {
              * @description Pass as `cursor` for the next page; null at the end.
              */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description How many comments of the post you can see, on every page (the count the post page shows); absent in `?after=`.
+             */
+            total?: number | null;
         };
         /** CommentEditIn */
         CommentEditIn: {
@@ -983,9 +989,17 @@ export interface components {
             fields?: string | null;
             /**
              * Limit
+             * @description Threads (a top-level comment with all its replies) per page.
              * @default 20
              */
             limit: number;
+            /**
+             * Order
+             * @description Threads oldest or newest first, as on the post page (`?comments=newest`); replies stay oldest first.
+             * @default oldest
+             * @enum {string}
+             */
+            order: "oldest" | "newest";
         };
         /** TokenIn */
         TokenIn: {
@@ -2546,7 +2560,10 @@ export interface operations {
             query?: {
                 /** @description From `next_cursor`. */
                 cursor?: string | null;
+                /** @description Threads (a top-level comment with all its replies) per page. */
                 limit?: number;
+                /** @description Threads oldest or newest first, as on the post page (`?comments=newest`); replies stay oldest first. */
+                order?: "oldest" | "newest";
                 /** @description Catch up: the comments after this id, as a flat list (at most 200 a page). */
                 after?: number | null;
                 /** @description Comma-separated fields to return for every comment, replies included (`id` always comes back), e.g. `author,body_html,replies`. */

@@ -10,6 +10,10 @@ SITE_TAGLINE: str = env.str(
 )
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
 POSTS_PER_PAGE = 12
+# A post page shows this many comment threads (a top-level comment and its replies) and this
+# many replies of each; "load more" brings the rest (apps.comments.selectors.paging).
+COMMENT_THREADS_PER_PAGE: int = env.int("COMMENT_THREADS_PER_PAGE", default=20)
+COMMENT_REPLIES_PER_THREAD: int = env.int("COMMENT_REPLIES_PER_THREAD", default=10)
 # Comments per user per window (apps.comments.services.create_comment, web and API alike).
 COMMENT_RATE_LIMIT: int = env.int("COMMENT_RATE_LIMIT", default=5)
 COMMENT_RATE_WINDOW: int = env.int("COMMENT_RATE_WINDOW", default=60)

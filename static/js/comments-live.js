@@ -11,6 +11,11 @@
 //    instead of being appended again.
 // 3. Screen readers hear about new comments through a polite live region.
 // 4. The live status says when the socket is reconnecting or gave up.
+// 5. Paged threads (the page shows the first threads; "Load more comments" brings the
+//    rest): a new top-level comment goes at the top when the reader sorts newest first,
+//    at the end when oldest first and the last page is loaded, and otherwise is counted on
+//    the "Load more comments" button (it arrives with the last page). A reply to a thread
+//    the page does not show yet is left for that thread to bring.
 (function () {
   "use strict";
 
@@ -22,7 +27,10 @@
   var ANNOUNCE_DELAY_MS = 1500;
 
   function largestCommentId() {
-    var largest = 0;
+    // The page may show only some threads: the server says which comment was the newest
+    // when it rendered (data-live-after), and the catch-up starts after that.
+    var root = document.querySelector("[data-live-root][data-live-after]");
+    var largest = root ? parseInt(root.getAttribute("data-live-after"), 10) || 0 : 0;
     document.querySelectorAll("[data-comment-id]").forEach(function (element) {
       var id = parseInt(element.getAttribute("data-comment-id"), 10);
       if (id > largest) largest = id;
@@ -73,7 +81,69 @@
       htmx.process(article);
       item.remove();
     });
+    // 5. Newest first: a new thread goes at the top of the list, not at the end.
+    var list = event.detail.target;
+    if (list && list.id === "comment-list" && list.getAttribute("data-order") === "newest") {
+      Array.prototype.slice.call(fragment.children).forEach(function (child) {
+        if (!/^comment-item-\d+$/.test(child.id || "")) return;
+        list.insertBefore(child, list.firstChild);
+        htmx.process(child);
+      });
+    }
     if (items.length && !fragment.children.length) event.detail.shouldSwap = false;
+  });
+
+  // A thread the reader placed early (their own new comment) can come again with a later
+  // page of threads: keep the copy the page put in order, the last one.
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var list = document.getElementById("comment-list");
+    if (!list) return;
+    var seen = {};
+    var items = list.querySelectorAll(":scope > li[id^='comment-item-']");
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (seen[items[i].id]) items[i].remove();
+      else seen[items[i].id] = true;
+    }
+  });
+
+  // --- 5. Where a new comment from the socket goes on a paged list ----------------------
+  // True when the page shows the place a new top-level comment belongs.
+  function showsNewThreads(list) {
+    if (list.hasAttribute("data-later-page")) return false;
+    if (list.getAttribute("data-order") === "newest") return true;
+    return !document.getElementById("comment-more");
+  }
+
+  function countWaiting() {
+    var note = document.querySelector("#comment-more [data-new-comments]");
+    if (!note) return;
+    var waiting = (parseInt(note.getAttribute("data-count"), 10) || 0) + 1;
+    note.setAttribute("data-count", String(waiting));
+    note.textContent = " (" + waiting + " new)";
+    note.hidden = false;
+  }
+
+  // Decide before htmx swaps (returning false drops the message): a new comment whose
+  // place is not on this page is counted or left for later instead of being misplaced.
+  function placeable(message) {
+    var template = document.createElement("template");
+    template.innerHTML = message;
+    var wrapper = template.content.firstElementChild;
+    var placement = wrapper ? wrapper.getAttribute("hx-swap-oob") || "" : "";
+    if (placement.indexOf("beforeend:") !== 0) return true;
+    var article = wrapper.querySelector("article[data-comment-id]");
+    if (!article || document.getElementById(article.id)) return true; // a refresh in place
+    var target = document.querySelector(placement.slice("beforeend:".length));
+    if (!target) return false; // a reply in a thread this page does not show
+    if (target.id === "comment-list" && !showsNewThreads(target)) {
+      countWaiting();
+      return false;
+    }
+    return true;
+  }
+
+  document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    if (!placeable(event.detail.message)) event.preventDefault();
   });
 
   // --- 3. Announce new comments ----------------------------------------------------------
@@ -97,6 +167,7 @@
   }
 
   document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    if (event.defaultPrevented) return; // not shown on this page (5. below)
     announcer = document.getElementById("comments-announcer");
     if (!announcer) return;
     var template = document.createElement("template");

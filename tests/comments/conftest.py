@@ -6,6 +6,7 @@
 - `moderator`: an editor (`can(user, "comment.moderate")`) with a verified email.
 - `make_verified(user)`: mark a user's email verified (allauth's EmailAddress).
 - `commenter_client` / `moderator_client`: Clients signed in as them.
+- `small_pages`: 3 comment threads a page, 2 replies a thread (long-thread tests).
 - `_quiet_side_effects` (the page tests), `_fresh_rate_limit` and `notified` (the service
   tests; `notified` records notify_for_comment calls): use them with `usefixtures`.
 - `_listen(group)`, `_received(channel)`, `_received_by(*channels)`: hear a channel-layer group.
@@ -76,6 +77,13 @@ def moderator_client(moderator: User) -> Client:
     client = Client()
     client.force_login(moderator)
     return client
+
+
+@pytest.fixture
+def small_pages(settings) -> None:
+    """Pages of 3 comment threads, each showing 2 replies (the defaults are 20 and 10)."""
+    settings.COMMENT_THREADS_PER_PAGE = 3
+    settings.COMMENT_REPLIES_PER_THREAD = 2
 
 
 @pytest.fixture

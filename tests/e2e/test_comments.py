@@ -1,6 +1,6 @@
 """The live comments journey: two readers on the same post in two browsers, and an editor.
 
-A comments and B sees it appear without reloading; B replies and A's bell counter rises
+A comments and B (reading newest first) sees it appear at the top without reloading; B replies and A's bell counter rises
 live; a held comment stays hidden from B until an editor approves it, then it appears.
 """
 
@@ -71,7 +71,8 @@ def test_two_readers_see_comments_replies_and_approvals_live(
     ana = browser.new_context().new_page()
     ben = browser.new_context().new_page()
     _open_post(ana, base_url, "ana@example.com", post_url)
-    _open_post(ben, base_url, "ben@example.com", post_url)
+    # Ben reads newest first: a new thread arrives at the top of his list.
+    _open_post(ben, base_url, "ben@example.com", post_url + "?comments=newest")
     expect(ben.locator("#reader-count")).to_contain_text("2", timeout=LIVE)
 
     # Ana comments; Ben's page shows it without a reload.
@@ -80,6 +81,8 @@ def test_two_readers_see_comments_replies_and_approvals_live(
     ana_comment = ben.locator("#comment-list article", has_text="First light on the lake")
     expect(ana_comment).to_have_count(1, timeout=LIVE)
     expect(ana_comment.locator("em")).to_have_text("lake")
+    expect(ben.locator("#comment-list > li").first).to_contain_text("First light on the lake")
+    expect(ben.locator("#comment-list > li").last).not_to_contain_text("First light")
     comment_id = ana_comment.get_attribute("data-comment-id")
     # The poster sees their own comment once, not twice (form response + broadcast).
     expect(ana.locator("#comment-list article", has_text="First light")).to_have_count(1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.core import signing
 from django.http import HttpRequest
@@ -63,11 +63,26 @@ class CommentCursorPage(Schema):
         description="Pass as `cursor` for the next page; null at the end."
     )
     next: str | None = Field(description="The next page's URL; null at the end.")
+    total: int | None = Field(
+        default=None,
+        description="How many comments of the post you can see, on every page (the count "
+        "the post page shows); absent in `?after=`.",
+    )
 
 
 class ThreadParams(Schema):
     cursor: str | None = Field(default=None, max_length=500, description=CURSOR_HELP)
-    limit: int = Field(default=serializers.DEFAULT_PAGE_SIZE, ge=1, le=serializers.MAX_PAGE_SIZE)
+    limit: int = Field(
+        default=serializers.DEFAULT_PAGE_SIZE,
+        ge=1,
+        le=serializers.MAX_PAGE_SIZE,
+        description="Threads (a top-level comment with all its replies) per page.",
+    )
+    order: Literal["oldest", "newest"] = Field(
+        default="oldest",
+        description="Threads oldest or newest first, as on the post page (`?comments=newest`); "
+        "replies stay oldest first.",
+    )
     after: int | None = Field(
         default=None,
         ge=0,
@@ -129,7 +144,8 @@ def _trimmed(data: dict[str, Any], selected: frozenset[str]) -> dict[str, Any]:
     summary="A post's comments",
 )
 def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) -> dict[str, Any]:
-    """Top-level comments, oldest first, with their replies; `?after=` for the newer ones."""
+    """Threads (top-level comments with their replies), oldest or newest first, a page at a
+    time as the post page shows them; `?after=` for the comments newer than an id."""
     reader = viewer(request)
     selected = selected_fields(params.fields, COMMENT_FIELDS)
     post = comments.public_post(slug)
@@ -144,24 +160,31 @@ def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) 
             "next_cursor": None,
             "next": next_url(request, after=str(items[-1].pk)) if more else None,
         }
-    threads = comments.thread(post, reader)
+    cursor: int | None = None
     if params.cursor:
         position = THREAD_CURSOR.decode(params.cursor)
         try:
-            last_id = int(position[0])
+            cursor = int(position[0])
+            # A cursor continues the order it was made in ("oldest" for older cursors).
+            made_for = str(position[1]) if len(position) > 1 else "oldest"
         except (TypeError, ValueError, IndexError):
             raise ApiError(400, "invalid_cursor", "The cursor does not fit this listing.") from None
-        # Top-level comments are in id order: the page starts after the last one seen.
-        threads = [c for c in threads if c.pk > last_id]
-    page, rest = threads[: params.limit], threads[params.limit :]
-    cursor = THREAD_CURSOR.encode([page[-1].pk]) if rest else None
+        if made_for != params.order:
+            raise ApiError(400, "invalid_cursor", "The cursor was made for the other order.")
+    page = comments.thread_page(post, reader, order=params.order, cursor=cursor, limit=params.limit)
+    next_cursor = (
+        THREAD_CURSOR.encode([page.next_cursor, page.order])
+        if page.next_cursor is not None
+        else None
+    )
     return {
         "items": [
             _trimmed(comments.representation(c, reader, comments.embedded, tree=True), selected)
-            for c in page
+            for c in page.threads
         ],
-        "next_cursor": cursor,
-        "next": next_url(request, cursor=cursor) if cursor else None,
+        "next_cursor": next_cursor,
+        "next": next_url(request, cursor=next_cursor) if next_cursor else None,
+        "total": page.total,
     }
 
 

@@ -6,6 +6,20 @@ from apps.comments.selectors.moderation import (
     moderation_queue,
     sees_held_comments,
 )
+from apps.comments.selectors.paging import (
+    ORDERS,
+    Order,
+    ReplyBatch,
+    ThreadPage,
+    batch_author_ids,
+    page_signature,
+    parse_cursor,
+    parse_order,
+    post_page_threads,
+    replies_after,
+    thread_for_replies,
+    thread_page,
+)
 from apps.comments.selectors.threads import (
     MAX_REPLAY,
     can_read_post_comments,
@@ -26,6 +40,11 @@ from apps.comments.selectors.threads import (
 
 __all__ = [
     "MAX_REPLAY",
+    "ORDERS",
+    "Order",
+    "ReplyBatch",
+    "ThreadPage",
+    "batch_author_ids",
     "can_read_post_comments",
     "comment_for_event",
     "comment_on_public_post",
@@ -37,11 +56,18 @@ __all__ = [
     "moderation_counts",
     "moderation_queue",
     "moderation_settings",
+    "page_signature",
+    "parse_cursor",
+    "parse_order",
+    "post_page_threads",
     "prepare_single",
     "public_post_for_comments",
+    "replies_after",
     "reply_target",
     "sees_held_comments",
     "thread_author_ids",
+    "thread_for_replies",
+    "thread_page",
     "thread_signature",
     "visible_comment",
 ]

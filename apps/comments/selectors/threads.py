@@ -89,6 +89,7 @@ def comment_thread(*, post: Post, viewer: AnyUser) -> list[Comment]:
 
 def _annotate(comment: Comment, replies: list[Comment], *, placeholder: bool) -> None:
     comment.thread_replies = replies
+    comment.more_replies = 0
     comment.placeholder = placeholder
     comment.awaiting = comment.status == Comment.Status.HELD and not placeholder
 

@@ -103,6 +103,43 @@ def test_list_comments_cursor_walks_every_thread_once(api, post):
 
 
 @pytest.mark.django_db
+def test_list_comments_newest_first_pages_like_the_post_page(api, post):
+    threads = [CommentFactory.create(post=post) for _ in range(5)]
+    reply = CommentFactory.create(parent=threads[0])
+    seen, path = [], _url(post, "?limit=2&order=newest")
+    while path:
+        data = call(api, "get", path).json()
+        seen += [item["id"] for item in data["items"]]
+        assert data["total"] == 6
+        path = data["next"]
+
+    assert seen == [c.pk for c in reversed(threads)]
+    last = call(api, "get", _url(post, "?order=newest")).json()["items"][-1]
+    assert [r["id"] for r in last["replies"]] == [reply.pk]
+
+
+@pytest.mark.django_db
+def test_list_comments_cursor_keeps_its_order(api, post):
+    CommentFactory.create_batch(3, post=post)
+    oldest_cursor = call(api, "get", _url(post, "?limit=1")).json()["next_cursor"]
+
+    response = call(api, "get", _url(post, f"?limit=1&order=newest&cursor={oldest_cursor}"))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.django_db
+def test_list_comments_returns_whole_threads_however_long(api, post):
+    top = CommentFactory.create(post=post)
+    replies = [CommentFactory.create(parent=top) for _ in range(30)]
+
+    (item,) = call(api, "get", _url(post)).json()["items"]
+
+    assert [r["id"] for r in item["replies"]] == [r.pk for r in replies]
+
+
+@pytest.mark.django_db
 def test_list_comments_refuses_forged_cursors_and_other_listings_cursors(api, post):
     PostFactory.create_batch(2)
     posts_cursor = call(api, "get", "/api/v2/posts?limit=1").json()["next_cursor"]
@@ -159,6 +196,27 @@ def test_list_comments_query_count_is_the_same_for_2_and_30_comments(api, post, 
     thirty = _count_queries(api, _url(post, "?limit=50"), token)
 
     assert two == thirty
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", ["oldest", "newest"])
+def test_list_comments_query_count_is_the_same_for_2_threads_and_300_comments(
+    api, post, commenter, order
+):
+    token = access_for(commenter)
+    CommentFactory.create(parent=CommentFactory.create(post=post))
+    path = _url(post, f"?order={order}")
+    two = _count_queries(api, path, token)
+    pool = [CommentFactory.create(post=post)]
+    for i in range(150):  # one huge thread, three levels deep
+        pool.append(CommentFactory.create(parent=pool[(i * 7) % len(pool)]))
+    for _ in range(75):  # and many small ones
+        CommentFactory.create(parent=CommentFactory.create(post=post, author=commenter))
+    assert Comment.objects.filter(post=post).count() >= 300
+
+    many = _count_queries(api, path, token)
+
+    assert two == many
 
 
 @pytest.mark.django_db
