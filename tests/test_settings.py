@@ -83,21 +83,12 @@ def test_production_switches_every_backend_from_the_environment():
         "django.db.backends.postgresql",
         "True",
         "django.core.cache.backends.redis.RedisCache",
-        "apps.core.channel_layers.RedisChannelLayer",
+        "channels_redis.core.RedisChannelLayer",
         "django_tasks_db.DatabaseBackend",
         "False",
         "True",
         "31536000",
     ]
-
-
-def test_channel_layer_backend_selects_the_pubsub_layer_or_refuses_an_unknown_one():
-    code = "import project.settings as s; print(s.CHANNEL_LAYERS['default']['BACKEND'])"
-    result = _run(["-c", code], **_production(CHANNEL_LAYER_BACKEND="pubsub"))
-    assert result.stdout.split() == ["channels_redis.pubsub.RedisPubSubChannelLayer"]
-    result = _run(["-c", code], **_production(CHANNEL_LAYER_BACKEND="rabbit"))
-    assert result.returncode != 0
-    assert "CHANNEL_LAYER_BACKEND must be one of core, pubsub" in result.stderr
 
 
 def test_embedded_default_uses_in_process_backends():

@@ -14,18 +14,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import json
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, NotRequired, TypedDict, cast
+from collections.abc import Iterable
+from typing import Any, TypedDict
 from urllib.parse import parse_qs
 
 import structlog
 from asgiref.sync import async_to_sync
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
-from channels.consumer import get_handler_name
-from channels.exceptions import ChannelFull, StopConsumer
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
@@ -46,15 +43,11 @@ Query = dict[str, list[str]]
 
 
 class LiveEvent(TypedDict):
-    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app.
-
-    `send_event` adds `json`, `data` encoded once for every `format=json` socket.
-    """
+    """What group_send carries: `html` for htmx's ws extension, `data` for the mobile app."""
 
     type: str
     html: str
     data: dict[str, Any]
-    json: NotRequired[str]
 
 
 def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
@@ -62,7 +55,6 @@ def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {**event, "json": json.dumps(event["data"])}
     for group in [groups] if isinstance(groups, str) else groups:
         try:
             async_to_sync(layer.group_send)(group, event)
@@ -126,78 +118,17 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined = (*self.groups_joined, group)
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Call the message's handler, without Channels' thread hop before each message.
-
-        Channels (4.2+) runs `close_old_connections` in the one thread-sensitive executor
-        before every message it dispatches. A broadcast to a post with 500 readers on a
-        process then queued 500 thread hops, one after another, in front of the sends: most
-        of the fan-out's latency. Nothing here touches the database on the event loop; what
-        does goes through `database_sync_to_async`, which closes stale connections itself.
-        """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
-        # What channels.consumer.AsyncConsumer.__call__ does, with `_pump_both` for its
-        # await_many_dispatch.
-        self.scope = cast(dict[str, Any], scope)
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.base_send = send
         try:
-            if self.channel_layer is None:
-                await self._pump_both(receive, None)
-            else:
-                self.channel_name = await self.channel_layer.new_channel()
-                self.channel_receive = functools.partial(
-                    self.channel_layer.receive, self.channel_name
-                )
-                await self._pump_both(receive, self.channel_receive)
-        except StopConsumer:
-            pass
+            await super().__call__(scope, receive, send)
         finally:
             # A send to a socket that is closing raises (uvicorn: ClientDisconnected, which
             # it swallows silently) and ends the consumer before its websocket.disconnect is
             # handled. Without this, every broadcast racing a close left a dead channel in
             # the group for group_expiry (a day); the burst test caught dozens per burst.
             await self.leave()
-
-    async def _pump_both(
-        self,
-        receive: Callable[[], Awaitable[Any]],
-        channel_receive: Callable[[], Awaitable[Any]] | None,
-    ) -> None:
-        """Dispatch what the client and the channel layer send, one message at a time.
-
-        Channels' await_many_dispatch creates a task and waits on a fresh set of futures
-        for every message; a broadcast to 500 sockets of a process paid that 500 times.
-        Here each source is read by one long-lived task, and a lock keeps dispatches one
-        at a time, in arrival order, as before (an event never overtakes the connect).
-        """
-        lock = asyncio.Lock()
-
-        async def pump(source: Callable[[], Awaitable[Any]]) -> None:
-            while True:
-                message = await source()
-                async with lock:
-                    await self.dispatch(message)
-
-        sources = [receive] if channel_receive is None else [receive, channel_receive]
-        pumps = [asyncio.ensure_future(pump(source)) for source in sources]
-        try:
-            done, _pending = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-            for finished in done:
-                finished.result()  # StopConsumer when the socket closed, or the error
-        finally:
-            for task in pumps:
-                task.cancel()
-            for task in pumps:
-                with contextlib.suppress(asyncio.CancelledError, StopConsumer):
-                    await task
 
     async def disconnect(self, code: int) -> None:
         await self.leave()
@@ -247,10 +178,6 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
     async def forward(self, event: LiveEvent) -> None:
         """Relay one event: its `data` to a `format=json` client, else its `html`."""
         if self.wants_json:
-            # Encoded once in send_event, not once per socket (replays carry no `json`).
-            encoded = event.get("json")
-            if encoded is None:
-                encoded = await self.encode_json(event["data"])
-            await self.send(text_data=encoded)
+            await self.send_json(event["data"])
         else:
             await self.send(text_data=event["html"])

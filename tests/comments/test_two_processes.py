@@ -1,7 +1,5 @@
 """Two server processes share Redis: a comment posted through one reaches sockets on the other.
 
-On each channel layer (CHANNEL_LAYER_BACKEND=core and pubsub).
-
 And when one process cannot reach the channel layer's Redis, the comment it receives is
 still saved; a client that reconnects with ?after= catches up.
 """
@@ -32,15 +30,9 @@ pytestmark = [
 ]
 
 
-# Every test runs on each channel layer CHANNEL_LAYER_BACKEND selects.
-@pytest.fixture(params=["core", "pubsub"])
-def layer(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
-def two_servers(tmp_path: Path, layer: str) -> Iterator[tuple[Server, Server]]:
-    env = live.server_env(CHANNEL_LAYER_BACKEND=layer)
+def two_servers(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    env = live.server_env()
     with (
         running_server(env, tmp_path / "a.log") as a,
         running_server(env, tmp_path / "b.log") as b,
@@ -100,7 +92,7 @@ def test_a_comment_posted_on_one_process_reaches_sockets_on_the_other(
 
 
 def test_a_process_without_its_channel_layer_loses_no_comment(
-    two_servers, layer, published_post, commenter, no_hold, tmp_path: Path
+    two_servers, published_post, commenter, no_hold, tmp_path: Path
 ):
     _a, b = two_servers
     path = f"/ws/posts/{published_post.pk}/?format=json"
@@ -111,9 +103,7 @@ def test_a_process_without_its_channel_layer_loses_no_comment(
 
         # A third process whose channel layer points at a Redis that is not there (the
         # cache and the database are fine): its broadcasts fail; its requests must not.
-        broken_env = live.server_env(
-            CHANNEL_LAYER_BACKEND=layer, CHANNEL_LAYER_URL=f"redis://127.0.0.1:{free_port()}/0"
-        )
+        broken_env = live.server_env(CHANNEL_LAYER_URL=f"redis://127.0.0.1:{free_port()}/0")
         with running_server(broken_env, tmp_path / "broken.log") as broken:
             response = _post_comment(broken, commenter, published_post, "During the outage")
         assert response.status_code == 302, response.text[:500]
