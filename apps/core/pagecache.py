@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 import structlog
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from redis.exceptions import RedisError
@@ -136,6 +139,106 @@ def _fresh(entry: Entry) -> bool:
     return all(current.get(DEP_PREFIX + tag) == token for tag, token in entry["deps"].items())
 
 
+class _Copy(NamedTuple):
+    """A page this process served lately, with how to check its tokens in one read."""
+
+    entry: Entry
+    keys: list[str]  # the tokens' keys as the backend names them (prefix, version)
+    expected: list[Any]  # the tokens as the backend returns them raw
+
+
+class _LocalPages:
+    """The pages this process served lately, so a hit reads only their tokens from the cache.
+
+    A page of 190 KB costs more to fetch and unpickle than everything else a hit does; its
+    tokens are a few bytes each. So each worker keeps the entries it served (least recently
+    used out first, at most PAGE_CACHE_LOCAL_BYTES of bodies) and, for every request, asks
+    the cache only whether the tokens it recorded are still current: one MGET on Redis. A
+    copy is never served on its own say: freshness is always the shared tokens', so an
+    invalidation in any process is seen by every other at once.
+    """
+
+    def __init__(self) -> None:
+        self._copies: OrderedDict[str, _Copy] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> _Copy | None:
+        with self._lock:
+            copy = self._copies.get(key)
+            if copy is not None:
+                self._copies.move_to_end(key)
+            return copy
+
+    def put(self, key: str, entry: Entry) -> None:
+        limit = settings.PAGE_CACHE_LOCAL_BYTES
+        size = len(entry["body"])
+        if size > limit // 4:
+            return  # one page must not push out everything else
+        cache = _cache()
+        keys = [cache.make_and_validate_key(DEP_PREFIX + tag) for tag in entry["deps"]]
+        copy = _Copy(entry, keys, [_raw(cache, token) for token in entry["deps"].values()])
+        with self._lock:
+            if (previous := self._copies.pop(key, None)) is not None:
+                self._bytes -= len(previous.entry["body"])
+            self._copies[key] = copy
+            self._bytes += size
+            while self._bytes > limit:
+                _, dropped = self._copies.popitem(last=False)
+                self._bytes -= len(dropped.entry["body"])
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            if (copy := self._copies.pop(key, None)) is not None:
+                self._bytes -= len(copy.entry["body"])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._copies.clear()
+            self._bytes = 0
+
+
+_local = _LocalPages()
+
+
+def _raw(cache: BaseCache, token: str) -> Any:
+    if isinstance(cache, RedisCache):
+        # What MGET returns for it (Django's RedisCacheClient, private but stable since 4.0).
+        return cache._cache._serializer.dumps(token)  # type: ignore[attr-defined]
+    return token
+
+
+def _copy_fresh(copy: _Copy) -> bool:
+    """Whether every token the copy recorded is still current: one read of the cache."""
+    cache = _cache()
+    if isinstance(cache, RedisCache):
+        # The raw client: Django's get_many validates and unpickles key by key, which
+        # costs more than the round trip for a page with 30 dependencies.
+        client = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
+        current = client.mget(copy.keys)
+        return bool(current == copy.expected)
+    return _fresh(copy.entry)
+
+
+def _lookup(key: str) -> tuple[Entry | None, bool]:
+    """The page stored for `key` and whether it is fresh.
+
+    This process's copy when its tokens are still current, else the cache's (which another
+    process may have stored anew). Raises what a broken cache raises.
+    """
+    local = settings.PAGE_CACHE_LOCAL_BYTES > 0
+    if local and (copy := _local.get(key)) is not None:
+        if _copy_fresh(copy):
+            return copy.entry, True
+        _local.drop(key)
+    entry: Entry | None = _cache().get(PAGE_PREFIX + key)
+    if entry is None or not _fresh(entry):
+        return entry, False
+    if local:
+        _local.put(key, entry)
+    return entry, True
+
+
 def _current_tokens(tags: Iterable[str], *, rendered_from_ns: int) -> dict[str, str] | None:
     """The tokens to store a page with; None when one changed after its render began."""
     wanted = sorted(set(tags))
@@ -218,6 +321,8 @@ def _store(key: str, response: HttpResponse, deps: set[str], *, started_ns: int)
         "deps": tokens,
     }
     _cache().set(PAGE_PREFIX + key, entry, timeout=settings.PAGE_CACHE_TIMEOUT)
+    if settings.PAGE_CACHE_LOCAL_BYTES:
+        _local.put(key, entry)
     return entry
 
 
@@ -262,8 +367,8 @@ def _through_cache(request: HttpRequest, respond: Callable[[], HttpResponse]) ->
     """Serve a stored page, or let `respond` run (a cached view renders) and store the result."""
     key = _page_key(request)
     try:
-        entry: Entry | None = _cache().get(PAGE_PREFIX + key)
-        if entry is not None and _fresh(entry):
+        entry, fresh = _lookup(key)
+        if fresh and entry is not None:
             return _from_entry(request, entry, "hit")
     except CACHE_ERRORS:
         logger.warning("pagecache.unavailable", path=request.path)
@@ -353,8 +458,8 @@ def cached_for_readers(view: View) -> View:
 def stored_page(request: HttpRequest) -> Entry | None:
     """The fresh page stored for this address (as an anonymous reader gets it), if any."""
     try:
-        entry: Entry | None = _cache().get(PAGE_PREFIX + _page_key(request))
-        if entry is not None and _fresh(entry):
+        entry, fresh = _lookup(_page_key(request))
+        if fresh:
             return entry
     except CACHE_ERRORS:
         logger.warning("pagecache.unavailable", path=request.path)

@@ -86,6 +86,9 @@ PAGE_CACHE_ENABLED: bool = env.bool("PAGE_CACHE_ENABLED", default=True)
 # Which of CACHES holds the pages and their dependency tokens.
 PAGE_CACHE_ALIAS: str = env.str("PAGE_CACHE_ALIAS", default="default")
 PAGE_CACHE_TIMEOUT: int = env.int("PAGE_CACHE_TIMEOUT", default=60 * 60)
+# Each worker keeps copies of the pages it served lately (bytes of bodies, 0 for none), so
+# a hit reads only the pages' dependency tokens from the cache, not the page itself.
+PAGE_CACHE_LOCAL_BYTES: int = env.int("PAGE_CACHE_LOCAL_BYTES", default=16 * 1024 * 1024)
 # Cache-Control for shared caches in front (nginx): seconds fresh, then served stale while
 # it revalidates. Browsers always revalidate (max-age=0) and get a 304 when nothing changed.
 PAGE_CACHE_SHARED_MAX_AGE: int = env.int("PAGE_CACHE_SHARED_MAX_AGE", default=5)

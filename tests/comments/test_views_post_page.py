@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -74,6 +75,19 @@ def test_post_page_marks_edited_removed_and_deep_replies(client, published_post)
     assert f"in reply to @{two.author.username}" in html
     assert "Comment removed" in html
     assert "secret words" not in html
+
+
+def test_post_page_writes_comment_dates_not_how_long_ago(client, published_post):
+    # A stored page is served for hours: "3 minutes ago" would be wrong by then. The page
+    # carries the date; the reader's browser says how long ago it was (static/js/app.js).
+    written = timezone.now() - timedelta(minutes=3)
+    comment = CommentFactory.create(post=published_post, body="Dated")
+    Comment.objects.filter(pk=comment.pk).update(created_at=written)
+    html = client.get(published_post.get_absolute_url()).content.decode()
+    local = timezone.localtime(written)
+    assert f'<time datetime="{local.isoformat()}"' in html
+    assert "data-relative>" in html
+    assert "ago" not in html.split('id="comment-list"', 1)[1]
 
 
 def test_post_page_cached_thread_shows_every_change_at_once(

@@ -166,3 +166,36 @@ def test_each_host_has_its_own_copy(settings, post):
     assert other["X-Page-Cache"] == "miss"
     assert b"two.example" in other.content
     assert b"one.example" not in other.content
+
+
+def test_a_worker_serves_its_own_copy_while_the_shared_tokens_are_current(client, post):
+    # Each worker keeps the pages it served; a hit reads only their tokens from the cache.
+    client.get(post.get_absolute_url())
+    key = pagecache._page_key(RequestFactory().get(post.get_absolute_url()))
+    cache.delete(pagecache.PAGE_PREFIX + key)  # evicted from the shared cache
+    with count_queries() as queries:
+        hit = client.get(post.get_absolute_url())
+    assert hit["X-Page-Cache"] == "hit"
+    assert len(queries) == 0
+
+    # Another process changes the post: it replaces the token in the shared cache only.
+    cache.set(pagecache.DEP_PREFIX + f"post:{post.pk}", pagecache._new_token(), timeout=None)
+    assert client.get(post.get_absolute_url())["X-Page-Cache"] == "miss"
+
+
+def test_a_workers_copies_stay_within_their_byte_budget(client, settings, db):
+    settings.PAGE_CACHE_LOCAL_BYTES = 200_000
+    posts = PostFactory.create_batch(6)
+    for each in posts:
+        client.get(each.get_absolute_url())
+    assert 0 < pagecache._local._bytes <= 200_000
+    # The latest pages are the ones kept.
+    latest = pagecache._page_key(RequestFactory().get(posts[-1].get_absolute_url()))
+    assert pagecache._local.get(latest) is not None
+
+
+def test_no_copies_are_kept_when_the_budget_is_zero(client, settings, post):
+    settings.PAGE_CACHE_LOCAL_BYTES = 0
+    client.get(post.get_absolute_url())
+    assert client.get(post.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert pagecache._local._bytes == 0
