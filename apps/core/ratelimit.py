@@ -7,7 +7,12 @@ and a decorator and exposes neither cleanly, so this small counter is ours.
 
 A window is `window` seconds long and aligned to the epoch, so every process and
 host computes the same bucket for the same moment and the counters are shared
-through the cache.
+through the cache. On Redis a hit is one round trip (INCRBY and EXPIRE NX in a
+pipeline); every API request pays it.
+
+A limiter whose cache is down lets the request through with a log line: refusing
+every reader and writer because Redis blinked would turn a cache outage into a
+site outage.
 """
 
 from __future__ import annotations
@@ -16,7 +21,12 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+import structlog
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = structlog.get_logger("inkwell.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -53,17 +63,35 @@ def hit(key: str, *, limit: int, window: int, cost: int = 1) -> Usage:
     """Count `cost` against `key` in the current window; report what is left."""
     now = time.time()
     bucket, ends = _bucket(key, window, now)
+    reset = max(0, math.ceil(ends - now))
+    try:
+        count = _count(bucket, cost, window)
+    except (RedisError, OSError) as error:
+        logger.warning("ratelimit.unavailable", key=key, error=type(error).__name__)
+        return Usage(limit=limit, remaining=limit, reset=reset, allowed=True)
+    return Usage(limit=limit, remaining=max(0, limit - count), reset=reset, allowed=count <= limit)
+
+
+def _count(bucket: str, cost: int, window: int) -> int:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        name = backend.make_and_validate_key(bucket)
+        client = backend._cache.get_client(name, write=True)  # type: ignore[attr-defined]
+        # The first hit of a window gives the counter its expiry; later hits keep it.
+        # Django stores integers unpickled, so peek() reads the same counter.
+        pipeline = client.pipeline(transaction=False)
+        pipeline.incrby(name, cost)
+        pipeline.expire(name, window + 1, nx=True)
+        count, _ = pipeline.execute()
+        return int(count)
     # add() is atomic: the first hit in a window creates the counter with its expiry.
     if cache.add(bucket, cost, timeout=window + 1):
-        count = cost
-    else:
-        try:
-            count = cache.incr(bucket, cost)
-        except ValueError:  # expired between add() and incr()
-            cache.set(bucket, cost, timeout=window + 1)
-            count = cost
-    reset = max(0, math.ceil(ends - now))
-    return Usage(limit=limit, remaining=max(0, limit - count), reset=reset, allowed=count <= limit)
+        return cost
+    try:
+        return int(cache.incr(bucket, cost))
+    except ValueError:  # expired between add() and incr()
+        cache.set(bucket, cost, timeout=window + 1)
+        return cost
 
 
 def peek(key: str, *, limit: int, window: int) -> Usage:
