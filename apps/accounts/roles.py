@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.db.models import prefetch_related_objects
+
 from apps.accounts.models import User
 
 
@@ -63,6 +65,9 @@ def role_of(user: User) -> Role:
     """The user's highest role; superusers are admins, everyone else at least a reader."""
     if user.is_superuser:
         return Role.ADMIN
+    # Read once per user object: a page asks several times (header, comment form, gates).
+    # groups.add/remove/clear drop the prefetched rows, so a change is seen at once.
+    prefetch_related_objects([user], "groups")
     names = {group.name for group in user.groups.all()}
     for role in reversed(ROLE_ORDER):
         if role.value in names:

@@ -192,7 +192,8 @@ def can_read_post_comments(*, viewer: AnyUser, post_id: int) -> bool:
 
 def public_post_for_comments(post_id: int) -> Post | None:
     """The public post comments are written on, or None when it is unknown or not public."""
-    post = Post.objects.filter(pk=post_id).first()
+    # Not the body: the form and its gate need the post's state, not its text.
+    post = Post.objects.defer("body", "body_html", "toc").filter(pk=post_id).first()
     return post if post is not None and post.is_public else None
 
 
