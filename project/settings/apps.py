@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 from django_components import ComponentsSettings
 
-from project.settings.environment import BASE_DIR
+from project.settings.environment import BASE_DIR, IS_PRODUCTION
+
+# daphne (a dev dependency) makes runserver speak ASGI; production serves with uvicorn and
+# granian, and its import (with Twisted) costs each worker about 14 MB.
+_DEV_SERVER = ["daphne"] if not IS_PRODUCTION and find_spec("daphne") else []
 
 INSTALLED_APPS = [
-    "daphne",  # channels.testing needs it; it also makes runserver speak ASGI
+    *_DEV_SERVER,
     "apps.accounts.admin_apps.InkwellAdminConfig",  # django.contrib.admin, OTP-protected
     "django.contrib.auth",
     "django.contrib.contenttypes",
