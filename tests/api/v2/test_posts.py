@@ -54,6 +54,26 @@ def test_search_pages_with_cursor(api):
     assert len(second.json()["items"]) == 1
 
 
+@pytest.mark.postgres
+def test_search_returns_the_same_bounded_best_matches_as_the_search_page(api, monkeypatch):
+    # A common word over 100,000 posts must not rank every match: the API takes the search
+    # page's candidates (at most MAX_RESULTS, best first).
+    from apps.blog import search_postgres
+
+    monkeypatch.setattr(search_postgres, "MAX_RESULTS", 3)
+    titled = PostFactory.create(title="Compost explained", body="Nothing else.")
+    for n in range(5):
+        PostFactory.create(title=f"Note {n}", body="We talked about compost again.")
+
+    slugs, path = [], "/api/v2/posts?q=compost&limit=2"
+    while path:
+        data = call(api, "get", path).json()
+        slugs += [item["slug"] for item in data["items"]]
+        path = data["next"]
+    assert len(slugs) == 3
+    assert slugs[0] == titled.slug  # the title match ranks first
+
+
 def test_tampered_cursor_is_400(api):
     response = call(api, "get", "/api/v2/posts?cursor=eyJrIjpbXX0:forged:sig")
 
