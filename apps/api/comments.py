@@ -208,9 +208,14 @@ def representation(
     return data
 
 
-def thread(post: Post, viewer: AnyUser) -> list[Comment]:
-    """The post's top-level comments with their replies, as the viewer may see them."""
-    return selectors.comment_thread(post=post, viewer=viewer)
+def numbered_threads(
+    post: Post, viewer: AnyUser, *, number: int, size: int
+) -> tuple[list[Comment] | None, int]:
+    """Page `number` of whole threads, oldest first (v1), and how many threads there are."""
+    page, count = selectors.numbered_thread_page(
+        post=post, viewer=viewer, number=number, threads=size, with_source=True
+    )
+    return (page.threads if page is not None else None), count
 
 
 def thread_page(

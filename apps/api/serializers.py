@@ -112,6 +112,17 @@ def paginate(
     return list(current.object_list), meta
 
 
+def numbered_page(
+    request: HttpRequest, items: list[Any] | None, count: int, page: int, page_size: int
+) -> tuple[list[Any], dict[str, Any]]:
+    """A page already cut by the database, and its page-number envelope fields (v1)."""
+    if items is None:
+        raise ApiError(404, "not_found", f"There is no page {page}.")
+    pages = max(1, -(-count // page_size))
+    meta = _page_meta(request, count, page, pages, page_size, has_next=page < pages)
+    return items, meta
+
+
 def _page_url(request: HttpRequest, number: int) -> str:
     query = request.GET.copy()
     query["page"] = str(number)

@@ -76,8 +76,12 @@ def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) 
             query["after"] = str(recent[-1].pk)
             meta["next"] = serializers.absolute(request, f"{request.path}?{query.urlencode()}")
     else:
-        items, meta = serializers.paginate(
-            request, comments.thread(post, reader), params.page, params.page_size
+        # Only the page's threads are read: a post with 1,000 comments costs what one with 10 does.
+        threads, count = comments.numbered_threads(
+            post, reader, number=params.page, size=params.page_size
+        )
+        items, meta = serializers.numbered_page(
+            request, threads, count, params.page, params.page_size
         )
     tree = params.after is None
     return {

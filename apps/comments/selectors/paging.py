@@ -264,6 +264,39 @@ def thread_page(
     return page
 
 
+def numbered_thread_page(
+    *, post: Post, viewer: AnyUser, number: int, threads: int, with_source: bool = False
+) -> tuple[ThreadPage | None, int]:
+    """Page `number` (from 1) of whole threads, oldest first, and how many threads there are.
+
+    For API v1's page numbers: the thread before the page is found by its position, then
+    the page is `thread_page` after it, so a page costs the same whatever the post holds.
+    None when the page is past the end (the first page always exists).
+    """
+    moderator = _is_moderator(viewer)
+    keys = (
+        Comment.objects.filter(_relevant(viewer, moderator=moderator), post=post)
+        .annotate(thread_key=Coalesce(F("root_id"), F("id")))
+        .values_list("thread_key", flat=True)
+        .distinct()
+        .order_by("thread_key")
+    )
+    count = keys.count()
+    offset = (number - 1) * threads
+    if number > 1 and offset >= count:
+        return None, count
+    cursor = keys[offset - 1] if offset else None
+    page = thread_page(
+        post=post,
+        viewer=viewer,
+        cursor=cursor,
+        threads=threads,
+        replies=None,
+        with_source=with_source,
+    )
+    return page, count
+
+
 def page_signature(page: ThreadPage) -> str:
     """A digest of everything the rendered page of threads shows (its cached HTML's key)."""
     digest = hashlib.blake2b(digest_size=16)

@@ -92,6 +92,31 @@ def test_list_comments_pages_top_level_comments(api, post):
     assert call(api, "get", _url(post, "?page=3&page_size=2")).status_code == 404
 
 
+def test_list_comments_reads_only_the_page_it_answers(api, post):
+    # A post with 1,000 comments must not load them all to answer page 3 of 2 threads.
+    from django.db.models.signals import post_init
+
+    threads = [CommentFactory.create(post=post) for _ in range(8)]
+    for top in threads:
+        CommentFactory.create_batch(2, parent=top)
+    loaded: list[int] = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(1)
+
+    post_init.connect(count, sender=Comment)
+    try:
+        page = call(api, "get", _url(post, "?page_size=2&page=3")).json()
+    finally:
+        post_init.disconnect(count, sender=Comment)
+    assert [c["id"] for c in page["items"]] == [threads[4].pk, threads[5].pk]
+    assert [len(c["replies"]) for c in page["items"]] == [2, 2]
+    assert (page["count"], page["pages"]) == (8, 4)
+    # The page's two threads and the next one (is there a next page?), three comments each,
+    # and each reply's parent for "in reply to": not the 24 comments of the post.
+    assert len(loaded) <= 15
+
+
 def test_list_comments_after_id_is_a_flat_catch_up(api, post):
     old = CommentFactory.create(post=post)
     new = CommentFactory.create(post=post)
