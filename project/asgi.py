@@ -19,14 +19,22 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from apps.api.ws_auth import JWTAuthMiddleware  # noqa: E402
 from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
 from apps.core.warmup import freeze_loaded_application  # noqa: E402
-from apps.core.websocket import BrowserOriginValidator  # noqa: E402
+from apps.core.websocket import BrowserOriginValidator, close_unknown_route  # noqa: E402
 from apps.notifications.routing import websocket_urlpatterns as notifications_ws  # noqa: E402
 
-websocket_routes = URLRouter([*comments_ws, *notifications_ws])
+# Any other path is answered with close code 4404, not a 500 from the router.
+websocket_routes = URLRouter(
+    [
+        *comments_ws,
+        *notifications_ws,
+        re_path(r"", close_unknown_route),  # type: ignore[arg-type]  # an ASGI app, not a view
+    ]
+)
 
 application = ProtocolTypeRouter(
     {

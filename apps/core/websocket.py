@@ -29,3 +29,20 @@ class BrowserOriginValidator:
         # No cookie-borne identity may ride a handshake that no browser would make.
         scope = {**scope, "headers": [(n, v) for n, v in scope["headers"] if n != b"cookie"]}
         return await self.application(scope, receive, send)
+
+
+CLOSE_UNKNOWN_ROUTE = 4404
+
+
+async def close_unknown_route(scope: Any, receive: Any, send: Any) -> None:
+    """Accept, then close with 4404: no live route has this path.
+
+    The last route: Channels' URLRouter raises for a path no route matches, which the
+    server answers with a 500 and a traceback. A code the client can read, after the
+    handshake, is what the consumers' own refusals send too.
+    """
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": CLOSE_UNKNOWN_ROUTE})
