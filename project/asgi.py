@@ -1,11 +1,13 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSocket authentication, outermost first: a browser's origin must be one of
-ALLOWED_HOSTS (this stops other sites from opening sockets with a reader's cookies; a
-handshake without `Origin` is a native client and loses any cookie, see
-apps.core.websocket), then the session (browsers), then a JWT (the mobile app: `JWTAuthMiddleware` replaces
+WebSocket handshakes, outermost first (the edge is apps.core.websocket): a browser's
+origin must be the site's own, scheme, host (one of ALLOWED_HOSTS) and port alike, or
+one of CSRF_TRUSTED_ORIGINS (this stops other sites from opening sockets with a reader's
+cookies; a handshake without `Origin` is a native client and loses any cookie), then the
+session (browsers), then a JWT (the mobile app: `JWTAuthMiddleware` replaces
 scope["user"] when a token is sent and marks a bad one with scope["auth_error"], which
-the consumers answer with close code 4401).
+the consumers answer with close code 4401). A path no route matches is accepted and
+closed with 4404.
 """
 
 import os

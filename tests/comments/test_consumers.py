@@ -235,7 +235,7 @@ async def test_the_app_signs_in_with_its_token_and_sees_its_held_comment(publish
     communicator = WebsocketCommunicator(
         application,
         f"/ws/posts/{published_post.pk}/?format=json",
-        headers=[live.ORIGIN, (b"authorization", f"Bearer {pair.access}".encode())],
+        headers=[*live.BROWSER, (b"authorization", f"Bearer {pair.access}".encode())],
     )
     connected, _ = await communicator.connect(timeout=10)
     assert connected
