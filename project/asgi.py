@@ -26,7 +26,11 @@ from django.urls import re_path  # noqa: E402
 from apps.api.ws_auth import JWTAuthMiddleware  # noqa: E402
 from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
 from apps.core.warmup import freeze_loaded_application  # noqa: E402
-from apps.core.websocket import BrowserOriginValidator, close_unknown_route  # noqa: E402
+from apps.core.websocket import (  # noqa: E402
+    BrowserOriginValidator,
+    LiveSocketGuard,
+    close_unknown_route,
+)
 from apps.notifications.routing import websocket_urlpatterns as notifications_ws  # noqa: E402
 
 # Any other path is answered with close code 4404, not a 500 from the router.
@@ -41,8 +45,8 @@ websocket_routes = URLRouter(
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": BrowserOriginValidator(
-            AuthMiddlewareStack(JWTAuthMiddleware(websocket_routes))
+        "websocket": LiveSocketGuard(
+            BrowserOriginValidator(AuthMiddlewareStack(JWTAuthMiddleware(websocket_routes)))
         ),
     }
 )

@@ -160,7 +160,7 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
             message = json.loads(text_data) if text_data is not None else None
         except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
             message = None
-        if not isinstance(message, dict):
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.send_json(
                 {
                     "type": "error",

@@ -16,6 +16,22 @@ from django.conf import settings
 _configured = False
 
 
+class ClientFaultFilter(logging.Filter):
+    """A client's broken frame is the client's fault: one warning line, not a traceback.
+
+    uvicorn logs a text frame that is not UTF-8 with `logger.exception` (and closes the
+    socket with 1007, as it should): any client could fill the log with stack traces.
+    """
+
+    MESSAGES = frozenset({"Invalid UTF-8 sequence received from client."})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in self.MESSAGES:
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure_logging() -> None:
     """Configure stdlib logging and structlog once per process."""
     global _configured
@@ -63,6 +79,8 @@ def configure_logging() -> None:
             },
         }
     )
+    # On the logger itself, so that it holds whoever handles uvicorn's records.
+    logging.getLogger("uvicorn.error").addFilter(ClientFaultFilter())
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -12,6 +12,9 @@
 - `close_unknown_route`: the last route. Channels' URLRouter raises for a path no route
   matches, which the server answers with a 500 and a traceback; this accepts and closes
   with 4404, a code the client can read, like the consumers' own refusals.
+- `LiveSocketGuard`: the outermost layer. It drops frames a consumer sends after it
+  closed the socket: a client frame that crossed the close would otherwise be answered
+  into a closed socket, which the server reports with a traceback.
 """
 
 from __future__ import annotations
@@ -151,3 +154,23 @@ async def close_unknown_route(scope: Any, receive: Any, send: Any) -> None:
         return
     await send({"type": "websocket.accept"})
     await send({"type": "websocket.close", "code": CLOSE_UNKNOWN_ROUTE})
+
+
+class LiveSocketGuard:
+    """Drop what an application sends on a socket after it has closed it."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        closed = False
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            nonlocal closed
+            if closed:
+                return  # the socket is closing: nothing more may be sent on it
+            if message["type"] == "websocket.close":
+                closed = True
+            await send(message)
+
+        await self.application(scope, receive, guarded_send)

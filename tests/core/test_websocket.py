@@ -122,3 +122,22 @@ async def test_origin_check_accepts_csrf_trusted_origins_exactly(settings):
 @pytest.mark.asyncio
 async def test_a_native_client_without_origin_is_let_in():
     assert await _handshake(None)
+
+
+@pytest.mark.asyncio
+async def test_guard_drops_what_an_app_sends_after_closing():
+    from apps.core.websocket import LiveSocketGuard
+
+    async def answers_after_closing(scope, receive, send):
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 4404})
+        await receive()  # a frame that crossed the close
+        await send({"type": "websocket.send", "text": "too late"})
+
+    communicator = WebsocketCommunicator(LiveSocketGuard(answers_after_closing), "/ws/x/")
+    assert (await communicator.connect(timeout=5))[0]
+    assert await _close_code(communicator) == 4404
+    await communicator.send_to(text_data='{"type": "ping"}')
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.wait(timeout=5)
