@@ -12,13 +12,18 @@
 - `close_unknown_route`: the last route. Channels' URLRouter raises for a path no route
   matches, which the server answers with a 500 and a traceback; this accepts and closes
   with 4404, a code the client can read, like the consumers' own refusals.
-- `LiveSocketGuard`: the outermost layer. It drops frames a consumer sends after it
-  closed the socket: a client frame that crossed the close would otherwise be answered
-  into a closed socket, which the server reports with a traceback.
+- `LiveSocketGuard`: the outermost layer. When Redis (the channel layer, or the session
+  cache) goes away while a socket connects, joins a group or waits for events, the socket
+  is closed with 1013 ("try again later", which browsers retry with back-off, catching up
+  through `?after=`) and one line is logged instead of a traceback per socket. It also
+  drops frames a consumer sends after it closed the socket: a client frame that crossed
+  the close would otherwise be answered into a closed socket, which the server reports
+  with a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,10 +31,13 @@ from urllib.parse import urlsplit
 import structlog
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from redis.exceptions import RedisError
 
 logger = structlog.get_logger("inkwell.live")
 
 CLOSE_UNKNOWN_ROUTE = 4404
+# RFC 6455 "Try Again Later": htmx's ws extension and the mobile app reconnect with back-off.
+CLOSE_TRY_AGAIN_LATER = 1013
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -157,20 +165,38 @@ async def close_unknown_route(scope: Any, receive: Any, send: Any) -> None:
 
 
 class LiveSocketGuard:
-    """Drop what an application sends on a socket after it has closed it."""
+    """Close with 1013 and log one line when Redis fails; drop frames sent after a close."""
 
     def __init__(self, application: Any) -> None:
         self.application = application
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        closed = False
+        accepted = closed = False
 
         async def guarded_send(message: dict[str, Any]) -> None:
-            nonlocal closed
+            nonlocal accepted, closed
             if closed:
                 return  # the socket is closing: nothing more may be sent on it
-            if message["type"] == "websocket.close":
+            if message["type"] == "websocket.accept":
+                accepted = True
+            elif message["type"] == "websocket.close":
                 closed = True
             await send(message)
 
-        await self.application(scope, receive, guarded_send)
+        try:
+            await self.application(scope, receive, guarded_send)
+        except RedisError as error:
+            # The outage is the news, not the stack: one line per socket, which closes with
+            # a code the client retries. What it misses comes back through ?after=.
+            logger.warning(
+                "live.redis_unavailable",
+                path=scope.get("path", "")[:200],
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+            if closed:
+                return
+            # The client may have gone too; then there is nobody left to tell.
+            with contextlib.suppress(OSError, RuntimeError):
+                if not accepted:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
