@@ -39,7 +39,11 @@ def replay_after(query: Query) -> int | None:
     if "after" not in query:
         return None
     values = query["after"]
-    if len(values) != 1 or not values[0].isdigit():
+    # ASCII digits only (str.isdigit also passes "²", which int() refuses), and no more of
+    # them than an id can have: int() refuses strings past 4,300 digits.
+    if len(values) != 1 or not (values[0].isascii() and values[0].isdigit()):
+        raise MalformedQueryError("after must be a comment id")
+    if len(values[0]) > 20:
         raise MalformedQueryError("after must be a comment id")
     return int(values[0])
 

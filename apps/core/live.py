@@ -58,9 +58,15 @@ def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
     for group in [groups] if isinstance(groups, str) else groups:
         try:
             async_to_sync(layer.group_send)(group, event)
-        except LAYER_ERRORS:
-            # The write is committed; clients get it on reload or replay. Never re-raise.
-            logger.exception("live.broadcast_failed", group=group, event_type=event["type"])
+        except LAYER_ERRORS as error:
+            # The write is committed; clients get it on reload or replay. Never re-raise, and
+            # log one line: during an outage every broadcast fails the same way.
+            logger.warning(
+                "live.broadcast_failed",
+                group=group,
+                event_type=event["type"],
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
 
 
 class MalformedQueryError(ValueError):
@@ -160,7 +166,7 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
             message = json.loads(text_data) if text_data is not None else None
         except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
             message = None
-        if not isinstance(message, dict):
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.send_json(
                 {
                     "type": "error",

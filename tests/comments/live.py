@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -16,7 +17,10 @@ from django.test import Client
 from apps.accounts.models import User
 from project.asgi import application
 
+# What a browser sends from a page at http://127.0.0.1:8000: the origin check compares the
+# page's scheme, host and port with the handshake's own (apps.core.websocket).
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+BROWSER = [(b"host", b"127.0.0.1:8000"), ORIGIN]
 
 
 def session_cookie(user: User) -> bytes:
@@ -30,7 +34,7 @@ async def open_socket(
     path: str, *, user: User | None = None, app: Any = None
 ) -> WebsocketCommunicator:
     """Connect (and expect the handshake to be accepted) as `user` or anonymously."""
-    headers = [ORIGIN]
+    headers = [*BROWSER]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
     communicator = WebsocketCommunicator(app or application, path, headers=headers)
@@ -365,3 +369,9 @@ def server_env(**overrides: str) -> dict[str, str]:
 
 def ws_url(server_url: str, path: str) -> str:
     return server_url.replace("http://", "ws://", 1) + path
+
+
+def page_origin(url: str) -> str:
+    """The origin of the site's own pages for a server or socket URL (`http://host:port`)."""
+    parts = urlsplit(url)
+    return f"http://{parts.netloc}"

@@ -46,7 +46,7 @@ def _presence_size(post_id: int) -> int:
 
 async def _open(url: str) -> ClientConnection:
     socket = await connect(
-        url, origin=Origin("http://127.0.0.1"), proxy=None, compression=None, open_timeout=60
+        url, origin=Origin(live.page_origin(url)), proxy=None, compression=None, open_timeout=60
     )
     await socket.recv()  # the "live" badge: the consumer has joined its groups
     return socket

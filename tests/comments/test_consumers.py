@@ -58,7 +58,14 @@ async def test_post_socket_closes_4404_for_drafts_and_unknown_posts():
 
 
 async def test_post_socket_closes_4400_for_a_malformed_query(published_post):
-    for query in ["format=xml", "after=abc", "after=-1", "after=1&after=2"]:
+    for query in [
+        "format=xml",
+        "after=abc",
+        "after=-1",
+        "after=1&after=2",
+        "after=%C2%B2",  # "²": a digit to str.isdigit, not to int()
+        "after=" + "9" * 5000,  # past int()'s 4,300-digit limit
+    ]:
         communicator = await live.open_socket(f"/ws/posts/{published_post.pk}/?{query}")
         assert await live.close_code(communicator) == 4400, query
 
@@ -235,7 +242,7 @@ async def test_the_app_signs_in_with_its_token_and_sees_its_held_comment(publish
     communicator = WebsocketCommunicator(
         application,
         f"/ws/posts/{published_post.pk}/?format=json",
-        headers=[live.ORIGIN, (b"authorization", f"Bearer {pair.access}".encode())],
+        headers=[*live.BROWSER, (b"authorization", f"Bearer {pair.access}".encode())],
     )
     connected, _ = await communicator.connect(timeout=10)
     assert connected

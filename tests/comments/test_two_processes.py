@@ -44,7 +44,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
 def _socket(server: Server, path: str) -> Iterator[ClientConnection]:
     with connect(
         live.ws_url(server.url, path),
-        origin=Origin("http://127.0.0.1"),
+        origin=Origin(live.page_origin(server.url)),
         proxy=None,
         open_timeout=10,
     ) as socket:

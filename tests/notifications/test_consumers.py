@@ -20,7 +20,7 @@ pytestmark = [
     pytest.mark.asyncio,
 ]
 
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+BROWSER = [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")]
 PATH = "/ws/notifications/"
 
 
@@ -43,7 +43,7 @@ def _session_cookie(user) -> bytes:
 async def _signed_in(user, query: str = "") -> WebsocketCommunicator:
     cookie = await sync_to_async(_session_cookie)(user)
     communicator = WebsocketCommunicator(
-        application, f"{PATH}{query}", headers=[ORIGIN, (b"cookie", cookie)]
+        application, f"{PATH}{query}", headers=[*BROWSER, (b"cookie", cookie)]
     )
     connected, _ = await communicator.connect(timeout=5)
     assert connected
@@ -68,7 +68,7 @@ async def _closed_with(communicator) -> int:
 
 
 async def test_notifications_socket_refuses_visitors_with_4401():
-    communicator = WebsocketCommunicator(application, PATH, headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, PATH, headers=BROWSER)
     connected, _ = await communicator.connect(timeout=5)
     # Accepted then closed, so a browser sees 4401 (not 1006) and does not retry.
     assert connected

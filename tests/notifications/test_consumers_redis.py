@@ -19,7 +19,7 @@ pytestmark = [
     pytest.mark.asyncio,
 ]
 
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+BROWSER = [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")]
 
 
 def _session_cookie(user) -> bytes:
@@ -32,7 +32,7 @@ def _session_cookie(user) -> bytes:
 async def _connect(user) -> WebsocketCommunicator:
     cookie = await sync_to_async(_session_cookie)(user)
     communicator = WebsocketCommunicator(
-        application, "/ws/notifications/?format=json", headers=[ORIGIN, (b"cookie", cookie)]
+        application, "/ws/notifications/?format=json", headers=[*BROWSER, (b"cookie", cookie)]
     )
     connected, _ = await communicator.connect(timeout=5)
     assert connected

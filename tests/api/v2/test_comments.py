@@ -306,7 +306,7 @@ async def test_api_comment_reaches_live_readers_like_a_web_comment():
     app = WebsocketCommunicator(
         application,
         path,
-        headers=[live.ORIGIN, (b"authorization", f"Bearer {token}".encode())],
+        headers=[*live.BROWSER, (b"authorization", f"Bearer {token}".encode())],
     )
     connected, _ = await app.connect(timeout=10)
     assert connected
