@@ -42,6 +42,8 @@
 
   document.addEventListener("DOMContentLoaded", function () { showRelativeTimes(); });
   document.addEventListener("htmx:load", function (event) { showRelativeTimes(event.target); });
+  // Comments that arrive over the socket are swapped in by the ws extension.
+  document.addEventListener("htmx:wsAfterMessage", function () { showRelativeTimes(); });
   window.setInterval(showRelativeTimes, 60000);
 
   // Live status: show when the post's socket drops, until the ws extension reconnects

@@ -81,8 +81,6 @@ def test_two_readers_see_comments_replies_and_approvals_live(
     ana_comment = ben.locator("#comment-list article", has_text="First light on the lake")
     expect(ana_comment).to_have_count(1, timeout=LIVE)
     expect(ana_comment.locator("em")).to_have_text("lake")
-    # The server wrote the date; the reader's browser says how long ago (a cached page too).
-    expect(ana_comment.locator("time")).to_have_text("now")
     expect(ben.locator("#comment-list > li").first).to_contain_text("First light on the lake")
     expect(ben.locator("#comment-list > li").last).not_to_contain_text("First light")
     comment_id = ana_comment.get_attribute("data-comment-id")
