@@ -133,7 +133,11 @@ def test_anonymous_rate_limit_is_per_ip(api):
     assert other_ip.status_code == 200
 
 
-@override_settings(API_RATE_LIMIT_ANON=1, API_RATE_LIMIT_USER=3)
+# A window far longer than the test, so its four calls never straddle a window's end (the
+# windows are aligned to the epoch: with 60 s, a slow run could cross one and start over).
+@override_settings(
+    API_RATE_LIMIT_ANON=1, API_RATE_LIMIT_USER=3, API_RATE_LIMIT_WINDOW=1_000_000_000
+)
 def test_user_rate_limit_is_per_user_not_per_ip(api, reader):
     token = access_for(reader)
     call(api, "get", "/api/v1/posts")  # the address's budget is now spent
