@@ -1,7 +1,9 @@
 """allauth, django.contrib.auth and axes announce security events; we audit them here.
 
 Signals are the hooks these third-party packages offer (style.md allows exactly
-this use). Each receiver only records or calls a service.
+this use). Each receiver only records or calls a service. The model signals at the end
+invalidate caches (the other use style.md allows): users and addresses change through
+allauth, the admin and our services alike.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account import signals as allauth_signals
+from allauth.account.models import EmailAddress
 from allauth.socialaccount import signals as social_signals
 from axes.signals import user_locked_out
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.models import User
 from apps.accounts.services import revoke_other_sessions
+from apps.core import personal
 
 
 @receiver(auth_signals.user_logged_in)
@@ -134,3 +139,36 @@ def _social_removed(sender: Any, request: HttpRequest, socialaccount: Any, **kwa
         request=request,
         data={"provider": socialaccount.provider},
     )
+
+
+# --------------------------------------------------------------------------
+# Kept personal regions (apps.core.personal): the header shows the reader's name, avatar,
+# role (the dashboard link) and address; the comment form whether it is verified.
+# --------------------------------------------------------------------------
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def forget_regions_of_user(sender: type[User], instance: User, **kwargs: object) -> None:
+    personal.forget_reader(instance.pk)
+
+
+@receiver(post_save, sender=EmailAddress)
+@receiver(post_delete, sender=EmailAddress)
+def forget_regions_of_address(
+    sender: type[EmailAddress], instance: EmailAddress, **kwargs: object
+) -> None:
+    personal.forget_reader(instance.user_id)
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def forget_regions_of_roles(
+    sender: object, instance: object, action: str, pk_set: set[int] | None, **kwargs: object
+) -> None:
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, User):
+        personal.forget_reader(instance.pk)
+    else:  # group.user_set.add(...): the users are in pk_set (or every member on clear)
+        for user_id in pk_set or ():
+            personal.forget_reader(user_id)

@@ -9,12 +9,13 @@ rendered for them.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import get_template
 
 from apps.accounts.models import User
+from apps.blog.pages import post_tag
 from apps.comments import selectors
 from apps.comments.forms import CommentForm
+from apps.core import pagecache, personal
 
 
 def comment_form(request: HttpRequest, args: dict[str, str]) -> str | None:
@@ -24,10 +25,12 @@ def comment_form(request: HttpRequest, args: dict[str, str]) -> str | None:
         return None
     if selectors.sees_held_comments(viewer=viewer, post_id=post.pk):
         return None
+    # Kept until the post (comments opened or closed) or the reader changes.
+    pagecache.depend_on(request, post_tag(post.pk))
     context = {
         "request": request,
         "user": viewer,
-        "csrf_token": get_token(request),
+        "csrf_token": personal.CSRF_PLACEHOLDER,
         "post": post,
         "comment_gate": selectors.commenting_gate(viewer=viewer, post=post),
         "comment_form": CommentForm(),

@@ -455,6 +455,53 @@ def cached_for_readers(view: View) -> View:
     return wrapper
 
 
+def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -> str | None:
+    """A piece of HTML kept under `key` while the tags it declared stay current, or rendered.
+
+    `render` declares what it shows with `depend_on(request, …)` as a cached view does, and
+    returns the HTML, or None for "do not keep this" (returned as is). The same tokens and
+    per-process copies as pages: a kept fragment costs one MGET of its tokens. A cache that
+    is down renders every time.
+    """
+    fragment_key = "fragment:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    try:
+        entry, fresh = _lookup(fragment_key)
+        if fresh and entry is not None:
+            return entry["body"].decode()
+    except CACHE_ERRORS:
+        logger.warning("pagecache.unavailable", path=request.path)
+        return render()
+    started_ns = time.time_ns()
+    deps: set[str] = {SITE}
+    outer = getattr(request, "_page_deps", None)
+    request._page_deps = deps  # type: ignore[attr-defined]  # read by depend_on
+    try:
+        html = render()
+    finally:
+        if outer is None:
+            del request._page_deps  # type: ignore[attr-defined]
+        else:
+            request._page_deps = outer  # type: ignore[attr-defined]
+    if html is None:
+        return None
+    try:
+        tokens = _current_tokens(deps, rendered_from_ns=started_ns)
+        if tokens is not None:
+            stored: Entry = {
+                "body": html.encode(),
+                "status": 200,
+                "headers": {},
+                "etag": "",
+                "deps": tokens,
+            }
+            _cache().set(PAGE_PREFIX + fragment_key, stored, timeout=settings.PAGE_CACHE_TIMEOUT)
+            if settings.PAGE_CACHE_LOCAL_BYTES:
+                _local.put(fragment_key, stored)
+    except CACHE_ERRORS:
+        logger.warning("pagecache.store_failed", path=request.path)
+    return html
+
+
 def stored_page(request: HttpRequest) -> Entry | None:
     """The fresh page stored for this address (as an anonymous reader gets it), if any."""
     try:

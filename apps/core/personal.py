@@ -14,8 +14,13 @@ may decline (return None), for instance when the reader would see comments other
 the view then renders the whole page as before. So a signed-in page costs the middleware
 stack, one or two cache reads and a few small templates, not the view.
 
-Nothing personal is ever stored: the stored page is rendered for nobody, and the filled
-page is answered `private, no-cache`.
+Nothing personal is ever stored in a page: the stored page is rendered for nobody, and the
+filled page is answered `private, no-cache`. A filled region is kept for its reader (and
+session) in the page cache as a fragment, fresh while the tags it declared are: every
+region depends on `reader_tag(user)` (bumped by the apps when the reader's account, role,
+e-mail addresses, notifications or own comments change) and on what else its filler
+declares with `pagecache.depend_on`. Kept regions hold placeholders instead of anything made
+per answer (the CSRF token), filled in each time they are served.
 """
 
 from __future__ import annotations
@@ -45,6 +50,19 @@ _REGION = re.compile(
     re.DOTALL,
 )
 _BODY = "<body "
+# Stands for the answer's CSRF token in a filled region, so a kept region serves any request.
+CSRF_PLACEHOLDER = "inkwell-csrf-token-placeholder"
+
+
+def reader_tag(user_id: int) -> str:
+    """The dependency tag of everything personal shown to one reader (see module docstring)."""
+    return f"reader:{user_id}"
+
+
+def forget_reader(user_id: int | None) -> None:
+    """After the transaction commits, drop the regions kept for this reader."""
+    if user_id is not None:
+        pagecache.invalidate(reader_tag(user_id))
 
 
 class DeclinedError(Exception):
@@ -63,7 +81,7 @@ def template_filler(template_name: str) -> Filler:
         context: dict[str, Any] = {
             "request": request,
             "user": request.user,
-            "csrf_token": get_token(request),
+            "csrf_token": CSRF_PLACEHOLDER,
             **args,
         }
         # No context processors: a region needs only the reader, and they would cost queries.
@@ -82,7 +100,7 @@ def personalise(request: HttpRequest, page: str) -> str | None:
             logger.warning("personal.no_filler", region=name)
             raise DeclinedError(name)
         args = dict(pair.split("=", 1) for pair in match["args"].split())
-        html = filler(request, args)
+        html = _filled(request, name, filler, args, match["args"])
         if html is None:
             raise DeclinedError(name)
         return f"<!--personal:{name}{match['args']}-->{html}<!--/personal:{name}-->"
@@ -92,7 +110,26 @@ def personalise(request: HttpRequest, page: str) -> str | None:
     except DeclinedError:
         return None
     token = get_token(request)
+    filled = filled.replace(CSRF_PLACEHOLDER, token)
     return filled.replace(_BODY, f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\' ', 1)
+
+
+def _filled(
+    request: HttpRequest, name: str, filler: Filler, args: dict[str, str], raw_args: str
+) -> str | None:
+    """The region as its filler renders it for this reader, kept while its tags hold."""
+    user_id = request.user.pk
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if not settings.PERSONAL_REGIONS_KEPT or session_key is None or user_id is None:
+        return filler(request, args)
+
+    def render() -> str | None:
+        pagecache.depend_on(request, reader_tag(user_id))
+        return filler(request, args)
+
+    return pagecache.fragment(
+        request, f"personal\n{name}{raw_args}\n{user_id}\n{session_key}", render
+    )
 
 
 def _has_messages(request: HttpRequest) -> bool:

@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from django_tasks import default_task_backend
 
 from apps.accounts.models import User
+from apps.core import pagecache, personal
 from apps.core.transactions import after_commit
 from apps.notifications import broadcasts
 from apps.notifications.emails import email_delay, send_notification_emails
@@ -109,6 +110,8 @@ def notify(
     if not notifications:
         return []
     created = Notification.objects.bulk_create(notifications)
+    # Their bells show the new one (bulk_create sends no signals).
+    pagecache.invalidate(*(personal.reader_tag(n.recipient_id) for n in created))
     # The notifications are stored; pushing and waking the mailer are best effort.
     after_commit(broadcasts.notification_created, [n.pk for n in created])
     if mailed := [n.recipient_id for n in created if n.email_due]:
@@ -133,6 +136,7 @@ def mark_read(
         unread = unread.filter(pk__in=list(notification_ids or []))
     count = unread.update(read_at=timezone.now())
     if count:
+        personal.forget_reader(actor.pk)  # the bell kept for their other pages
         # The user's other tabs and devices update their badge too.
         after_commit(broadcasts.notification_unread, actor.pk)
     return count

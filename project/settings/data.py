@@ -100,3 +100,5 @@ PAGE_CACHE_LOCK_WAIT = 2.0
 # Signed-in readers get the stored page with their personal regions filled in
 # (apps.core.personal) instead of a full render.
 PAGE_CACHE_MEMBERS: bool = env.bool("PAGE_CACHE_MEMBERS", default=True)
+# Their filled regions are kept per reader and session until what they show changes.
+PERSONAL_REGIONS_KEPT: bool = env.bool("PERSONAL_REGIONS_KEPT", default=True)

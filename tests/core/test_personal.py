@@ -170,3 +170,154 @@ def test_members_can_be_switched_off(post, settings):
     _stored(url)
     page = _signed_in(make_verified(UserFactory.create())).get(url)
     assert "X-Page-Cache" not in page
+
+
+# --------------------------------------------------------------------------
+# Kept regions: filled once per reader and session, until what they show changes
+# --------------------------------------------------------------------------
+
+
+def _member_page(client: Client, url: str) -> str:
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "member"
+    return page.content.decode()
+
+
+def test_a_kept_region_costs_no_queries_the_second_time(post):
+    url = post.get_absolute_url()
+    _stored(url)
+    client = _signed_in(make_verified(UserFactory.create()))
+    with count_queries() as first:
+        _member_page(client, url)
+    with count_queries() as again:
+        html = _member_page(client, url)
+    # The session and the reader; the header and the form come from the kept regions.
+    assert len(again) <= 2, [q["sql"] for q in again]
+    assert len(again) < len(first)
+    assert 'id="comment-form"' in html
+    assert personal.CSRF_PLACEHOLDER not in html
+
+
+def test_a_kept_form_posts_with_this_answers_token(post):
+    url = post.get_absolute_url()
+    _stored(url)
+    client = _signed_in(make_verified(UserFactory.create()))
+    _member_page(client, url)
+    client.cookies.pop("csrftoken", None)  # a new CSRF secret: the kept form must follow it
+    page = _member_page(client, url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    answer = client.post(
+        f"/comments/posts/{post.pk}/",
+        {"body": "Posted from a kept form", "csrfmiddlewaretoken": token[1]},
+    )
+    assert answer.status_code in {200, 302}
+    assert Comment.objects.filter(post=post, body="Posted from a kept form").exists()
+
+
+def test_a_new_notification_reaches_the_kept_bell(post, django_capture_on_commit_callbacks):
+    from apps.notifications.models import Kind
+    from apps.notifications.services import notify
+
+    url = post.get_absolute_url()
+    _stored(url)
+    reader = make_verified(UserFactory.create())
+    client = _signed_in(reader)
+    assert "Someone replied to you" not in _member_page(client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipient_ids=[reader.pk],
+            kind=Kind.values[0],
+            actor_id=None,
+            text="Someone replied to you",
+            url=url,
+        )
+    assert "Someone replied to you" in _member_page(client, url)
+
+
+def test_verifying_an_address_opens_the_kept_form(post, django_capture_on_commit_callbacks):
+    from allauth.account.models import EmailAddress
+
+    url = post.get_absolute_url()
+    _stored(url)
+    reader = UserFactory.create()
+    client = _signed_in(reader)
+    assert "Verify your email address to comment" in _member_page(client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        EmailAddress.objects.create(user=reader, email=reader.email, verified=True, primary=True)
+    html = _member_page(client, url)
+    assert "Verify your email address to comment" not in html
+    assert 'id="comment-form"' in html
+
+
+def test_a_new_role_shows_in_the_kept_header(post, django_capture_on_commit_callbacks):
+    url = post.get_absolute_url()
+    _stored(url)
+    reader = make_verified(UserFactory.create())
+    client = _signed_in(reader)
+    assert "/dashboard/" not in _member_page(client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        grant_role_as_system(user=reader, role=Role.AUTHOR, reason="test")
+    assert "/dashboard/" in _member_page(client, url)
+
+
+def test_a_renamed_reader_sees_their_new_name(post, django_capture_on_commit_callbacks):
+    url = post.get_absolute_url()
+    _stored(url)
+    reader = make_verified(UserFactory.create(display_name="Old Name"))
+    client = _signed_in(reader)
+    assert "Old Name" in _member_page(client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.display_name = "New Name"
+        reader.save()
+    html = _member_page(client, url)
+    assert "New Name" in html
+    assert "Old Name" not in html
+
+
+def test_closing_comments_reaches_the_kept_form(post, django_capture_on_commit_callbacks):
+    from apps.comments.services.moderation import set_comments_open
+
+    url = post.get_absolute_url()
+    reader = make_verified(UserFactory.create())
+    client = _signed_in(reader)
+    _stored(url)
+    assert 'id="comment-form"' in _member_page(client, url)
+    editor = grant_role_as_system(
+        user=make_verified(UserFactory.create()), role=Role.EDITOR, reason="test"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        set_comments_open(actor=editor, post=post, is_open=False)
+    _stored(url)
+    assert 'id="comment-form"' not in _member_page(client, url)
+
+
+def test_a_held_comment_of_the_reader_ends_the_kept_form(
+    post, django_capture_on_commit_callbacks, settings
+):
+    url = post.get_absolute_url()
+    reader = make_verified(UserFactory.create())
+    client = _signed_in(reader)
+    _stored(url)
+    _member_page(client, url)
+    ModerationSettings.objects.update_or_create(
+        pk=1, defaults={"hold": ModerationSettings.Hold.ALL}
+    )
+    from apps.comments.services.comments import create_comment
+
+    with django_capture_on_commit_callbacks(execute=True):
+        create_comment(actor=reader, post=post, body="Mine, held for review")
+    page = client.get(url)
+    assert "X-Page-Cache" not in page  # their thread differs: the whole page for them
+    assert "Mine, held for review" in page.content.decode()
+
+
+def test_another_reader_never_gets_a_kept_region(post):
+    url = post.get_absolute_url()
+    _stored(url)
+    _member_page(_signed_in(make_verified(UserFactory.create(display_name="First Reader"))), url)
+    html = _member_page(
+        _signed_in(make_verified(UserFactory.create(display_name="Second Reader"))), url
+    )
+    assert "Second Reader" in html
+    assert "First Reader" not in html

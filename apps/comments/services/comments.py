@@ -27,6 +27,7 @@ from apps.comments import broadcasts
 from apps.comments.models import MAX_DEPTH, Comment, CommentReport
 from apps.comments.services.notices import notify_for_comment
 from apps.comments.services.rules import initial_status, spam_signal
+from apps.core import personal
 from apps.core.markdown import markdown_to_safe_html
 from apps.core.pagecache import invalidate
 from apps.core.ratelimit import hit
@@ -41,6 +42,8 @@ REPORT_REASON_MAX = 300
 
 def _announce(comment: Comment) -> None:
     """Schedule the event (and notifications) a new or newly visible comment needs."""
+    # A held comment changes what its author's comment form region shows (apps.core.personal).
+    personal.forget_reader(comment.author_id)
     if comment.is_public:
         invalidate(comments_tag(comment.post_id))
         after_commit(broadcasts.comment_created, comment.pk)

@@ -16,6 +16,7 @@ from apps.accounts.permissions import can
 from apps.blog.pages import comments_tag
 from apps.comments import broadcasts
 from apps.comments.models import Comment
+from apps.core import personal
 from apps.core.pagecache import invalidate
 from apps.core.transactions import after_commit
 
@@ -48,5 +49,6 @@ def delete_comment(*, actor: User, comment: Comment) -> Comment:
     comment.save(update_fields=fields)
     logger.info("comment.deleted", comment_id=comment.pk, actor_id=actor.pk, own=own)
     invalidate(comments_tag(comment.post_id))
+    personal.forget_reader(comment.author_id)  # a held comment gone: their form region
     after_commit(broadcasts.comment_deleted, comment.pk)
     return comment

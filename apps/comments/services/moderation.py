@@ -33,6 +33,7 @@ from apps.comments import broadcasts
 from apps.comments.models import Comment, CommentReport, ModerationSettings
 from apps.comments.services.deletion import delete_comment
 from apps.comments.services.notices import notify_for_comment
+from apps.core import personal
 from apps.core.pagecache import invalidate
 from apps.core.transactions import after_commit
 
@@ -146,7 +147,9 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
         before=before,
         after=status,
     )
-    invalidate(comments_tag(fresh.post_id))
+    # The pages that show the thread; the author's comment form region (held or not).
+    author = [personal.reader_tag(fresh.author_id)] if fresh.author_id else []
+    invalidate(comments_tag(fresh.post_id), *author)
     if status == Status.PUBLISHED:
         after_commit(broadcasts.comment_created, fresh.pk)
         after_commit(notify_for_comment, comment_id=fresh.pk)
