@@ -14,10 +14,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.pages import comments_tag
-from apps.comments import broadcasts
 from apps.comments.models import Comment
+from apps.comments.services import stream
 from apps.core.pagecache import invalidate
-from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.comments")
 
@@ -48,5 +47,5 @@ def delete_comment(*, actor: User, comment: Comment) -> Comment:
     comment.save(update_fields=fields)
     logger.info("comment.deleted", comment_id=comment.pk, actor_id=actor.pk, own=own)
     invalidate(comments_tag(comment.post_id))
-    after_commit(broadcasts.comment_deleted, comment.pk)
+    stream.announce_removed(comment, was_public=comment.is_public)
     return comment
