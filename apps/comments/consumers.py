@@ -30,8 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 
 from apps.accounts.models import User
@@ -41,6 +43,9 @@ from apps.comments import broadcasts, selectors
 from apps.comments.models import Comment
 from apps.comments.presence import Reader, arrive, observed
 from apps.core.live import LiveEvent, MalformedQueryError, Query, ReadOnlyLiveConsumer
+from apps.core.websocket import CLOSE_TRY_AGAIN_LATER
+
+logger = structlog.get_logger("inkwell.live")
 
 CLOSE_NOT_FOUND = 4404
 # Digits a sequence number may have (a bigint).
@@ -177,20 +182,37 @@ class PostCommentsConsumer(ReadOnlyLiveConsumer):
         else:
             await self.send(text_data=await database_sync_to_async(_status_html)())
         if since is not None:
-            await self.replay(since)
+            if not await self.replay(since):
+                return
         elif after is not None:
             for event in await database_sync_to_async(_replay)(user, post_id, after):
                 await self.forward(event)
         self.reader = await arrive(post_id, self.channel_name)
 
-    async def replay(self, since: int) -> None:
-        """Send every event numbered above `since` from the database (or say: reload)."""
-        catchup = await database_sync_to_async(_catch_up)(self.post_id, since)
+    async def replay(self, since: int) -> bool:
+        """Send every event numbered above `since` from the database (or say: reload).
+
+        False when the database cannot answer: the socket is closed with 1013, which
+        clients retry with back-off, asking again from the last number they have.
+        """
+        try:
+            catchup = await database_sync_to_async(_catch_up)(self.post_id, since)
+        except DatabaseError as error:
+            # One line, not a traceback per socket: during an outage they all fail alike.
+            logger.warning(
+                "live.replay_failed",
+                post_id=self.post_id,
+                since=since,
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return False
         if catchup.reload:
             await self.forward(broadcasts.reload_message(catchup.seq))
         for message in catchup.events:
             await self.deliver(message)
         self.last_seq = catchup.seq
+        return True
 
     async def stream_event(self, message: broadcasts.StreamMessage) -> None:
         """A numbered event from the group: relay it once, in order, repairing any gap."""

@@ -17,6 +17,7 @@ from apps.comments import broadcasts, presence, services
 from apps.comments.models import StreamEvent
 from apps.comments.services import stream
 from tests.comments import live
+from tests.factories.comments import CommentFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -233,3 +234,25 @@ async def test_since_wins_over_the_deprecated_after(published_post, commenter, n
     await live.next_event(app)
     assert _kinds(await _all_events(app)) == [(2, "comment.updated", first.pk)]
     await app.disconnect()
+
+
+async def test_a_replay_the_database_cannot_answer_closes_with_1013_and_one_line(
+    published_post, monkeypatch, caplog
+):
+    from django.db import OperationalError
+
+    def database_gone(**kwargs: Any) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    # Fault injection at the selector, as the layer tests break group_send.
+    monkeypatch.setattr("apps.comments.selectors.stream_events_after", database_gone)
+    await sync_to_async(stream.record_event)(
+        comment=await sync_to_async(CommentFactory.create)(post=published_post),
+        kind=StreamEvent.Kind.UPDATED,
+    )
+    app = await live.open_socket(f"/ws/posts/{published_post.pk}/?format=json&since=0")
+    await live.next_event(app)
+    assert await live.close_code(app) == 1013
+    lines = [r for r in caplog.records if "live.replay_failed" in r.getMessage()]
+    assert len(lines) == 1
+    assert "Traceback" not in caplog.text

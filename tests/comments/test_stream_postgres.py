@@ -12,7 +12,12 @@ from apps.comments.models import StreamEvent
 from apps.comments.services import stream
 from tests.factories.comments import CommentFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after a transactional test would drop the roles and switches
+# that data migrations created, breaking the tests that follow.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _in_thread(target, *args):
