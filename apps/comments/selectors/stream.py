@@ -1,6 +1,13 @@
-"""Reads of a post's live stream (apps.comments.services.stream writes it)."""
+"""Reads of a post's live stream (apps.comments.services.stream writes it).
+
+Both bypass cachalot: they decide what a reconnecting socket is sent, so a copy that is
+stale (another process wrote, and its invalidation has not reached this one) would skip
+events; each `since` differs anyway, so caching them buys nothing.
+"""
 
 from __future__ import annotations
+
+from cachalot.api import cachalot_disabled
 
 from apps.comments.models import PostStream, StreamEvent
 from apps.comments.selectors.threads import prepare_single
@@ -9,10 +16,10 @@ from apps.comments.selectors.threads import prepare_single
 def stream_seq(post_id: int) -> int:
     """The number of the post's latest live event (0 before its first).
 
-    A page reads it before its comments: an event that commits in between is then both on
-    the page and replayed, which the client's de-duplication absorbs, rather than missed.
+    (A post page reads it in the same query as its comments: `ThreadPage.live_seq`.)
     """
-    seq = PostStream.objects.filter(post_id=post_id).values_list("last_seq", flat=True).first()
+    with cachalot_disabled():
+        seq = PostStream.objects.filter(post_id=post_id).values_list("last_seq", flat=True).first()
     return seq or 0
 
 
@@ -21,11 +28,12 @@ def stream_events_after(*, post_id: int, since: int, limit: int) -> list[StreamE
 
     Each carries its comment (with author and parent author), prepared for rendering.
     """
-    events = list(
-        StreamEvent.objects.filter(post_id=post_id, seq__gt=since)
-        .select_related("comment__author", "comment__parent__author")
-        .order_by("seq")[:limit]
-    )
+    with cachalot_disabled():
+        events = list(
+            StreamEvent.objects.filter(post_id=post_id, seq__gt=since)
+            .select_related("comment__author", "comment__parent__author")
+            .order_by("seq")[:limit]
+        )
     for event in events:
         prepare_single(event.comment)
     return events
