@@ -1,10 +1,13 @@
 """Group names and events for the live comment route (sent by `core.live.send_event`).
 
-Groups (every name is what `channel_layer.group_add` receives):
-- `post_group(post_id)`: every open page of the post; public events only.
-- `moderators_group(post_id)`: moderators viewing the post; held comments too.
-- `viewer_group(post_id, user_id)`: one signed-in reader's pages of the post; their own
-  held comments reach them here and nowhere else.
+Every comment event goes to one group, `post_group(post_id)`, which every open page of
+the post joins, and carries the post's sequence number (`apps.comments.services.stream`
+numbers them in the change's transaction; `stream_event` sends one after commit). A held
+comment's events are marked `private`: the consumer relays them in full only to
+moderators and the comment's author and sends everyone else the number alone
+(`skip_message`), so every socket sees every number once and can tell a gap. One group,
+not one per audience: a socket either receives an event or misses it as a whole, and a
+missed one is replayed by number.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 
-from apps.comments.models import Comment
+from apps.comments.models import Comment, StreamEvent
 from apps.comments.selectors.threads import comment_for_event, prepare_single
 from apps.core.live import LiveEvent, send_event
 
@@ -27,16 +31,6 @@ def post_group(post_id: int) -> str:
     return f"comments.post.{post_id}"
 
 
-def moderators_group(post_id: int) -> str:
-    """The group moderators' pages of a post join: held comments are sent here."""
-    return f"comments.post.{post_id}.moderators"
-
-
-def viewer_group(post_id: int, user_id: int) -> str:
-    """The group one signed-in reader's pages of a post join (their own held comments)."""
-    return f"comments.post.{post_id}.user.{user_id}"
-
-
 # --------------------------------------------------------------------------
 # Events (rendered once here; consumers only relay `html` or `data`)
 # --------------------------------------------------------------------------
@@ -47,6 +41,18 @@ HELD = "comment.held"
 UPDATED = "comment.updated"
 DELETED = "comment.deleted"
 PRESENCE = "presence"
+# A numbered event with nothing to show this socket (only its number).
+SKIP = "live.skip"
+# A catch-up out of reach: reload, then go on from the number it carries.
+RELOAD = "live.reload"
+
+
+class StreamMessage(LiveEvent):
+    """A numbered event as group_send carries it; the consumer decides who sees `html`/`data`."""
+
+    seq: int
+    private: bool  # a held comment's: moderators and the author only
+    author_id: int | None  # that author
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -89,54 +95,6 @@ def render_comment_event(comment: Comment, event_type: str) -> LiveEvent:
     return {"type": event_type, "html": html, "data": comment_data(comment, event_type)}
 
 
-def _private_groups(comment: Comment) -> list[str]:
-    """Moderators' pages, and the author's own, for comments the public must not see."""
-    groups = [moderators_group(comment.post_id)]
-    if comment.author_id is not None:
-        groups.append(viewer_group(comment.post_id, comment.author_id))
-    return groups
-
-
-def comment_created(comment_id: int) -> None:
-    """Announce a new (or newly approved) public comment to every reader of the post."""
-    comment = comment_for_event(comment_id)
-    if comment is None or not comment.is_public:
-        return
-    send_event([post_group(comment.post_id)], render_comment_event(comment, CREATED))
-
-
-def comment_held(comment_id: int) -> None:
-    """Show a held comment to moderators and its author only, marked awaiting approval."""
-    comment = comment_for_event(comment_id)
-    if comment is None or comment.status != Comment.Status.HELD:
-        return
-    send_event(_private_groups(comment), render_comment_event(comment, HELD))
-
-
-def comment_updated(comment_id: int) -> None:
-    """Replace an edited comment's article wherever it is shown."""
-    comment = comment_for_event(comment_id)
-    if comment is None:
-        return
-    groups = [post_group(comment.post_id)] if comment.is_public else _private_groups(comment)
-    send_event(groups, render_comment_event(comment, UPDATED))
-
-
-def comment_deleted(comment_id: int, *, public_only: bool | None = None) -> None:
-    """Replace a deleted, rejected or spam comment with the "comment removed" placeholder.
-
-    `public_only`: True when the comment was public until now (the whole post group is
-    told; moderators' and the author's pages are in it too); False when it never was (only
-    moderators and the author saw it); None decides from the comment's current status.
-    """
-    comment = comment_for_event(comment_id)
-    if comment is None:
-        return
-    was_public = comment.is_public if public_only is None else public_only
-    groups = [post_group(comment.post_id)] if was_public else _private_groups(comment)
-    send_event(groups, _as_removed(comment))
-
-
 def _as_removed(comment: Comment) -> LiveEvent:
     # Removed for everyone, even for a held comment that was only sent back to the queue.
     comment.placeholder = True
@@ -152,3 +110,67 @@ def presence(post_id: int, count: int) -> None:
         [post_group(post_id)],
         {"type": PRESENCE, "html": html, "data": {"type": PRESENCE, "readers": count}},
     )
+
+
+def seq_marker(seq: int, *, reset: bool = False) -> str:
+    """The element that tells comments-live.js an html frame's number (swapped into #live-seq)."""
+    if reset:
+        return format_html(
+            '<span id="live-seq" hidden hx-swap-oob="true" data-live-seq="{}" data-live-reset>'
+            "</span>",
+            seq,
+        )
+    return format_html(
+        '<span id="live-seq" hidden hx-swap-oob="true" data-live-seq="{}"></span>', seq
+    )
+
+
+def skip_message(seq: int) -> LiveEvent:
+    """Number `seq` without content: for sockets that may not see the event it stands for."""
+    return {"type": SKIP, "html": seq_marker(seq), "data": {"type": SKIP, "seq": seq}}
+
+
+def reload_message(seq: int) -> LiveEvent:
+    """Tell a client its catch-up is out of reach (pruned, or too long): reload, go on at `seq`."""
+    status = render_to_string("comments/_live.html#live-status", {"live": True, "stale": True})
+    return {
+        "type": RELOAD,
+        "html": seq_marker(seq, reset=True) + status,
+        "data": {"type": RELOAD, "seq": seq},
+    }
+
+
+def _still_shown(event: StreamEvent, comment: Comment) -> bool:
+    # Rendered from the comment as it is now: a public event of a comment that was held or
+    # hidden since must not show its text to everyone (its later "deleted" event replaces
+    # it with the placeholder anyway).
+    if comment.is_public:
+        return True
+    return event.private and comment.status == Comment.Status.HELD and not comment.is_deleted
+
+
+def stream_message(event: StreamEvent, comment: Comment) -> StreamMessage:
+    """Render numbered event `event` of `comment` (prepared) for live relay and replay alike."""
+    if event.kind == DELETED:
+        live = _as_removed(comment)
+    elif _still_shown(event, comment):
+        live = render_comment_event(comment, event.kind)
+    else:
+        live = skip_message(event.seq)
+    return {
+        "type": live["type"],
+        "html": seq_marker(event.seq) + live["html"] if live["type"] != SKIP else live["html"],
+        "data": {**live["data"], "seq": event.seq},
+        "seq": event.seq,
+        "private": event.private,
+        "author_id": comment.author_id,
+    }
+
+
+def stream_event(event_id: int) -> None:
+    """Send numbered event `event_id` to every reader of its post (after its commit)."""
+    event = StreamEvent.objects.filter(pk=event_id).first()
+    comment = comment_for_event(event.comment_id) if event is not None else None
+    if event is None or comment is None:
+        return  # pruned or deleted with its post since: nobody is left to tell
+    send_event(post_group(event.post_id), stream_message(event, comment))

@@ -8,7 +8,17 @@ relaying and leaving the groups (also when a send to a closing socket ends it) c
 `apps.core.live.ReadOnlyLiveConsumer`.
 
 Query parameters: `format=json` (the mobile app: `data` of each event instead of the
-htmx fragment), `after=<comment id>` (replay the comments after that id).
+htmx fragment), `since=<seq>` (replay every live event of the post numbered above `seq`,
+then stream; see `apps.comments.services.stream`), and the deprecated `after=<comment id>`
+(replay the comments after that id, the catch-up of older apps: it misses edits and
+removals, and a comment whose broadcast failed below a later one that got through).
+
+Sequence numbers: every comment event carries the post's next number. The consumer
+remembers the last number it sent; it drops a repeat (a replay overlapping the live
+stream), and when a live event skips numbers (a broadcast that failed, or two arriving out
+of order) it replays the missing ones from the database first. A client may also send
+`{"type": "replay", "since": <seq>}`. A catch-up that is out of reach (pruned, or more
+than `MAX_REPLAY` events) is answered with a reload instruction instead.
 
 Close codes, sent after the handshake so the client can read them (a refused handshake
 reaches a browser as 1006, which htmx's ws extension would retry forever):
@@ -18,9 +28,12 @@ reaches a browser as 1006, which htmx's ws extension would retry forever):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import structlog
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 
 from apps.accounts.models import User
@@ -30,8 +43,32 @@ from apps.comments import broadcasts, selectors
 from apps.comments.models import Comment
 from apps.comments.presence import Reader, arrive, observed
 from apps.core.live import LiveEvent, MalformedQueryError, Query, ReadOnlyLiveConsumer
+from apps.core.websocket import CLOSE_TRY_AGAIN_LATER
+
+logger = structlog.get_logger("inkwell.live")
 
 CLOSE_NOT_FOUND = 4404
+# Digits a sequence number may have (a bigint).
+_SEQ_DIGITS = 19
+
+
+def _count(value: str) -> int | None:
+    # ASCII digits only (str.isdigit also passes "²", which int() refuses), and no more of
+    # them than a bigint has: int() refuses strings past 4,300 digits.
+    if not (value.isascii() and value.isdigit()) or len(value) > _SEQ_DIGITS:
+        return None
+    return int(value)
+
+
+def replay_since(query: Query) -> int | None:
+    """The `since=<non-negative sequence number>` to replay from, or None; else malformed."""
+    if "since" not in query:
+        return None
+    values = query["since"]
+    seq = _count(values[0]) if len(values) == 1 else None
+    if seq is None:
+        raise MalformedQueryError("since must be a sequence number")
+    return seq
 
 
 def replay_after(query: Query) -> int | None:
@@ -79,6 +116,35 @@ def _replay(user: User | AnonymousUser, post_id: int, after_id: int) -> list[Liv
     ]
 
 
+@dataclass(frozen=True)
+class Catchup:
+    """What a replay sends: the events in order, or a reload instruction; and where it ends."""
+
+    events: list[broadcasts.StreamMessage]
+    reload: bool
+    seq: int  # the last number the client has after it
+
+
+def _catch_up(post_id: int, since: int) -> Catchup:
+    current = selectors.stream_seq(post_id)
+    if since == current:
+        return Catchup([], reload=False, seq=current)
+    events = selectors.stream_events_after(
+        post_id=post_id, since=since, limit=selectors.MAX_REPLAY + 1
+    )
+    # Out of reach: a number from the future (the database was restored), events pruned
+    # since, or more than a replay sends. The client reloads, then goes on from `current`.
+    if (
+        since > current
+        or not events
+        or events[0].seq != since + 1
+        or len(events) > selectors.MAX_REPLAY
+    ):
+        return Catchup([], reload=True, seq=max(current, events[-1].seq if events else 0))
+    messages = [broadcasts.stream_message(event, event.comment) for event in events]
+    return Catchup(messages, reload=False, seq=messages[-1]["seq"])
+
+
 def _status_html() -> str:
     return render_to_string("comments/_live.html#live-status", {"live": True})
 
@@ -87,9 +153,15 @@ class PostCommentsConsumer(ReadOnlyLiveConsumer):
     """One open page of a post (browser or app): joins its groups and relays events."""
 
     reader: Reader | None = None
+    # The last number this socket was sent (or, with ?since=, the client already had);
+    # None until known: a client without ?since= gets every event from its first on.
+    last_seq: int | None = None
+    moderator = False
+    user_id: int | None = None
 
     async def start(self, query: Query) -> None:
-        after = replay_after(query)
+        since = replay_since(query)
+        after = replay_after(query) if since is None else None
         post_id = int(self.scope["url_route"]["kwargs"]["post_id"])
         user = self.scope.get("user") or AnonymousUser()
         access = await database_sync_to_async(_access)(user, post_id)
@@ -97,23 +169,86 @@ class PostCommentsConsumer(ReadOnlyLiveConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.post_id = post_id
+        self.moderator, self.user_id = access.moderator, access.user_id
 
         # Join before replaying: an event sent between the replay query and the join would
-        # otherwise be lost. A comment can then arrive twice; clients key them by id.
+        # otherwise be lost. Events wait in the channel until this handler ends, and the
+        # ones the replay already sent are dropped by number.
         await self.join(broadcasts.post_group(post_id))
-        if access.moderator:
-            await self.join(broadcasts.moderators_group(post_id))
-        if access.user_id is not None:
-            await self.join(broadcasts.viewer_group(post_id, access.user_id))
 
         if self.wants_json:
-            await self.send_json({"type": "live.connected", "post": post_id})
+            seq = await database_sync_to_async(selectors.stream_seq)(post_id)
+            await self.send_json({"type": "live.connected", "post": post_id, "seq": seq})
         else:
             await self.send(text_data=await database_sync_to_async(_status_html)())
-        if after is not None:
+        if since is not None:
+            if not await self.replay(since):
+                return
+        elif after is not None:
             for event in await database_sync_to_async(_replay)(user, post_id, after):
                 await self.forward(event)
         self.reader = await arrive(post_id, self.channel_name)
+
+    async def replay(self, since: int) -> bool:
+        """Send every event numbered above `since` from the database (or say: reload).
+
+        False when the database cannot answer: the socket is closed with 1013, which
+        clients retry with back-off, asking again from the last number they have.
+        """
+        try:
+            catchup = await database_sync_to_async(_catch_up)(self.post_id, since)
+        except DatabaseError as error:
+            # One line, not a traceback per socket: during an outage they all fail alike.
+            logger.warning(
+                "live.replay_failed",
+                post_id=self.post_id,
+                since=since,
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return False
+        if catchup.reload:
+            await self.forward(broadcasts.reload_message(catchup.seq))
+        for message in catchup.events:
+            await self.deliver(message)
+        self.last_seq = catchup.seq
+        return True
+
+    async def stream_event(self, message: broadcasts.StreamMessage) -> None:
+        """A numbered event from the group: relay it once, in order, repairing any gap."""
+        seq = message["seq"]
+        if self.last_seq is not None:
+            if seq <= self.last_seq:
+                return  # already sent (by a replay, or a repeated broadcast)
+            if seq > self.last_seq + 1:
+                # Numbers in between never arrived (a failed broadcast, or they are late):
+                # they are committed, so the database has them, this one included.
+                await self.replay(self.last_seq)
+                return
+        await self.deliver(message)
+        self.last_seq = seq
+
+    async def deliver(self, message: broadcasts.StreamMessage) -> None:
+        """Relay a numbered event in full, or only its number to whom it is not for."""
+        allowed = (
+            not message["private"]
+            or self.moderator
+            or (self.user_id is not None and message["author_id"] == self.user_id)
+        )
+        await self.forward(message if allowed else broadcasts.skip_message(message["seq"]))
+
+    async def receive_message(self, message: dict[str, Any]) -> bool:
+        """`{"type": "replay", "since": <seq>}`: a client that saw a gap asks for it again."""
+        if message.get("type") != "replay" or not hasattr(self, "post_id"):
+            return False
+        since = message.get("since")
+        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+            await self.send_json(
+                {"type": "error", "code": "malformed", "message": "since must be a number."}
+            )
+            return True
+        await self.replay(since)
+        return True
 
     async def leave(self) -> None:
         await super().leave()
@@ -121,11 +256,12 @@ class PostCommentsConsumer(ReadOnlyLiveConsumer):
         if reader is not None:
             await reader.leave()
 
-    # Events from apps.comments.broadcasts: "comment.created" calls comment_created, etc.
-    comment_created = ReadOnlyLiveConsumer.forward
-    comment_held = ReadOnlyLiveConsumer.forward
-    comment_updated = ReadOnlyLiveConsumer.forward
-    comment_deleted = ReadOnlyLiveConsumer.forward
+    # Numbered events from apps.comments.broadcasts ("comment.created" → comment_created…).
+    comment_created = stream_event
+    comment_held = stream_event
+    comment_updated = stream_event
+    comment_deleted = stream_event
+    live_skip = stream_event
 
     async def presence(self, event: LiveEvent) -> None:
         observed(self.post_id, int(event["data"]["readers"]))

@@ -165,3 +165,55 @@ class ModerationSettings(models.Model):
     @property
     def blocked_words(self) -> list[str]:
         return [w.strip().lower() for w in self.blocklist.splitlines() if w.strip()]
+
+
+class PostStream(models.Model):
+    """A post's live-stream counter: the sequence number of its latest live event.
+
+    Taking the next number updates this row, which locks it until the transaction ends, so
+    two writes on one post get consecutive numbers and the later one commits second: a
+    number that is visible means every smaller one is visible too (gap-free replay).
+    """
+
+    post = models.OneToOneField(
+        "blog.Post", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Live stream of post {self.post_id} at {self.last_seq}"
+
+
+class StreamEvent(models.Model):
+    """One live event of a post (a comment created, held, edited or removed), by sequence.
+
+    Written in the transaction of the change it announces; the broadcast after commit
+    carries its `seq`, and a reconnecting client (`?since=<seq>`) is replayed the rows
+    after the last one it saw. Only the comment is stored: an event is rendered from the
+    comment as it is now, so a replay never shows what was since removed. Rows older than
+    `LIVE_EVENT_RETENTION` are pruned; a client asking from before them is told to reload.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "comment.created", _("Comment published")
+        HELD = "comment.held", _("Comment held")
+        UPDATED = "comment.updated", _("Comment edited")
+        DELETED = "comment.deleted", _("Comment removed")
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    # Private: for moderators and the comment's author only (a held comment); everyone
+    # else is sent the sequence number alone, so their stream stays gap-free too.
+    private = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ("post", "seq")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["post", "seq"], name="comments_stream_event_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.seq} on post {self.post_id}"

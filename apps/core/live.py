@@ -176,10 +176,14 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
             )
         elif message.get("type") == "ping":
             await self.send_json({"type": "pong"})
-        else:
+        elif not await self.receive_message(message):
             await self.send_json(
                 {"type": "error", "code": "read_only", "message": self.read_only_message}
             )
+
+    async def receive_message(self, message: dict[str, Any]) -> bool:
+        """Answer a request other than ping (a replay, never a write); False if unknown."""
+        return False
 
     async def forward(self, event: LiveEvent) -> None:
         """Relay one event: its `data` to a `format=json` client, else its `html`."""

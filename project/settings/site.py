@@ -17,5 +17,9 @@ COMMENT_REPLIES_PER_THREAD: int = env.int("COMMENT_REPLIES_PER_THREAD", default=
 # Comments per user per window (apps.comments.services.create_comment, web and API alike).
 COMMENT_RATE_LIMIT: int = env.int("COMMENT_RATE_LIMIT", default=5)
 COMMENT_RATE_WINDOW: int = env.int("COMMENT_RATE_WINDOW", default=60)
+# A post's live events are kept this many days for reconnecting pages and apps to catch up
+# (`?since=<seq>`); a client asking from before them is told to reload
+# (apps.comments.services.stream).
+LIVE_EVENT_RETENTION_DAYS: int = env.int("LIVE_EVENT_RETENTION_DAYS", default=7)
 # Notification emails wait this long for others to join the same message (one per batch).
 NOTIFICATION_EMAIL_DELAY_SECONDS: int = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=300)

@@ -2,9 +2,12 @@
 // inline script. htmx's ws extension owns the socket and swaps the fragments the server
 // sends; this file adds what the extension cannot know about comments:
 //
-// 1. Catch-up: every (re)connect asks for the comments after the largest id on the page
-//    (?after=<id>), so nothing posted while the socket was down, or between the page
-//    render and the first connect, is missed.
+// 1. Catch-up: the post's live events are numbered (a sequence per post). The page says
+//    the number it was rendered at (data-live-seq on the live root, also on a page served
+//    from the cache); each event frame carries its own (#live-seq). Every (re)connect asks
+//    for the events after the last number seen (?since=<seq>), edits and removals
+//    included; a repeated number is dropped; a gap asks the server for a replay. A page
+//    without data-live-seq (rendered before numbering) falls back to ?after=<largest id>.
 // 2. No duplicates: a comment can arrive twice (the poster's own form response and the
 //    broadcast; a held comment and then its approval; a replay overlapping a broadcast).
 //    When a new comment's article is already on the page, it is replaced in place
@@ -25,6 +28,24 @@
   var POST_SOCKET = /\/ws\/posts\/\d+\/?(\?|$)/;
   // A burst of comments (a replay after a reconnect) is announced once, not one by one.
   var ANNOUNCE_DELAY_MS = 1500;
+
+  function liveRoot() {
+    return document.querySelector("[data-live-root]");
+  }
+
+  // The last event number this page has, or null when the page predates numbering.
+  function lastSeq() {
+    var root = liveRoot();
+    var value = root ? root.getAttribute("data-live-seq") : null;
+    if (value === null || value === "") return null;
+    var seq = parseInt(value, 10);
+    return isNaN(seq) ? null : seq;
+  }
+
+  function setLastSeq(seq) {
+    var root = liveRoot();
+    if (root) root.setAttribute("data-live-seq", String(seq));
+  }
 
   function largestCommentId() {
     // The page may show only some threads: the server says which comment was the newest
@@ -51,15 +72,55 @@
     };
   htmx.createWebSocket = function (url) {
     if (POST_SOCKET.test(url)) {
+      var withCatchUp = new URL(url, window.location.href);
+      var since = lastSeq();
       var after = largestCommentId();
-      if (after > 0) {
-        var withAfter = new URL(url, window.location.href);
-        withAfter.searchParams.set("after", String(after));
-        url = withAfter.toString();
+      if (since !== null) {
+        withCatchUp.searchParams.set("since", String(since));
+      } else if (after > 0) {
+        withCatchUp.searchParams.set("after", String(after)); // deprecated, pre-numbering pages
       }
+      url = withCatchUp.toString();
     }
     return createWebSocket(url);
   };
+
+  // Each numbered frame: drop a repeat, ask for a replay on a gap, else note its number.
+  // Registered before the listeners below, so a frame they decline is still counted.
+  var replayAskedFrom = null;
+  document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var message = event.detail.message;
+    if (typeof message !== "string" || message.indexOf('id="live-seq"') === -1) return;
+    var template = document.createElement("template");
+    template.innerHTML = message;
+    var marker = template.content.querySelector("#live-seq[data-live-seq]");
+    if (!marker) return;
+    var seq = parseInt(marker.getAttribute("data-live-seq"), 10);
+    var last = lastSeq();
+    if (isNaN(seq)) return;
+    if (marker.hasAttribute("data-live-reset") || last === null) {
+      setLastSeq(seq); // a reload notice (the server goes on from here), or no number yet
+      return;
+    }
+    if (seq <= last) {
+      event.preventDefault(); // already shown: a replay overlapping the live stream
+      return;
+    }
+    if (seq > last + 1) {
+      // Numbers in between never came: ask for everything after the last one we have
+      // (this one included), once per gap.
+      event.preventDefault();
+      var socket = event.detail.socketWrapper;
+      if (socket && replayAskedFrom !== last) {
+        replayAskedFrom = last;
+        socket.send(JSON.stringify({ type: "replay", since: last }));
+      }
+      return;
+    }
+    setLastSeq(seq);
+    // A number alone (an event this reader may not see): nothing to swap in.
+    if (template.content.children.length === 1) event.preventDefault();
+  });
 
   // --- 2. No duplicates ----------------------------------------------------------------
   // New comments come as <div hx-swap-oob="beforeend:#comment-list|#replies-N"><li
@@ -128,7 +189,10 @@
   function placeable(message) {
     var template = document.createElement("template");
     template.innerHTML = message;
-    var wrapper = template.content.firstElementChild;
+    // The event's own element, after the number marker (#live-seq) it may start with.
+    var wrapper = Array.prototype.filter.call(template.content.children, function (child) {
+      return child.id !== "live-seq";
+    })[0];
     var placement = wrapper ? wrapper.getAttribute("hx-swap-oob") || "" : "";
     if (placement.indexOf("beforeend:") !== 0) return true;
     var article = wrapper.querySelector("article[data-comment-id]");
@@ -143,6 +207,7 @@
   }
 
   document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    if (event.defaultPrevented) return; // a repeat or a number alone (1. above)
     if (!placeable(event.detail.message)) event.preventDefault();
   });
 

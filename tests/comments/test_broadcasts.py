@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from apps.comments import broadcasts
 from apps.comments.models import Comment
-from tests.comments.conftest import _listen, _received, _received_by
+from tests.comments.conftest import _listen, _received
 from tests.factories.comments import CommentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limit", "notified")]
@@ -16,23 +16,30 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limit"
 # --------------------------------------------------------------------------
 
 
-def test_comment_deleted_goes_where_the_comment_was_shown(published_post, commenter):
-    public = _listen(broadcasts.post_group(published_post.pk))
-    mods = _listen(broadcasts.moderators_group(published_post.pk))
-    own = _listen(broadcasts.viewer_group(published_post.pk, commenter.pk))
+def test_removals_carry_their_audience_and_number(published_post, commenter):
+    from apps.comments.services import stream
+
+    channel = _listen(broadcasts.post_group(published_post.pk))
     shown = CommentFactory.create(post=published_post, status=Comment.Status.REJECTED)
-    broadcasts.comment_deleted(shown.pk, public_only=True)
     held = CommentFactory.create(
         post=published_post, author=commenter, status=Comment.Status.REJECTED
     )
-    broadcasts.comment_deleted(held.pk, public_only=False)
-    to_public, to_mods, to_author = _received_by(public, mods, own)
-    [event] = to_public
-    assert event["type"] == "comment.deleted"
-    assert event["data"]["comment"]["id"] == shown.pk
-    assert "Comment removed" in event["html"]
-    assert [e["data"]["comment"]["id"] for e in to_mods] == [held.pk]
-    assert [e["data"]["comment"]["id"] for e in to_author] == [held.pk]
+    with_numbers = [
+        stream.record_event(comment=shown, kind=broadcasts.DELETED),
+        stream.record_event(comment=held, kind=broadcasts.DELETED, private=True),
+    ]
+    for event in with_numbers:
+        broadcasts.stream_event(event.pk)
+    public, private = _received(channel)
+    assert (public["type"], public["seq"], public["private"]) == ("comment.deleted", 1, False)
+    assert public["data"]["comment"]["id"] == shown.pk
+    assert public["data"]["seq"] == 1
+    assert "Comment removed" in public["html"]
+    assert public["html"].startswith(
+        '<span id="live-seq" hidden hx-swap-oob="true" data-live-seq="1">'
+    )
+    assert (private["seq"], private["private"], private["author_id"]) == (2, True, commenter.pk)
+    assert private["data"]["comment"]["id"] == held.pk
 
 
 def test_render_comment_event_shape(published_post):
@@ -61,13 +68,7 @@ def test_presence_event(published_post):
     assert '<span id="reader-count" hx-swap-oob="true">3 reading now</span>' in event["html"]
 
 
-def test_events_for_missing_comments_are_skipped(published_post):
+def test_events_for_missing_rows_are_skipped(published_post):
     channel = _listen(broadcasts.post_group(published_post.pk))
-    for send in (
-        broadcasts.comment_created,
-        broadcasts.comment_held,
-        broadcasts.comment_updated,
-        broadcasts.comment_deleted,
-    ):
-        send(999999)
+    broadcasts.stream_event(999999)
     assert _received(channel) == []

@@ -45,7 +45,11 @@ async def test_post_socket_says_it_is_live_in_html_and_json(published_post):
     assert 'id="live-status"' in html
     assert 'data-live="connected"' in html
     app = await live.open_socket(f"/ws/posts/{published_post.pk}/?format=json")
-    assert await live.next_event(app) == {"type": "live.connected", "post": published_post.pk}
+    assert await live.next_event(app) == {
+        "type": "live.connected",
+        "post": published_post.pk,
+        "seq": 0,
+    }
     await browser.disconnect()
     await app.disconnect()
 

@@ -45,16 +45,18 @@ def _author_role_user() -> User:
 
 @pytest.fixture
 def events(monkeypatch):
-    """Every after-commit broadcast and notification the moderation services schedule."""
+    """Every after-commit live event and notification the moderation services schedule."""
+    from apps.comments.models import StreamEvent
+
     calls: list[tuple[str, int, dict[str, object]]] = []
-    monkeypatch.setattr(
-        "apps.comments.broadcasts.comment_created",
-        lambda pk, **kw: calls.append(("published", pk, kw)),
-    )
-    monkeypatch.setattr(
-        "apps.comments.broadcasts.comment_deleted",
-        lambda pk, **kw: calls.append(("removed", pk, kw)),
-    )
+    labels = {"comment.created": "published", "comment.deleted": "removed"}
+
+    def record(event_id: int) -> None:
+        event = StreamEvent.objects.get(pk=event_id)
+        extra = {"public_only": not event.private} if event.kind == "comment.deleted" else {}
+        calls.append((labels[event.kind], event.comment_id, extra))
+
+    monkeypatch.setattr("apps.comments.broadcasts.stream_event", record)
     monkeypatch.setattr(
         mod, "notify_for_comment", lambda *, comment_id: calls.append(("notify", comment_id, {}))
     )

@@ -21,14 +21,14 @@ from tests.factories.comments import CommentFactory
 S = Comment.Status
 
 
-def _broken_broadcast(comment_id: int) -> None:
+def _broken_broadcast(event_id: int) -> None:
     raise RuntimeError("template bug in the live fragment")
 
 
 def test_approve_comment_logs_a_failing_broadcast_and_keeps_the_decision(
     db, moderator, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    monkeypatch.setattr("apps.comments.broadcasts.comment_created", _broken_broadcast)
+    monkeypatch.setattr("apps.comments.broadcasts.stream_event", _broken_broadcast)
     monkeypatch.setattr(mod, "notify_for_comment", lambda *, comment_id: None)
     comment = CommentFactory.create(status=S.HELD)
     # Before the shared helper this raised AttributeError: Django logged the partial's
@@ -46,7 +46,7 @@ def test_moderation_request_succeeds_when_its_after_commit_broadcast_fails(
 ):
     # A real commit at the end of the request, as in production: the callbacks run
     # inside the moderator's request, so an escaping error would be a 500.
-    monkeypatch.setattr("apps.comments.broadcasts.comment_created", _broken_broadcast)
+    monkeypatch.setattr("apps.comments.broadcasts.stream_event", _broken_broadcast)
     monkeypatch.setattr(mod, "notify_for_comment", lambda *, comment_id: None)
     comment = CommentFactory.create(status=S.HELD)
     device = TOTPDevice.objects.create(user=moderator, name="test", confirmed=True)

@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from apps.blog.models import Post
 from apps.comments import broadcasts, services
 from apps.comments.models import Comment, ModerationSettings
-from tests.comments.conftest import _listen, _received, _received_by
+from tests.comments.conftest import _listen, _received
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory
@@ -51,20 +51,17 @@ def test_create_comment_publishes_sanitised_markdown(
 def test_create_comment_holds_a_first_time_commenter(
     commenter, published_post, django_capture_on_commit_callbacks, notified
 ):
-    public = _listen(broadcasts.post_group(published_post.pk))
-    mods = _listen(broadcasts.moderators_group(published_post.pk))
-    own = _listen(broadcasts.viewer_group(published_post.pk, commenter.pk))
+    channel = _listen(broadcasts.post_group(published_post.pk))
     with django_capture_on_commit_callbacks(execute=True):
         comment = services.create_comment(actor=commenter, post=published_post, body="Hello")
     assert comment.status == Comment.Status.HELD
     assert comment.held_reason
     assert notified == []
-    to_public, to_mods, to_author = _received_by(public, mods, own)
-    assert to_public == []
-    for events in (to_mods, to_author):
-        [event] = events
-        assert event["type"] == "comment.held"
-        assert "Awaiting approval" in event["html"]
+    # One group: the consumer shows it only to moderators and its author (private).
+    [event] = _received(channel)
+    assert event["type"] == "comment.held"
+    assert (event["private"], event["author_id"]) == (True, commenter.pk)
+    assert "Awaiting approval" in event["html"]
 
 
 def test_create_comment_holds_too_many_links(commenter, published_post, no_hold):

@@ -21,6 +21,7 @@ from apps.comments.selectors.paging import (
     thread_for_replies,
     thread_page,
 )
+from apps.comments.selectors.stream import stream_events_after, stream_seq
 from apps.comments.selectors.threads import (
     MAX_REPLAY,
     can_read_post_comments,
@@ -67,6 +68,8 @@ __all__ = [
     "replies_after",
     "reply_target",
     "sees_held_comments",
+    "stream_events_after",
+    "stream_seq",
     "thread_author_ids",
     "thread_for_replies",
     "thread_page",

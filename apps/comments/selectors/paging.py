@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, DenseRank, RowNumber
 from django.db.models.lookups import GreaterThan, LessThan
 
 from apps.blog.models import Post
-from apps.comments.models import Comment
+from apps.comments.models import Comment, PostStream
 from apps.comments.selectors.threads import (
     AnyUser,
     _annotate,
@@ -76,7 +76,10 @@ class ThreadPage:
     cursor: int | None  # the thread this page starts after (None: the first page)
     next_cursor: int | None  # where the next page starts; None on the last page
     total: int  # every comment of the post the viewer sees (not placeholders)
-    last_id: int  # the newest comment the viewer sees: the live catch-up starts after it
+    last_id: int  # the newest comment the viewer sees: the deprecated ?after= starts after it
+    # The post's live-stream number in the same snapshot as the comments: the page's socket
+    # catches up from it (?since=), also when the page is served from the cache later.
+    live_seq: int = 0
     author_ids: set[int] = field(default_factory=set)  # whose names the page shows
 
 
@@ -153,11 +156,19 @@ def _post_totals(post: Post, viewer: AnyUser, *, moderator: bool) -> tuple[Subqu
     return total, last
 
 
-def _totals_alone(post: Post, viewer: AnyUser, *, moderator: bool) -> tuple[int, int]:
+def _stream_seq(post: Post) -> Subquery:
+    return Subquery(PostStream.objects.filter(post_id=post.pk).values("last_seq")[:1])
+
+
+def _totals_alone(post: Post, viewer: AnyUser, *, moderator: bool) -> tuple[int, int, int]:
     total, last = _post_totals(post, viewer, moderator=moderator)
-    row = Post.objects.filter(pk=post.pk).annotate(total=total, last=last).values("total", "last")
+    row = (
+        Post.objects.filter(pk=post.pk)
+        .annotate(total=total, last=last, seq=_stream_seq(post))
+        .values("total", "last", "seq")
+    )
     found = row.first() or {}
-    return int(found.get("total") or 0), int(found.get("last") or 0)
+    return int(found.get("total") or 0), int(found.get("last") or 0), int(found.get("seq") or 0)
 
 
 def _prepare(
@@ -218,6 +229,7 @@ def thread_page(
         thread_size=Window(Count("id"), partition_by=F("thread_key")),
         post_total=total,
         post_last=last,
+        post_seq=_stream_seq(post),
     ).filter(thread_rank__lte=threads + 1)
     if replies is not None:
         rows_qs = rows_qs.filter(position__lte=replies + 1)
@@ -232,10 +244,9 @@ def thread_page(
         first = rows[0]
         total_count = _number(first, "post_total")
         last_id = _number(first, "post_last")
-    elif cursor is None:
-        total_count, last_id = 0, 0  # nothing to show on the first page: nothing visible
+        live_seq = _number(first, "post_seq")
     else:
-        total_count, last_id = _totals_alone(post, viewer, moderator=moderator)
+        total_count, last_id, live_seq = _totals_alone(post, viewer, moderator=moderator)
 
     by_thread: dict[int, list[Comment]] = {}
     for row in rows:
@@ -259,6 +270,7 @@ def thread_page(
         next_cursor=next_cursor,
         total=total_count,
         last_id=last_id,
+        live_seq=live_seq,
     )
     page.author_ids = thread_author_ids(tops)
     return page

@@ -23,8 +23,8 @@ from apps.accounts.models import User
 from apps.accounts.selectors import has_verified_email
 from apps.blog.models import Post
 from apps.blog.pages import comments_tag
-from apps.comments import broadcasts
 from apps.comments.models import MAX_DEPTH, Comment, CommentReport
+from apps.comments.services import stream
 from apps.comments.services.notices import notify_for_comment
 from apps.comments.services.rules import initial_status, spam_signal
 from apps.core import personal
@@ -46,10 +46,10 @@ def _announce(comment: Comment) -> None:
     personal.forget_reader(comment.author_id)
     if comment.is_public:
         invalidate(comments_tag(comment.post_id))
-        after_commit(broadcasts.comment_created, comment.pk)
+        stream.announce_created(comment)
         after_commit(notify_for_comment, comment_id=comment.pk)
     else:
-        after_commit(broadcasts.comment_held, comment.pk)
+        stream.announce_held(comment)
 
 
 def _require_commenter(actor: User) -> None:
@@ -178,10 +178,10 @@ def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
     if was_public:
         invalidate(comments_tag(comment.post_id))
     if was_public and not comment.is_public:
-        after_commit(broadcasts.comment_deleted, comment.pk, public_only=True)
-        after_commit(broadcasts.comment_held, comment.pk)
+        stream.announce_removed(comment, was_public=True)
+        stream.announce_held(comment)
     else:
-        after_commit(broadcasts.comment_updated, comment.pk)
+        stream.announce_updated(comment)
     return comment
 
 

@@ -14,11 +14,10 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.pages import comments_tag
-from apps.comments import broadcasts
 from apps.comments.models import Comment
+from apps.comments.services import stream
 from apps.core import personal
 from apps.core.pagecache import invalidate
-from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.comments")
 
@@ -50,5 +49,5 @@ def delete_comment(*, actor: User, comment: Comment) -> Comment:
     logger.info("comment.deleted", comment_id=comment.pk, actor_id=actor.pk, own=own)
     invalidate(comments_tag(comment.post_id))
     personal.forget_reader(comment.author_id)  # a held comment gone: their form region
-    after_commit(broadcasts.comment_deleted, comment.pk)
+    stream.announce_removed(comment, was_public=comment.is_public)
     return comment

@@ -29,8 +29,8 @@ from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.models import Post
 from apps.blog.pages import comments_tag, post_tag
-from apps.comments import broadcasts
 from apps.comments.models import Comment, CommentReport, ModerationSettings
+from apps.comments.services import stream
 from apps.comments.services.deletion import delete_comment
 from apps.comments.services.notices import notify_for_comment
 from apps.core import personal
@@ -151,12 +151,12 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
     author = [personal.reader_tag(fresh.author_id)] if fresh.author_id else []
     invalidate(comments_tag(fresh.post_id), *author)
     if status == Status.PUBLISHED:
-        after_commit(broadcasts.comment_created, fresh.pk)
+        stream.announce_created(fresh)
         after_commit(notify_for_comment, comment_id=fresh.pk)
     else:
         # A comment readers saw goes to the whole post as a placeholder; a held one only
         # to the moderators' and its author's pages, the only ones that showed it.
-        after_commit(broadcasts.comment_deleted, fresh.pk, public_only=was_public)
+        stream.announce_removed(fresh, was_public=was_public)
     return comment
 
 
