@@ -6,8 +6,9 @@ command share one gate. Which action a comment can take in which state is one ta
 `apps.blog.services.workflow.MOVES` does for posts. Moderating a comment into the state
 it is already in is an error with a clear message, not a silent no-op: a bulk report
 then says "already published" instead of counting a change that did not happen.
-Broadcasts and notifications run after commit; a moderation action never waits on
-them, and a failing one is logged, never raised into the moderator's request.
+An approval stores its notifications in its own transaction; broadcasts run after
+commit, so a moderation action never waits on them, and a failing one is logged, never
+raised into the moderator's request.
 
 Audit: the audit log's kinds are security events owned by accounts (adding kinds needs a
 migration there), so moderation actions and settings changes are structured log lines
@@ -148,8 +149,9 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
     )
     invalidate(comments_tag(fresh.post_id))
     if status == Status.PUBLISHED:
+        # Stored with the approval (nothing to lose after commit); only the push waits.
+        notify_for_comment(comment_id=fresh.pk)
         after_commit(broadcasts.comment_created, fresh.pk)
-        after_commit(notify_for_comment, comment_id=fresh.pk)
     else:
         # A comment readers saw goes to the whole post as a placeholder; a held one only
         # to the moderators' and its author's pages, the only ones that showed it.
