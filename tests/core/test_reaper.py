@@ -1,5 +1,6 @@
 """Tasks whose worker died mid-run are re-queued, then failed after TASK_MAX_ATTEMPTS starts."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -90,3 +91,20 @@ def test_db_worker_reaps_at_start_and_runs_the_task_once(database_tasks):
     row.refresh_from_db()
     assert (row.status, row.return_value) == ("SUCCESSFUL", False)
     assert Notification.objects.filter(post=post, kind=Kind.POST_PUBLISHED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_running_worker_keeps_reaping_every_interval(database_tasks):
+    from apps.core.reaper import start_reaping
+
+    row = _interrupted(_scheduled_post(), ago=timedelta(hours=1))
+    stop = start_reaping(interval=0.1)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and row.status == RUNNING:
+            time.sleep(0.1)
+            row.refresh_from_db()
+    finally:
+        stop.set()
+    assert row.status == READY
