@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.notifications.models import Notification, NotificationPreference
+from apps.notifications.models import Notification, NotificationEmail, NotificationPreference
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -28,7 +28,18 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "email_due", "created_at")
     search_fields = ("recipient__username", "recipient__email", "text")
     list_select_related = ("recipient",)
-    raw_id_fields = ("recipient", "actor", "post", "comment")
+    raw_id_fields = ("recipient", "actor", "post", "comment", "email")
+
+
+@admin.register(NotificationEmail)
+class NotificationEmailAdmin(ReadOnlyAdmin):
+    """What was mailed: a row claimed without sent_at or failed_at is a mail a crash may have lost."""
+
+    list_display = ("id", "recipient", "item_count", "claimed_at", "sent_at", "failed_at")
+    list_filter = ("claimed_at", "sent_at", "failed_at")
+    search_fields = ("recipient__username", "recipient__email", "message_id")
+    list_select_related = ("recipient",)
+    raw_id_fields = ("recipient",)
 
 
 @admin.register(NotificationPreference)

@@ -2,11 +2,19 @@
 
 `apps.notifications.services` marks which notifications are due by email and wakes the
 task; this module sends them (from the task, the command or the in-process runner).
+
+At most once per batch: the items are stamped and a `NotificationEmail` row is committed
+*before* the mail is handed to the mail server, so a worker killed mid-send (and the task
+reaper running it again) never mails the same items twice. The price is that such a
+crash can lose that one mail; its row stays without `sent_at` for an operator to see.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 import structlog
 from django.conf import settings
@@ -17,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.notifications.models import Delivery, Notification
+from apps.notifications.models import Delivery, Notification, NotificationEmail
 from apps.notifications.selectors import preferences_for
 
 logger = structlog.get_logger("inkwell.notifications")
@@ -44,8 +52,29 @@ def _due_recipients(cutoff: datetime) -> list[int]:
     )
 
 
-def _send_batch(recipient_id: int, now: datetime) -> bool:
-    """Send one recipient's pending notifications in one mail; False if another worker has them."""
+@dataclass(frozen=True)
+class Claim:
+    """A committed claim on one recipient's batch: the mail row and what goes in it."""
+
+    email: NotificationEmail
+    recipient: User
+    items: list[Notification]
+
+
+def _message_id(recipient_id: int) -> str:
+    # Stable for the batch: stored before the send, so the sent mail can be matched to its
+    # row, and a receiving server can tell a copy from a new mail.
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return make_msgid(idstring=f"notifications.{recipient_id}", domain=domain)
+
+
+def claim_batch(recipient_id: int, now: datetime) -> Claim | None:
+    """Stamp one recipient's pending items as emailed and record the batch, then commit.
+
+    Committed before anything is sent: a crash after this point leaves the items stamped,
+    so the mail goes out at most once; a failure here leaves them pending and sends nothing.
+    None when another worker holds them or nothing is left to mail.
+    """
     with transaction.atomic():
         # skip_locked: concurrent runs (two workers, cron + task) each take other rows
         # instead of waiting and then mailing the same items twice. SQLite ignores it.
@@ -55,7 +84,7 @@ def _send_batch(recipient_id: int, now: datetime) -> bool:
             .order_by("created_at", "id")
         )
         if not items:
-            return False
+            return None
         recipient = User.objects.get(pk=recipient_id)
         wanted = preferences_for(recipient)
         # Read in the app already, or no longer wanted by email: nothing to mail.
@@ -64,13 +93,49 @@ def _send_batch(recipient_id: int, now: datetime) -> bool:
         if skipped:
             Notification.objects.filter(pk__in=skipped).update(email_due=False)
         if not to_send:
-            return False
-        _mail(recipient, to_send)
-        Notification.objects.filter(pk__in=[n.pk for n in to_send]).update(emailed_at=now)
+            return None
+        email = NotificationEmail.objects.create(
+            recipient=recipient,
+            message_id=_message_id(recipient_id),
+            item_count=len(to_send),
+            claimed_at=now,
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in to_send]).update(
+            emailed_at=now, email=email
+        )
+    return Claim(email=email, recipient=recipient, items=to_send)
+
+
+def _release(claim: Claim, error: Exception) -> None:
+    """The mail server refused the batch: record why and put its items back to pending."""
+    with transaction.atomic():
+        Notification.objects.filter(email=claim.email).update(emailed_at=None, email=None)
+        NotificationEmail.objects.filter(pk=claim.email.pk).update(
+            failed_at=timezone.now(), error=repr(error)[:500]
+        )
+
+
+def _send_batch(recipient_id: int, now: datetime) -> bool:
+    """Claim one recipient's pending notifications, then mail them; False if there were none.
+
+    An error the mail backend reports releases the items for the next run (the server did
+    not take the mail); a crash between the claim and the end of the send does not, so a
+    batch is never mailed twice. The one mail that could be lost is logged as claimed
+    without `sent_at`.
+    """
+    claim = claim_batch(recipient_id, now)
+    if claim is None:
+        return False
+    try:
+        _mail(claim.recipient, claim.items, message_id=claim.email.message_id)
+    except Exception as error:
+        _release(claim, error)
+        raise
+    NotificationEmail.objects.filter(pk=claim.email.pk).update(sent_at=timezone.now())
     return True
 
 
-def _mail(recipient: User, items: list[Notification]) -> None:
+def _mail(recipient: User, items: list[Notification], *, message_id: str) -> None:
     site_url = settings.SITE_URL.rstrip("/")
     context = {
         "recipient": recipient,
@@ -89,6 +154,7 @@ def _mail(recipient: User, items: list[Notification]) -> None:
         subject=subject,
         body=render_to_string("notifications/email/digest.txt", context),
         to=[recipient.email],
+        headers={"Message-ID": message_id},
     )
     message.attach_alternative(
         render_to_string("notifications/email/digest.html", context), "text/html"
@@ -99,8 +165,9 @@ def _mail(recipient: User, items: list[Notification]) -> None:
 def send_notification_emails(*, now: datetime | None = None) -> int:
     """Mail each recipient whose batch is due one message with all their pending items.
 
-    Safe to run from several workers at once; each recipient is handled in its own
-    transaction, so one failing mail leaves the others sent and itself pending.
+    Safe to run from several workers at once and to run again after a crash; each recipient
+    is claimed in its own transaction, so one failing mail leaves the others sent and
+    itself pending.
     """
     now = now or timezone.now()
     sent = 0

@@ -44,9 +44,17 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Set for kinds the recipient wants by email: the digest task sends it and sets emailed_at.
+    # Set for kinds the recipient wants by email. The mailer stamps emailed_at and links the
+    # batch (`email`) in a committed transaction *before* it sends (apps.notifications.emails).
     email_due = models.BooleanField(default=False)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email = models.ForeignKey(
+        "NotificationEmail",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -66,6 +74,15 @@ class Notification(models.Model):
                 name="notif_email_due_idx",
             ),
         ]
+        constraints: ClassVar = [
+            # One notification per person per comment, so the repair sweep
+            # (`manage.py repair_notifications`) can never add a second one.
+            models.UniqueConstraint(
+                fields=["recipient", "comment"],
+                condition=Q(comment__isnull=False),
+                name="notif_one_per_recipient_comment",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"
@@ -73,6 +90,32 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationEmail(models.Model):
+    """One batched notification mail: claimed (stamped) first, then sent, at most once.
+
+    `claimed_at` is committed before the mail goes out. `sent_at` set means the mail server
+    took it; `failed_at` means it refused and the items went back to pending; neither,
+    some minutes after the claim, means the sender died mid-send and the mail may or may
+    not have gone out (it is not sent again). `message_id` is the mail's Message-ID header.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_emails"
+    )
+    message_id = models.CharField(max_length=255, unique=True)
+    item_count = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("-claimed_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.message_id} to {self.recipient_id}"
 
 
 class NotificationPreference(models.Model):

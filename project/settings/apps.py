@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "waffle",
     "csp",
     "cachalot",
+    # Before django_tasks_db: our `db_worker` (with the reaper) replaces its command.
+    "apps.core",
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
@@ -47,7 +49,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_email",
     "axes",  # last of the auth apps: its signal handlers must see every login attempt
-    "apps.core",
     "apps.theme",
     "apps.accounts",
     "apps.blog",

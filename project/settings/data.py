@@ -68,7 +68,7 @@ CACHALOT_UNCACHABLE_TABLES = frozenset(
     {
         "django_migrations",
         "qsessions_session",
-        "django_tasks_db_dbtaskresult",
+        "django_tasks_database_dbtaskresult",  # django_tasks_db.DBTaskResult
         "axes_accessattempt",
         "axes_accessfailurelog",
         "otp_totp_totpdevice",

@@ -23,3 +23,5 @@ COMMENT_RATE_WINDOW: int = env.int("COMMENT_RATE_WINDOW", default=60)
 LIVE_EVENT_RETENTION_DAYS: int = env.int("LIVE_EVENT_RETENTION_DAYS", default=7)
 # Notification emails wait this long for others to join the same message (one per batch).
 NOTIFICATION_EMAIL_DELAY_SECONDS: int = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=300)
+# `manage.py repair_notifications` looks back this far for comments missing their notifications.
+NOTIFICATION_REPAIR_HOURS: int = env.int("NOTIFICATION_REPAIR_HOURS", default=48)

@@ -98,16 +98,49 @@ def test_send_back_post_notifies_the_author(writer, django_capture_on_commit_cal
     assert notification.text.endswith("Needs sources.")
 
 
-def test_workflow_move_survives_a_failing_notification(
+def _dead_channel_layer(monkeypatch):
+    from channels.layers import InMemoryChannelLayer
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    async def refuse(self, group, message):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(InMemoryChannelLayer, "group_send", refuse)
+    monkeypatch.setattr("apps.core.live.get_channel_layer", lambda: InMemoryChannelLayer())
+
+
+def test_publish_stores_the_notification_with_the_move_when_the_push_fails(
     writer, django_capture_on_commit_callbacks, monkeypatch
 ):
-    def broken(**kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(workflow, "notify_post_published", broken)
+    _dead_channel_layer(monkeypatch)
     editor = make_user_with_role(Role.EDITOR)
     draft = PostFactory.create(author=writer, status=Post.Status.IN_REVIEW, published_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         publish_post(actor=editor, post=draft)
     draft.refresh_from_db()
     assert draft.status == Post.Status.PUBLISHED
+    assert _stored() == {("writer", Kind.POST_PUBLISHED)}
+
+
+def test_a_failing_notification_undoes_the_move_with_it(writer, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(workflow, "notify_post_published", broken)
+    editor = make_user_with_role(Role.EDITOR)
+    draft = PostFactory.create(author=writer, status=Post.Status.IN_REVIEW, published_at=None)
+    with pytest.raises(RuntimeError):
+        publish_post(actor=editor, post=draft)
+    draft.refresh_from_db()
+    assert draft.status == Post.Status.IN_REVIEW
+
+
+def test_publish_if_due_run_twice_publishes_and_notifies_once(writer):
+    due = timezone.now() - timedelta(minutes=1)
+    scheduled = PostFactory.create(author=writer, status=Post.Status.SCHEDULED, published_at=due)
+    assert publish_if_due(post_id=scheduled.pk, expected_publish_at=due)
+    assert not publish_if_due(post_id=scheduled.pk, expected_publish_at=due)
+    scheduled.refresh_from_db()
+    assert scheduled.published_at == due
+    assert _stored() == {("writer", Kind.POST_PUBLISHED)}
+    assert Notification.objects.count() == 1

@@ -7,7 +7,13 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from apps.notifications import emails, services
-from apps.notifications.models import Delivery, Kind, Notification, NotificationPreference
+from apps.notifications.models import (
+    Delivery,
+    Kind,
+    Notification,
+    NotificationEmail,
+    NotificationPreference,
+)
 from apps.notifications.tasks import send_notification_emails
 from tests.factories.accounts import UserFactory
 
@@ -136,15 +142,23 @@ def test_a_failing_mail_stays_pending_and_others_go_out(emailed, mailoutbox, mon
     _due(other, "To a fine inbox")
     real_mail = emails._mail
 
-    def flaky(recipient, items):
+    def flaky(recipient, items, **kwargs):
         if recipient == emailed:
             raise OSError("SMTP refused")
-        real_mail(recipient, items)
+        real_mail(recipient, items, **kwargs)
 
     monkeypatch.setattr(emails, "_mail", flaky)
     assert emails.send_notification_emails() == 1
     assert [m.to for m in mailoutbox] == [[other.email]]
     assert Notification.objects.get(recipient=emailed).emailed_at is None
+    # The refusal is on record, and the items go out in a later batch of their own.
+    refused = NotificationEmail.objects.get(recipient=emailed)
+    assert refused.failed_at is not None
+    assert "SMTP refused" in refused.error
+    monkeypatch.setattr(emails, "_mail", real_mail)
+    assert emails.send_notification_emails() == 1
+    retried = NotificationEmail.objects.get(recipient=emailed, sent_at__isnull=False)
+    assert retried.message_id != refused.message_id
 
 
 def test_the_task_and_the_command_send_the_batches(emailed, mailoutbox, capsys):
@@ -203,5 +217,86 @@ def test_concurrent_runs_skip_rows_another_run_holds(mailoutbox):
     finally:
         release.set()
         holder.join(10)
+    assert emails.send_notification_emails() == 1
+    assert len(mailoutbox) == 1
+
+
+# --------------------------------------------------------------------------
+# At most once per batch: claim (stamp and record) in a committed transaction, then send
+# --------------------------------------------------------------------------
+
+
+def test_each_batch_is_recorded_with_the_message_id_it_was_sent_with(emailed, mailoutbox):
+    first = _due(emailed, "Ann mentioned you")
+    second = _due(emailed, "Bob mentioned you")
+    assert emails.send_notification_emails() == 1
+    batch = NotificationEmail.objects.get()
+    assert (batch.recipient, batch.item_count) == (emailed, 2)
+    assert batch.sent_at is not None
+    assert batch.failed_at is None
+    assert mailoutbox[0].extra_headers["Message-ID"] == batch.message_id
+    assert batch.message_id.endswith("@127.0.0.1>")  # the SITE_URL's host
+    assert set(batch.notifications.all()) == {first, second}
+
+
+def test_a_crash_after_the_claim_does_not_send_the_batch_again(emailed, mailoutbox, monkeypatch):
+    item = _due(emailed, "Mailed at most once")
+    real_mail = emails._mail
+
+    def killed(recipient, items, **kwargs):
+        raise SystemExit("the worker died mid-send")  # not an error the mailer can see
+
+    monkeypatch.setattr(emails, "_mail", killed)
+    with pytest.raises(SystemExit):
+        emails.send_notification_emails()
+    monkeypatch.setattr(emails, "_mail", real_mail)
+    # The task runs again (the reaper re-queued it, or the next cron run): nothing is resent.
+    assert emails.send_notification_emails() == 0
+    assert mailoutbox == []
+    item.refresh_from_db()
+    assert item.emailed_at is not None
+    claimed = NotificationEmail.objects.get()
+    assert item.email == claimed
+    # Visible as claimed, never confirmed: what an operator looks for after a crash.
+    assert (claimed.sent_at, claimed.failed_at) == (None, None)
+
+
+def _refuse_stamping() -> None:
+    """Make the database refuse the claim's stamp, as a failing disk or a lost lock would."""
+    with connections["default"].cursor() as cursor:
+        if connections["default"].vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_stamp() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_stamp BEFORE UPDATE OF emailed_at "
+                "ON notifications_notification FOR EACH ROW EXECUTE FUNCTION refuse_stamp()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_stamp BEFORE UPDATE OF emailed_at "
+                "ON notifications_notification BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+
+
+def _allow_stamping() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER refuse_stamp ON notifications_notification"
+            if connections["default"].vendor == "postgresql"
+            else "DROP TRIGGER refuse_stamp"
+        )
+
+
+def test_a_failure_to_claim_sends_nothing(emailed, mailoutbox):
+    item = _due(emailed, "Not yet")
+    _refuse_stamping()
+    assert emails.send_notification_emails() == 0
+    assert mailoutbox == []
+    assert not NotificationEmail.objects.exists()  # the batch row rolled back with the stamp
+    item.refresh_from_db()
+    assert (item.emailed_at, item.email) == (None, None)
+    _allow_stamping()
     assert emails.send_notification_emails() == 1
     assert len(mailoutbox) == 1

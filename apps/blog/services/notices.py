@@ -1,8 +1,9 @@
 """Who hears about a post's workflow moves: its author (and coauthors) when it is published
 or sent back. Blog knows who; `apps.notifications.services.notify` stores and delivers.
 
-The workflow schedules these after commit (`apps.core.transactions.after_commit`), so a
-failing notification is logged and never undoes the move.
+The workflow calls these inside the transaction that makes the move, so the move and its
+notifications are stored together or not at all (a blip after the commit cannot lose
+them); only the live push waits for the commit and may fail on its own.
 """
 
 from __future__ import annotations

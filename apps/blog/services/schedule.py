@@ -3,7 +3,8 @@
 With the database backend (production) each schedule enqueues a task with
 `run_after`; the task re-checks the post under a row lock before acting, so
 rescheduling or unscheduling never publishes at the old time and a second run finds
-nothing to do. The immediate backend (embedded default) cannot defer, so there the
+nothing to do: a task re-queued by the reaper after its worker died (apps.core.reaper)
+publishes, and notifies, exactly once. The immediate backend (embedded default) cannot defer, so there the
 in-process scheduler started by `manage.py serve` runs `publish_due` every few seconds
 instead. `manage.py publish_due` is the cron safety net in both.
 
@@ -24,7 +25,6 @@ from django_tasks import default_task_backend, task
 from apps.blog.models import Post
 from apps.blog.services.notices import notify_post_published
 from apps.blog.services.pages import invalidate_post, public_tags
-from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.blog")
 
@@ -58,7 +58,9 @@ def publish_if_due(*, post_id: int, expected_publish_at: datetime | None = None)
     if post.published_at > timezone.now():
         return False
     make_public(post, when=post.published_at)
-    after_commit(notify_post_published, post_id=post.pk)
+    # In this transaction: a worker killed after the commit must not lose the notice, and
+    # one killed before it leaves neither (the reaped task then does both, once).
+    notify_post_published(post_id=post.pk)
     logger.info("scheduled post published", post_id=post.pk)
     return True
 

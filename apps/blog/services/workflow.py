@@ -114,7 +114,7 @@ def send_back_post(*, actor: User, post: Post, note: str) -> Post:
     post.review_note = note.strip()[:2000]
     post.published_at = None
     post.save(update_fields=["status", "review_note", "published_at", "updated_at"])
-    after_commit(notify_post_sent_back, post_id=post.pk, actor_id=actor.pk)
+    notify_post_sent_back(post_id=post.pk, actor_id=actor.pk)
     return post
 
 
@@ -161,7 +161,8 @@ def publish_post(*, actor: User, post: Post, unpublish_at: datetime | None = Non
     post = _locked(post)
     _check(actor, post, "publish")
     make_public(post, when=now)
-    after_commit(notify_post_published, post_id=post.pk, actor_id=actor.pk)
+    # Stored with the move, so a blip after the commit cannot lose it; the push waits.
+    notify_post_published(post_id=post.pk, actor_id=actor.pk)
     if unpublish_at is not None:
         post.unpublish_at = unpublish_at
         post.save(update_fields=["unpublish_at"])

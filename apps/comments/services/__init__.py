@@ -28,7 +28,7 @@ from apps.comments.services.moderation import (
     set_comments_open,
     update_moderation_settings,
 )
-from apps.comments.services.notices import notify_for_comment
+from apps.comments.services.notices import notify_for_comment, repair_comment_notifications
 from apps.comments.services.rules import initial_status
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "mark_spam",
     "notify_for_comment",
     "reject_comment",
+    "repair_comment_notifications",
     "report_comment",
     "set_comments_open",
     "update_moderation_settings",

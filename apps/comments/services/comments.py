@@ -2,9 +2,9 @@
 
 Every function checks its own permissions (the htmx views, the JSON API and any command
 share them) and raises ValidationError or PermissionDenied with a message meant for the
-reader. Broadcasts and notifications are scheduled with `apps.core.transactions.after_commit`:
-they run only once the comment is safely stored, and a failure in them is logged without
-touching the saved comment. Deleting lives in `deletion.py` and the hold rule in
+reader. Notifications are stored in the comment's own transaction (all or nothing), and
+broadcasts are scheduled with `apps.core.transactions.after_commit`: they run only once the
+comment is safely stored, and a failure in them is logged without touching the saved comment. Deleting lives in `deletion.py` and the hold rule in
 `rules.py`, which the moderation services share.
 """
 
@@ -31,7 +31,6 @@ from apps.core import personal
 from apps.core.markdown import markdown_to_safe_html
 from apps.core.pagecache import invalidate
 from apps.core.ratelimit import hit
-from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.comments")
 
@@ -41,13 +40,15 @@ REPORT_REASON_MAX = 300
 
 
 def _announce(comment: Comment) -> None:
-    """Schedule the event (and notifications) a new or newly visible comment needs."""
+    """Store a public comment's notifications with it; number and announce it after commit."""
     # A held comment changes what its author's comment form region shows (apps.core.personal).
     personal.forget_reader(comment.author_id)
     if comment.is_public:
         invalidate(comments_tag(comment.post_id))
+        # In the comment's own transaction: a Redis or database blip after the commit can
+        # no longer lose them. Only their live push waits for the commit (and may fail).
+        notify_for_comment(comment_id=comment.pk)
         stream.announce_created(comment)
-        after_commit(notify_for_comment, comment_id=comment.pk)
     else:
         stream.announce_held(comment)
 

@@ -6,8 +6,9 @@ command share one gate. Which action a comment can take in which state is one ta
 `apps.blog.services.workflow.MOVES` does for posts. Moderating a comment into the state
 it is already in is an error with a clear message, not a silent no-op: a bulk report
 then says "already published" instead of counting a change that did not happen.
-Broadcasts and notifications run after commit; a moderation action never waits on
-them, and a failing one is logged, never raised into the moderator's request.
+An approval stores its notifications in its own transaction; broadcasts run after
+commit, so a moderation action never waits on them, and a failing one is logged, never
+raised into the moderator's request.
 
 Audit: the audit log's kinds are security events owned by accounts (adding kinds needs a
 migration there), so moderation actions and settings changes are structured log lines
@@ -35,7 +36,6 @@ from apps.comments.services.deletion import delete_comment
 from apps.comments.services.notices import notify_for_comment
 from apps.core import personal
 from apps.core.pagecache import invalidate
-from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.moderation")
 
@@ -151,8 +151,9 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
     author = [personal.reader_tag(fresh.author_id)] if fresh.author_id else []
     invalidate(comments_tag(fresh.post_id), *author)
     if status == Status.PUBLISHED:
+        # Stored with the approval (nothing to lose after commit); only the push waits.
+        notify_for_comment(comment_id=fresh.pk)
         stream.announce_created(fresh)
-        after_commit(notify_for_comment, comment_id=fresh.pk)
     else:
         # A comment readers saw goes to the whole post as a placeholder; a held one only
         # to the moderators' and its author's pages, the only ones that showed it.

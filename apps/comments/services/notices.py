@@ -1,21 +1,32 @@
 """Who hears about a comment: the replied-to author, @mentioned readers, the post's people.
 
 Comments knows who a comment concerns; `apps.notifications.services.notify` only stores
-and delivers what it is given. Both service modules schedule `notify_for_comment` after
-commit when a comment becomes public (posted, or approved from the queue).
+and delivers what it is given. Both service modules call `notify_for_comment` inside the
+transaction that makes a comment public (posted, or approved from the queue), so the
+comment and its notifications are stored together or not at all; only the live push
+waits for the commit. `repair_comment_notifications` (`manage.py repair_notifications`,
+run periodically) adds whatever is still missing for recent comments, such as comments
+stored before this rule or by an import.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
-from django.db import transaction
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from apps.accounts.models import User
 from apps.comments.models import Comment
 from apps.notifications.models import Kind, Notification
 from apps.notifications.services import notify
+
+logger = structlog.get_logger("inkwell.comments")
 
 MAX_MENTIONS = 10
 # "@name" where name is a valid username (apps.accounts.models.username_validator), not
@@ -62,9 +73,10 @@ def _reasons(comment: Comment) -> dict[int, str]:
 def notify_for_comment(*, comment_id: int) -> list[Notification]:
     """Notify the people a newly public comment concerns: replied-to author, post authors, @mentions.
 
-    Run after commit when a comment is published or approved. One notification per
+    Run in the transaction that publishes or approves the comment. One notification per
     recipient (reply > mention > post comment), never the comment's author, and never
-    twice for the same comment (notifications skips whoever already heard about it).
+    twice for the same comment (notifications skips whoever already heard about it, and a
+    unique constraint backs that up).
     """
     comment = (
         Comment.objects.select_related("post", "author", "parent").filter(pk=comment_id).first()
@@ -91,4 +103,34 @@ def notify_for_comment(*, comment_id: int) -> list[Notification]:
             post_id=post.pk,
             comment_id=comment.pk,
         )
+    return created
+
+
+def repair_comment_notifications(*, since: datetime | None = None) -> int:
+    """Create the notifications missing for comments made public since `since`; returns how many.
+
+    Safe to run at any time and from several places at once: a comment's notifications are
+    written all together in one transaction, so only comments with none at all are looked
+    at, and the one-per-recipient constraint turns a racing second run into a no-op.
+    Defaults to the last NOTIFICATION_REPAIR_HOURS.
+    """
+    if since is None:
+        since = timezone.now() - timedelta(hours=settings.NOTIFICATION_REPAIR_HOURS)
+    has_any = Notification.objects.filter(comment_id=OuterRef("pk"))
+    candidates = (
+        Comment.objects.filter(status=Comment.Status.PUBLISHED, deleted_at__isnull=True)
+        .filter(Q(created_at__gte=since) | Q(moderated_at__gte=since))
+        .filter(~Exists(has_any))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    created = 0
+    for comment_id in list(candidates):
+        try:
+            created += len(notify_for_comment(comment_id=comment_id))
+        except IntegrityError:
+            # Another run (or a late approval) stored them first: nothing is missing.
+            logger.info("notifications.repair_raced", comment_id=comment_id)
+    if created:
+        logger.warning("notifications.repaired", count=created)
     return created
