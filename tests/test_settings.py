@@ -62,6 +62,8 @@ def test_check_deploy_flags_the_embedded_secret_key():
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY is too weak"),
         ({"DJANGO_SECRET_KEY": "django-insecure-" + "a1b2c3d4" * 8}, "django-insecure"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS is empty"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG is on with DJANGO_ENV=production"),
+        ({"DJANGO_DEBUG": "1"}, "DJANGO_DEBUG is on with DJANGO_ENV=production"),
     ],
 )
 def test_production_refuses_to_start_with_a_bad_configuration(override, message):
@@ -89,6 +91,17 @@ def test_production_switches_every_backend_from_the_environment():
         "True",
         "31536000",
     ]
+
+
+def test_debug_stays_allowed_outside_production():
+    result = _run(["-c", "import project.settings as s; print(s.DEBUG)"], DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_production_accepts_debug_switched_off_explicitly():
+    result = _run(["-c", "import project.settings"], **_production(DJANGO_DEBUG="false"))
+    assert result.returncode == 0, result.stderr
 
 
 def test_embedded_default_uses_in_process_backends():

@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -156,7 +156,7 @@ def _depend_on_comments(request: HtmxRequest, post_id: int, author_ids: set[int]
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def threads(request: HtmxRequest, post_id: int) -> HttpResponse:
@@ -183,7 +183,7 @@ def threads(request: HtmxRequest, post_id: int) -> HttpResponse:
     return render(request, "comments/_threads.html", context)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
@@ -215,7 +215,7 @@ def replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def actions(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = selectors.visible_comment(viewer=request.user, comment_id=comment_id)
@@ -251,7 +251,7 @@ def _back_to(comment: Comment) -> HttpResponse:
     return redirect(f"{comment.post.get_absolute_url()}#comment-{comment.pk}")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
@@ -305,7 +305,7 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     return render(request, f"{FRAGMENTS}#comment", {"comment": selectors.prepare_single(comment)})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
