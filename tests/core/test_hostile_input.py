@@ -165,3 +165,13 @@ def test_nul_comment_bodies_do_not_reach_postgresql(post):
 
     assert (api.status_code, web.status_code) == (400, 400)
     assert not Comment.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/accounts/github/login/", "/accounts/google/login/callback/?code=x"]
+)
+def test_an_unconfigured_sign_in_provider_is_404_not_500(url):
+    client = Client(raise_request_exception=False)
+
+    assert client.get(url).status_code == 404
