@@ -30,6 +30,7 @@ def _production(**extra: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "blog.example.com",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/inkwell",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "METRICS_TOKEN": "scrape-token-for-tests",
         **extra,
     }
 
@@ -45,6 +46,14 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **_production())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_warns_when_production_has_no_metrics_token():
+    env = _production()
+    del env["METRICS_TOKEN"]
+    result = _run(["manage.py", "check", "--deploy"], **env)
+    assert "inkwell.W003" in result.stdout + result.stderr
 
 
 @pytest.mark.slow

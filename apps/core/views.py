@@ -1,12 +1,23 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from apps.core.health import run_checks
+from apps.core.http import client_ip
 
 
 @require_safe
@@ -38,3 +49,40 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(request, "core/robots.txt", content_type="text/plain")
+
+
+def metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Why this request may not read /metrics (a 403 or 401 answer), or None if it may.
+
+    The metrics name every view and its traffic: the app refuses strangers itself,
+    whatever the ingress or nginx do (METRICS_ALLOWED_NETWORKS, METRICS_TOKEN).
+    """
+    try:
+        address = ipaddress.ip_address(client_ip(request) or "")
+    except ValueError:
+        address = None
+    networks = [
+        ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_NETWORKS
+    ]
+    if address is None or not any(address in network for network in networks):
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    token = str(settings.METRICS_TOKEN)
+    if token:
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            return HttpResponse(
+                "Unauthorized",
+                status=401,
+                content_type="text/plain",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+    return None
+
+
+@require_safe
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponseBase:
+    """django-prometheus's exposition, for allowed networks and the bearer token only."""
+    from django_prometheus.exports import ExportToDjangoView
+
+    return metrics_refusal(request) or ExportToDjangoView(request)
