@@ -97,7 +97,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     """handler403: a page that says why, in the site's layout (naming the user's role)."""
     if is_api_request(request):
         return default_error_response(403, str(exception or "") or None)
-    return render(request, "403.html", status=403)
+    reason = str(exception or "")
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
