@@ -361,7 +361,7 @@ def _without_body(response: HttpResponseBase) -> HttpResponseBase:
         response.content = b""
         response["Content-Length"] = str(length)  # what a GET would send (RFC 9110 §9.3.2)
     elif isinstance(response, StreamingHttpResponse | FileResponse):
-        if hasattr(response, "close"):
-            response.close()
+        # Not response.close(): that fires request_finished (closing the database
+        # connection) while the request is still running; the server closes it later.
         response.streaming_content = []
     return response
