@@ -22,13 +22,16 @@ urlpatterns = [
     re_path(r"^api/", api_views.not_found),  # unknown API paths: the JSON envelope, not HTML
     path("comments/", include("apps.comments.urls")),
     path("notifications/", include("apps.notifications.urls")),
-    path("", include("django_prometheus.urls")),
+    # django-prometheus's view, behind METRICS_ALLOWED_NETWORKS and METRICS_TOKEN.
+    path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("", include("apps.blog.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler403 = "apps.core.views.permission_denied"
-handler404 = "apps.core.views.page_not_found"
-handler500 = "apps.core.views.server_error"
+# Each picks the JSON error envelope under /api/ and the site's page elsewhere.
+handler400 = "apps.core.errors.bad_request"
+handler403 = "apps.core.errors.permission_denied"
+handler404 = "apps.core.errors.page_not_found"
+handler500 = "apps.core.errors.server_error"

@@ -30,6 +30,7 @@ def _production(**extra: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "blog.example.com",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/inkwell",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "METRICS_TOKEN": "scrape-token-for-tests",
         **extra,
     }
 
@@ -48,6 +49,14 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 @pytest.mark.slow
+def test_check_deploy_warns_when_production_has_no_metrics_token():
+    env = _production()
+    del env["METRICS_TOKEN"]
+    result = _run(["manage.py", "check", "--deploy"], **env)
+    assert "inkwell.W003" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
 def test_check_deploy_flags_the_embedded_secret_key():
     env = _production(DJANGO_ENV="development", DJANGO_DEBUG="false")
     env["DJANGO_SECRET_KEY"] = "inkwell-embedded-development-key-not-for-production-use-0123456789"
@@ -62,6 +71,8 @@ def test_check_deploy_flags_the_embedded_secret_key():
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY is too weak"),
         ({"DJANGO_SECRET_KEY": "django-insecure-" + "a1b2c3d4" * 8}, "django-insecure"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS is empty"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG is on with DJANGO_ENV=production"),
+        ({"DJANGO_DEBUG": "1"}, "DJANGO_DEBUG is on with DJANGO_ENV=production"),
     ],
 )
 def test_production_refuses_to_start_with_a_bad_configuration(override, message):
@@ -89,6 +100,17 @@ def test_production_switches_every_backend_from_the_environment():
         "True",
         "31536000",
     ]
+
+
+def test_debug_stays_allowed_outside_production():
+    result = _run(["-c", "import project.settings as s; print(s.DEBUG)"], DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_production_accepts_debug_switched_off_explicitly():
+    result = _run(["-c", "import project.settings"], **_production(DJANGO_DEBUG="false"))
+    assert result.returncode == 0, result.stderr
 
 
 def test_embedded_default_uses_in_process_backends():

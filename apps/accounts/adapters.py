@@ -6,8 +6,9 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.text import slugify
 
 from apps.accounts.models import User
@@ -22,7 +23,21 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is
         return [*super().get_login_stages(), "apps.accounts.mfa.stages.OTPStage"]
 
 
+class ProviderNotConfiguredError(Http404, SocialApp.DoesNotExist):  # type: ignore[misc]
+    """A provider without credentials: 404 for the client, still DoesNotExist for allauth."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
+    def get_app(self, request: HttpRequest, provider: str, client_id: str | None = None) -> Any:
+        # /accounts/<provider>/login/ exists for every installed provider, configured or not;
+        # allauth raises SocialApp.DoesNotExist for an unconfigured one, which was a 500.
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise ProviderNotConfiguredError(
+                f"Signing in with {provider} is not set up on this site."
+            ) from None
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
         return bool(settings.ACCOUNT_ALLOW_SIGNUP)
 

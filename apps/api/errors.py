@@ -9,7 +9,6 @@ document (and the generated TypeScript) knows about them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from apps.accounts.tokens import TokenError
+from apps.core.errors import error_body, error_response
+
+__all__ = ["CODES", "ApiError", "ErrorOut", "error_body", "error_response", "error_responses"]
 
 
 class ApiError(Exception):
@@ -67,6 +69,7 @@ CODES: dict[int, tuple[str, ...]] = {
     ),
     403: ("forbidden", "inactive", "mfa_enrolment_required", "email_unverified", "own_comment"),
     404: ("not_found",),
+    405: ("method_not_allowed",),
     409: (
         "conflict",
         "email_taken",
@@ -80,6 +83,8 @@ CODES: dict[int, tuple[str, ...]] = {
     413: ("payload_too_large",),
     422: ("validation_error", "invalid_parent"),
     429: ("rate_limited", "locked_out"),
+    500: ("server_error",),
+    503: ("service_unavailable",),
 }
 
 _DESCRIPTIONS = {
@@ -100,27 +105,6 @@ ALWAYS = (400, 413, 429)
 def error_responses(*statuses: int) -> dict[int, Any]:
     """`{status: ErrorOut}` for the operation's `response=` (the common ones always included)."""
     return dict.fromkeys(sorted({*ALWAYS, *statuses}), ErrorOut)
-
-
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> bytes:
-    """The envelope as JSON bytes (for middleware answering before ninja runs)."""
-    return json.dumps({"error": {"code": code, "message": message, "fields": fields}}).encode()
-
-
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    fields: dict[str, list[str]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> HttpResponse:
-    """An envelope response outside ninja (middleware, the catch-all 404)."""
-    response = HttpResponse(
-        error_body(code, message, fields), status=status, content_type="application/json"
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:

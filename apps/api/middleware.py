@@ -8,7 +8,11 @@
 - conditional GET: a weak `ETag` over the body of each successful read, and 304 when
   `If-None-Match` matches;
 - v1's deprecation: `Deprecation`, `Sunset` and a `Link` to v2 on every v1 response;
-- django-axes: its lockout page is replaced by the envelope (429 `locked_out`).
+- django-axes: its lockout page is replaced by the envelope (429 `locked_out`);
+- every other error that is not JSON yet (a 405 from ninja, a CSRF 403, Django's 500 page)
+  is replaced by the envelope too (apps.core.errors.ensure_api_envelope);
+- HEAD: ninja routes only the methods an operation names, so a HEAD is handed to it as
+  a GET (apps.core.middleware.HeadMiddleware, above, drops the body).
 
 It sits high in MIDDLEWARE (just after CORS), so refused requests cost no session,
 user or database work, and its headers land on every answer, errors included.
@@ -29,6 +33,7 @@ from django.utils.cache import patch_vary_headers
 from apps.accounts.tokens import access_token_subject
 from apps.api.auth import bearer_token
 from apps.api.errors import error_response
+from apps.core.errors import ensure_api_envelope
 from apps.core.http import client_ip
 from apps.core.ratelimit import Usage, hit
 
@@ -95,7 +100,14 @@ class ApiMiddleware:
                 413, "payload_too_large", f"The request body is larger than {limit} bytes."
             )
         else:
-            response = self.get_response(request)
+            is_head = request.method == "HEAD"
+            if is_head:
+                request.method = "GET"
+            try:
+                response = ensure_api_envelope(self.get_response(request))
+            finally:
+                if is_head:
+                    request.method = "HEAD"
             if getattr(request, "axes_locked_out", False):
                 response = error_response(
                     429, "locked_out", "Too many failed sign-ins. Wait a while and try again."

@@ -15,14 +15,14 @@ class StrictIn(Schema):
 
 
 class RegisterIn(StrictIn):
-    email: str = Field(max_length=254)
-    username: str = Field(max_length=40)
-    password: str = Field(max_length=200)
+    email: str = Field(min_length=1, max_length=254)
+    username: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=200)
 
 
 class TokenIn(StrictIn):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
     otp: str | None = Field(
         default=None,
         max_length=32,
@@ -31,7 +31,7 @@ class TokenIn(StrictIn):
 
 
 class RefreshIn(StrictIn):
-    refresh_token: str = Field(max_length=200)
+    refresh_token: str = Field(min_length=1, max_length=200)
 
 
 class TokenOut(Schema):

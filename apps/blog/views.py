@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.models import User
@@ -27,7 +27,7 @@ def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
     return paginator.get_page(number)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def home(request: HtmxRequest) -> HttpResponse:
@@ -52,7 +52,7 @@ def _listing(
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
@@ -68,7 +68,7 @@ def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def tag_detail(request: HtmxRequest, slug: str) -> HttpResponse:
@@ -80,7 +80,7 @@ def tag_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def author_detail(request: HtmxRequest, username: str) -> HttpResponse:
@@ -127,7 +127,7 @@ def _comments_cursor(request: HtmxRequest) -> int | None:
         return None
 
 
-@require_GET
+@require_safe
 @cached_for_readers
 def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     post = selectors.published_post_by_slug(slug)
@@ -160,7 +160,7 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     return render(request, "blog/post_detail.html", context)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def search(request: HtmxRequest) -> HttpResponse:
@@ -178,7 +178,7 @@ def search(request: HtmxRequest) -> HttpResponse:
     return render_page_or_partial(request, "blog/search.html", "results", context)
 
 
-@require_GET
+@require_safe
 @cached_for_readers
 def archive_index(request: HtmxRequest) -> HttpResponse:
     depend_on(request, pages.POSTS)
@@ -189,11 +189,13 @@ def archive_index(request: HtmxRequest) -> HttpResponse:
     return render(request, "blog/archive_index.html", {"months": months})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def archive_month(request: HtmxRequest, year: int, month: int) -> HttpResponse:
-    if not 1 <= month <= 12:
+    # The URL accepts any digits; a year outside the calendar's range would overflow
+    # date() here and the database's integer in the query.
+    if not (1 <= month <= 12 and MINYEAR <= year <= MAXYEAR):
         raise Http404("No such month.")
     depend_on(request, pages.POSTS)
     posts = selectors.posts_in_month(year, month)
@@ -207,7 +209,7 @@ def archive_month(request: HtmxRequest, year: int, month: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def preview(request: HtmxRequest, token: str) -> HttpResponse:
     post = post_for_preview(token)
     if post is None:

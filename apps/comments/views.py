@@ -18,10 +18,11 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from apps.accounts.mfa.selectors import session_passed_second_factor
 from apps.accounts.models import User
 from apps.accounts.pages import profile_tag
 from apps.accounts.permissions import can
@@ -156,7 +157,7 @@ def _depend_on_comments(request: HtmxRequest, post_id: int, author_ids: set[int]
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def threads(request: HtmxRequest, post_id: int) -> HttpResponse:
@@ -183,7 +184,7 @@ def threads(request: HtmxRequest, post_id: int) -> HttpResponse:
     return render(request, "comments/_threads.html", context)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
@@ -215,7 +216,7 @@ def replies(request: HtmxRequest, comment_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def actions(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = selectors.visible_comment(viewer=request.user, comment_id=comment_id)
@@ -230,7 +231,9 @@ def actions(request: HtmxRequest, comment_id: int) -> HttpResponse:
             "can_reply": open_for_replies and not gate,
             "reply_gate": gate if open_for_replies else "",
             "can_edit": services.can_edit(viewer, comment),
-            "can_delete": services.can_delete(viewer, comment),
+            "can_delete": services.can_delete(
+                viewer, comment, second_factor=session_passed_second_factor(viewer)
+            ),
             "can_report": services.can_report(viewer, comment),
             "is_moderator": can(viewer, "comment.moderate"),
             "form": CommentForm(),
@@ -251,7 +254,7 @@ def _back_to(comment: Comment) -> HttpResponse:
     return redirect(f"{comment.post.get_absolute_url()}#comment-{comment.pk}")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
@@ -293,10 +296,15 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
         return _login_required(request, comment.get_absolute_url())
     actor: User = request.user  # authenticated above
     try:
-        comment = services.delete_comment(actor=actor, comment=comment)
-    except ValidationError as error:
+        comment = services.delete_comment(
+            actor=actor, comment=comment, second_factor=session_passed_second_factor(actor)
+        )
+    except (ValidationError, PermissionDenied) as error:
         if wants_partial(request):
+            # 200: htmx swaps only successful answers, and the notice must show.
             return HttpResponse(render_to_string(f"{FRAGMENTS}#notice", {"text": _message(error)}))
+        if isinstance(error, PermissionDenied):
+            raise  # the 403 page, which says why
         messages.error(request, _message(error))
         return _back_to(comment)
     if not wants_partial(request):
@@ -305,7 +313,7 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
     return render(request, f"{FRAGMENTS}#comment", {"comment": selectors.prepare_single(comment)})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
     comment = _comment(comment_id)
@@ -314,6 +322,7 @@ def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
     actor: User = request.user  # authenticated above
     form = ReportCommentForm(request.POST or None)
     done = False
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.report_comment(
@@ -321,12 +330,17 @@ def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
             )
         except ValidationError as error:
             form.add_error(None, _message(error))
+        except PermissionDenied as error:  # e.g. an unverified email address
+            form.add_error(None, _message(error))
+            status = 403
         else:
             done = True
             if not wants_partial(request):
                 messages.success(request, "Thanks for the report: a moderator will take a look.")
                 return _back_to(comment)
     context = {"comment": comment, "form": form, "done": done}
-    if wants_partial(request):
+    if wants_partial(request):  # 200 whatever happened: htmx swaps only successful answers
         return render(request, "comments/report.html#report-form", context)
-    return render(request, "comments/report.html", context, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "comments/report.html", context, status=status)

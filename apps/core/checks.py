@@ -47,3 +47,18 @@ def check_shared_services(app_configs: Sequence[AppConfig] | None, **kwargs: Any
             )
         )
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def check_metrics_token(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Warning]:
+    """In production /metrics wants a bearer token on top of the network allowlist."""
+    if settings.IS_PRODUCTION and not settings.METRICS_TOKEN:
+        return [
+            Warning(
+                "METRICS_TOKEN is not set: /metrics is protected by METRICS_ALLOWED_NETWORKS only.",
+                hint="Set METRICS_TOKEN to a random string and give Prometheus the same token "
+                "(authorization.credentials_file in infrastructure/monitoring/prometheus.yml).",
+                id="inkwell.W003",
+            )
+        ]
+    return []

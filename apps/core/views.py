@@ -1,22 +1,33 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.core.health import run_checks
+from apps.core.http import client_ip
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: the process answers. Touches nothing else."""
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: the database, cache and channel layer all answer; 503 names what failed."""
@@ -29,26 +40,49 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "checks": checks})
 
 
-@require_GET
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico whatever the page says; send them to the real icon."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(request, "core/robots.txt", content_type="text/plain")
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """handler403: a page that says why, in the site's layout (naming the user's role)."""
-    return render(request, "403.html", status=403)
+def metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Why this request may not read /metrics (a 403 or 401 answer), or None if it may.
+
+    The metrics name every view and its traffic: the app refuses strangers itself,
+    whatever the ingress or nginx do (METRICS_ALLOWED_NETWORKS, METRICS_TOKEN).
+    """
+    try:
+        address = ipaddress.ip_address(client_ip(request) or "")
+    except ValueError:
+        address = None
+    networks = [
+        ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_NETWORKS
+    ]
+    if address is None or not any(address in network for network in networks):
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    token = str(settings.METRICS_TOKEN)
+    if token:
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            return HttpResponse(
+                "Unauthorized",
+                status=401,
+                content_type="text/plain",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+    return None
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+@require_safe
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponseBase:
+    """django-prometheus's exposition, for allowed networks and the bearer token only."""
+    from django_prometheus.exports import ExportToDjangoView
 
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors that could touch a failing database.
-    return render(request, "500.html", status=500)
+    return metrics_refusal(request) or ExportToDjangoView(request)

@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.models import User
@@ -44,7 +44,7 @@ def _list_url(unread_only: bool) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def notification_list(request: HtmxRequest) -> HttpResponse:
     unread_only = request.GET.get("filter") == "unread"
@@ -85,7 +85,7 @@ def notification_read_all(request: HtmxRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def notification_open(request: HtmxRequest, pk: int) -> HttpResponseRedirect:
     # Following a notification reads it: the one write a GET makes here, harmless and
     # idempotent, so links in the bell and in emails work without a form.
@@ -100,7 +100,7 @@ def notification_open(request: HtmxRequest, pk: int) -> HttpResponseRedirect:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def notification_settings(request: HtmxRequest) -> HttpResponse:
     user = _user(request)

@@ -67,6 +67,11 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy, static files included.
+    "apps.core.middleware.SecurityHeadersMiddleware",
+    # A NUL (%00) anywhere in the request: 400 before anything can pass it to PostgreSQL.
+    "apps.core.middleware.RejectNulMiddleware",
+    "apps.core.middleware.HeadMiddleware",  # HEAD answered as GET, without the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
     "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset

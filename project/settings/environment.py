@@ -59,6 +59,12 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured(
             f"{problem} Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
         )
+    if DEBUG:
+        # Debug pages print settings, SQL and tracebacks to whoever triggers an error.
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is on with DJANGO_ENV=production: debug pages show settings and "
+            "tracebacks to anyone. Unset DJANGO_DEBUG (or set DJANGO_DEBUG=false)."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
             "DJANGO_ALLOWED_HOSTS is empty: list the host names this site answers to, "
@@ -83,6 +89,34 @@ CSRF_COOKIE_SECURE = IS_PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of ours uses, switched off for every response
+# (apps.core.middleware.SecurityHeadersMiddleware); `()` allows no origin at all.
+_DENIED_FEATURES = (
+    "accelerometer",
+    "autoplay",
+    "bluetooth",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "interest-cohort",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+)
+PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in _DENIED_FEATURES}
+# Other sites may not embed our responses (pages, API answers, static files) with no-cors
+# requests; CORS requests to /api/ are unaffected. Empty turns the header off.
+CROSS_ORIGIN_RESOURCE_POLICY: str = env.str(
+    "DJANGO_CROSS_ORIGIN_RESOURCE_POLICY", default="same-origin"
+)
 
 # Freeze the loaded application out of the garbage collector in each server process
 # (apps.core.warmup): full collections then skip it, which cuts the slow tail.

@@ -2,6 +2,9 @@
 
 The app under test is the real WSGI application (every middleware: CORS, rate limits,
 ETags, axes), on the test database; the schema is the one the app serves.
+
+MAX_EXAMPLES = 40 makes about 3,500 requests over both versions (hypothesis stops early
+for operations with few distinct inputs), in about 40 s: issue 12 asks for at least 2,000.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from schemathesis.checks import (
 from tests.factories.blog import PostFactory, TagFactory
 
 APP = get_wsgi_application()
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 40
 
 v1 = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 v2 = schemathesis.openapi.from_wsgi("/api/v2/openapi.json", APP)

@@ -148,3 +148,16 @@ def _received_by(*channels: str) -> list[list[dict[str, Any]]]:
         return [await drain(channel) for channel in channels]
 
     return async_to_sync(drain_all)()
+
+
+def login_with_second_factor(client: Client, user: User) -> Client:
+    """Sign `user` in with a session that passed two-factor (as moderators' must)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

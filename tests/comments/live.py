@@ -212,7 +212,9 @@ async def flow_edit_and_delete_reach_readers(post: Any, commenter: User) -> None
     assert f'<article id="comment-{comment.pk}"' in html
     assert 'hx-swap-oob="true"' in html
 
-    await sync_to_async(services.delete_comment)(actor=commenter, comment=comment)
+    await sync_to_async(services.delete_comment)(
+        actor=commenter, comment=comment, second_factor=True
+    )
     event = await next_event(app)
     assert event["type"] == "comment.deleted"
     assert event["comment"]["deleted"] is True

@@ -97,7 +97,7 @@ def test_delete_own_comment_leaves_a_placeholder(
     comment = CommentFactory.create(post=published_post, author=commenter, body="Regret")
     channel = _listen(broadcasts.post_group(published_post.pk))
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_comment(actor=commenter, comment=comment)
+        services.delete_comment(actor=commenter, comment=comment, second_factor=True)
     comment.refresh_from_db()
     assert comment.is_deleted
     assert comment.body == ""
@@ -110,7 +110,7 @@ def test_delete_own_comment_leaves_a_placeholder(
 
 def test_moderator_deletes_any_comment_and_keeps_the_text(moderator, published_post):
     comment = CommentFactory.create(post=published_post, body="Abuse")
-    services.delete_comment(actor=moderator, comment=comment)
+    services.delete_comment(actor=moderator, comment=comment, second_factor=True)
     comment.refresh_from_db()
     assert comment.is_deleted
     assert comment.body == "Abuse"
@@ -119,10 +119,10 @@ def test_moderator_deletes_any_comment_and_keeps_the_text(moderator, published_p
 def test_delete_comment_refuses_others_and_twice(commenter, other_commenter, published_post):
     comment = CommentFactory.create(post=published_post, author=other_commenter)
     with pytest.raises(PermissionDenied):
-        services.delete_comment(actor=commenter, comment=comment)
-    services.delete_comment(actor=other_commenter, comment=comment)
+        services.delete_comment(actor=commenter, comment=comment, second_factor=True)
+    services.delete_comment(actor=other_commenter, comment=comment, second_factor=True)
     with pytest.raises(ValidationError, match="already removed"):
-        services.delete_comment(actor=other_commenter, comment=comment)
+        services.delete_comment(actor=other_commenter, comment=comment, second_factor=True)
 
 
 # --------------------------------------------------------------------------

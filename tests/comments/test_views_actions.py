@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.comments.models import Comment, CommentReport
+from tests.comments.conftest import login_with_second_factor
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory
@@ -54,7 +55,7 @@ def test_actions_after_the_window_and_for_moderators(client, commenter, moderato
     html = client.get(f"/comments/{comment.pk}/actions/", headers=HX).content.decode()
     assert "/edit/" not in html
     assert "/delete/" in html
-    client.force_login(moderator)
+    login_with_second_factor(client, moderator)
     html = client.get(f"/comments/{comment.pk}/actions/", headers=HX).content.decode()
     assert "/delete/" in html
     held = CommentFactory.create(post=published_post, status=Comment.Status.HELD)
@@ -156,7 +157,7 @@ def test_delete_plain_post_redirects_and_others_are_refused(
     comment = CommentFactory.create(post=published_post, author=other_commenter)
     client.force_login(commenter)
     assert client.post(f"/comments/{comment.pk}/delete/").status_code == 403
-    client.force_login(moderator)
+    login_with_second_factor(client, moderator)
     response = client.post(f"/comments/{comment.pk}/delete/")
     assert response.status_code == 302
     assert response["Location"].endswith(f"#comment-{comment.pk}")

@@ -113,7 +113,7 @@ def test_post_page_cached_thread_shows_every_change_at_once(
     commenter.save()
     assert "Renamed Reader" in client.get(url).content.decode()
 
-    services.delete_comment(actor=commenter, comment=first)
+    services.delete_comment(actor=commenter, comment=first, second_factor=True)
     html = client.get(url).content.decode()
     assert "After edit" not in html
     assert "Comment removed" in html

@@ -57,3 +57,35 @@ def test_htmx_is_served_from_our_static_files_not_a_cdn(client):
     assert any("htmx-2" in src for src in sources)
     assert any("hx-ws-2" in src for src in sources)
     assert all(src.startswith("/static/") for src in sources)
+
+
+DENIED_FEATURES = ["camera", "microphone", "geolocation", "payment", "usb", "interest-cohort"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/no-such-page/",
+        "/search/?q=%00",  # refused early, by RejectNulMiddleware
+        "/static/favicon.svg",  # served by whitenoise
+        "/api/v2/posts",
+        "/api/v2/nope",
+        "/healthz",
+        "/feed/",
+    ],
+)
+def test_every_response_denies_browser_features_and_cross_origin_embedding(client, url):
+    response = client.get(url)
+
+    policy = response["Permissions-Policy"]
+    for feature in DENIED_FEATURES:
+        assert f"{feature}=()" in policy, (url, feature)
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_the_new_headers_leave_the_pages_csp_intact(client):
+    response = client.get("/")
+
+    assert "Permissions-Policy" in response
+    assert "default-src 'self'" in response["Content-Security-Policy"]

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from apps.accounts.roles import Role
-from apps.core.views import permission_denied
+from apps.core.errors import permission_denied
 from tests.utils import inline_code
 
 pytestmark = pytest.mark.django_db

@@ -114,3 +114,13 @@ def backup_code_was_used(user: User, code: str) -> bool:
         target=user,
         data__code_digest=backup_code_digest(user, code),
     ).exists()
+
+
+def session_passed_second_factor(user: User) -> bool:
+    """True when the request's user verified a second factor in this session.
+
+    django-otp's middleware gives the request's user `is_verified()`; a user without a
+    device (an editor who never enrolled) is never verified.
+    """
+    is_verified = getattr(user, "is_verified", None)
+    return bool(user.is_authenticated and is_verified is not None and is_verified())

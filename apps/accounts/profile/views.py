@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import services as account_services
@@ -26,7 +26,7 @@ def _user(request: HtmxRequest) -> User:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 def profile(request: HtmxRequest) -> HttpResponse:
     user = _user(request)
@@ -69,7 +69,7 @@ def _sessions_response(request: HtmxRequest, *, notice: str = "", error: str = "
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_safe
 @vary_on_headers("HX-Request")
 def sessions(request: HtmxRequest) -> HttpResponse:
     return _sessions_response(request)
@@ -122,7 +122,7 @@ def sessions_revoke_others(request: HtmxRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete(request: HtmxRequest) -> HttpResponse:
     user = _user(request)
     needs_code = selectors.needs_second_factor(user)

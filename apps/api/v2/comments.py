@@ -18,7 +18,7 @@ from apps.api.schemas_comments import (
     MAX_ID,
     CommentAuthorOut,
 )
-from apps.api.v2.posts import selected_fields
+from apps.api.v2.posts import fields_pattern, selected_fields
 
 router = Router(tags=["comments"], auth=require_token)
 
@@ -89,7 +89,12 @@ class ThreadParams(Schema):
         le=MAX_ID,
         description="Catch up: the comments after this id, as a flat list (at most 200 a page).",
     )
-    fields: str | None = Field(default=None, max_length=500, description=FIELDS_HELP)
+    fields: str | None = Field(
+        default=None,
+        max_length=500,
+        description=FIELDS_HELP,
+        json_schema_extra={"pattern": fields_pattern(COMMENT_FIELDS)},
+    )
 
 
 class Cursor:

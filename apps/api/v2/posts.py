@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -27,14 +28,35 @@ _CURSOR_SALT = "inkwell.api.v2.cursor"
 FIELDS_HELP = "Comma-separated fields to return (`id` always comes back), e.g. `title,url,author`."
 
 
+def fields_pattern(allowed: frozenset[str]) -> str:
+    """A regular expression for a comma-separated list of `allowed` names (or nothing).
+
+    It goes into the OpenAPI document, so clients (and schemathesis) know the valid
+    values, and `selected_fields` enforces the same expression (with a message that
+    names the unknown fields), so the schema and the server agree exactly.
+    """
+    name = "(?:" + "|".join(sorted(allowed, key=lambda n: (-len(n), n))) + ")"
+    return rf"^ *(?:{name} *(?:, *{name} *)*)?$"
+
+
 class CursorParams(PostFilters):
     cursor: str | None = Field(default=None, max_length=500, description="From `next_cursor`.")
     limit: int = Field(default=serializers.DEFAULT_PAGE_SIZE, ge=1, le=serializers.MAX_PAGE_SIZE)
-    fields: str | None = Field(default=None, max_length=500, description=FIELDS_HELP)
+    fields: str | None = Field(
+        default=None,
+        max_length=500,
+        description=FIELDS_HELP,
+        json_schema_extra={"pattern": fields_pattern(LIST_FIELDS)},
+    )
 
 
 class FieldsParams(Schema):
-    fields: str | None = Field(default=None, max_length=500, description=FIELDS_HELP)
+    fields: str | None = Field(
+        default=None,
+        max_length=500,
+        description=FIELDS_HELP,
+        json_schema_extra={"pattern": fields_pattern(DETAIL_FIELDS)},
+    )
 
 
 def selected_fields(fields: str | None, allowed: frozenset[str]) -> frozenset[str]:
@@ -43,14 +65,15 @@ def selected_fields(fields: str | None, allowed: frozenset[str]) -> frozenset[st
         return allowed
     wanted = {name.strip() for name in fields.split(",") if name.strip()}
     unknown = sorted(wanted - allowed)
-    if unknown:
+    if unknown or not re.fullmatch(fields_pattern(allowed), fields):
+        problem = f"Unknown field(s): {', '.join(unknown)}. " if unknown else ""
         raise ApiError(
             422,
             "validation_error",
             "Unknown fields.",
             {
                 "fields": [
-                    f"Unknown field(s): {', '.join(unknown)}. Choose from {', '.join(sorted(allowed))}."
+                    f"{problem}Give names separated by commas, from: {', '.join(sorted(allowed))}."
                 ]
             },
         )

@@ -201,6 +201,10 @@ def report_comment(*, actor: User, comment: Comment, reason: str = "") -> Commen
     """Flag someone else's published comment for moderators, once per reader."""
     if not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied("Sign in to report a comment.")
+    if not has_verified_email(actor):
+        # As for commenting: an unverified address could be anyone's, and reports
+        # from throwaway accounts would bury the moderators' queue.
+        raise PermissionDenied("Verify your email address before you report a comment.")
     if comment.author_id == actor.pk:
         raise ValidationError("You can’t report your own comment.", code="own")
     if not comment.is_public or comment.is_deleted:

@@ -22,21 +22,37 @@ from apps.core.pagecache import invalidate
 logger = structlog.get_logger("inkwell.comments")
 
 
-def can_delete(actor: User, comment: Comment) -> bool:
-    """True when `actor` may delete the comment (their own, or any as a moderator)."""
+# Said when a moderator's session has not passed the second factor (docs/user/moderation.md).
+NEEDS_SECOND_FACTOR = (
+    "Deleting other people's comments needs two-factor authentication: "
+    "set it up (or confirm your code) under Account → Security, then try again."
+)
+
+
+def can_delete(actor: User, comment: Comment, *, second_factor: bool) -> bool:
+    """True when `actor` may delete the comment (their own; any as a verified moderator)."""
     if comment.is_deleted or not actor.is_authenticated:
         return False
-    return comment.author_id == actor.pk or can(actor, "comment.moderate")
+    if comment.author_id == actor.pk:
+        return True
+    return second_factor and can(actor, "comment.moderate")
 
 
 @transaction.atomic
-def delete_comment(*, actor: User, comment: Comment) -> Comment:
-    """Remove a comment (own, or any for moderators), keeping a placeholder in the thread."""
+def delete_comment(*, actor: User, comment: Comment, second_factor: bool) -> Comment:
+    """Remove a comment (own, or any for moderators), keeping a placeholder in the thread.
+
+    `second_factor` says whether the caller passed two-factor authentication: a moderator
+    deletes someone else's comment only then, as the dashboard requires for every other
+    moderation (RequireMFAMiddleware). Their own comments need no second factor.
+    """
     if comment.is_deleted:
         raise ValidationError("This comment was already removed.", code="deleted")
     own = actor.is_authenticated and comment.author_id == actor.pk
     if not own and not can(actor, "comment.moderate"):
         raise PermissionDenied("You can only delete your own comments.")
+    if not own and not second_factor:
+        raise PermissionDenied(NEEDS_SECOND_FACTOR)
     comment.deleted_at = timezone.now()
     fields = ["deleted_at"]
     if own:

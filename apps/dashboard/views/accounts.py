@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import lockouts as lockout_services
 from apps.accounts import selectors
@@ -49,7 +49,7 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 # --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view()
 def home(request: HtmxRequest) -> HttpResponse:
@@ -83,7 +83,7 @@ def _render_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("users.manage")
 def users(request: HtmxRequest) -> HttpResponse:
@@ -99,7 +99,7 @@ def users(request: HtmxRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("users.manage")
 def user_row(request: HtmxRequest, pk: int) -> HttpResponse:
@@ -136,13 +136,13 @@ def user_role(request: HtmxRequest, pk: int) -> HttpResponse:
     return redirect("dashboard:users")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("users.manage")
 def user_set_active(request: HtmxRequest, pk: int, *, active: bool) -> HttpResponse:
     """GET asks for confirmation; POST deactivates or reactivates."""
     action = "reactivate" if active else "deactivate"
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: show, never act
         context = _row_context(request, pk, confirming=action)
         if wants_partial(request):  # the row asks; without JavaScript, a page of its own
             return render_page_or_partial(request, "dashboard/users.html", "user-row", context)
@@ -177,7 +177,7 @@ def _query_withoutrender_section(request: HtmxRequest) -> str:
     return query.urlencode()
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("audit.view")
 def audit_log(request: HtmxRequest) -> HttpResponse:
@@ -193,7 +193,7 @@ def audit_log(request: HtmxRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("audit.view")
 def audit_export(request: HtmxRequest) -> HttpResponseBase:
@@ -214,7 +214,7 @@ def audit_export(request: HtmxRequest) -> HttpResponseBase:
 # --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("users.manage")
 def lockouts(request: HtmxRequest) -> HttpResponse:

@@ -217,12 +217,12 @@ def _fresh_form(request: HtmxRequest, post: Post) -> PostEditorForm:
 # --------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("post.create")
 def post_new(request: HtmxRequest) -> HttpResponse:
     user = actor(request)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: show, never act
         form = PostEditorForm(actor=user, initial={"draft_key": uuid.uuid4().hex})
         return _render_editor(request, None, form, save_state="new")
     form = PostEditorForm(request.POST, request.FILES, actor=user)
@@ -244,13 +244,13 @@ def post_new(request: HtmxRequest) -> HttpResponse:
     return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("post.create")
 def post_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     post = editable_post(request, pk)
     user = actor(request)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: show, never act
         return _render_editor(request, post, _fresh_form(request, post), save_state="idle")
     form = PostEditorForm(request.POST, request.FILES, actor=user, post=post)
     if not form.is_valid():

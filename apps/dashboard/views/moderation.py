@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts.models import User
 from apps.blog.models import Post
@@ -159,7 +159,7 @@ def _queue_context(
     }
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("comment.moderate")
 def moderation(request: HttpRequest) -> HttpResponse:
@@ -241,7 +241,7 @@ def moderation_bulk(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("comment.moderate")
 def moderation_settings_page(request: HttpRequest) -> HttpResponse:
@@ -283,7 +283,7 @@ def _posts_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {"page": page, "q": q, "query": request.GET.urlencode(), **extra}
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("comment.moderate")
 def moderation_posts(request: HttpRequest) -> HttpResponse:

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
@@ -171,7 +171,7 @@ def _with_query(url_name: str, request: HtmxRequest) -> str:
     return reverse(url_name) + (f"?{query}" if query else "")
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("post.create")
 def post_list(request: HtmxRequest) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.permissions import can
 from apps.blog.models import Post, Revision
@@ -72,7 +72,7 @@ def _revision_context(request: HtmxRequest, post: Post, **extra: Any) -> dict[st
     }
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("post.create")
 def post_history(request: HtmxRequest, pk: int) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.blog.selectors import categories_with_post_counts, tags_with_post_counts
 from apps.blog.services import delete_category, merge_tags, save_category, save_tag
@@ -58,7 +58,7 @@ def _category_answer(request: HtmxRequest, *, notice: str = "", **extra: Any) ->
     return redirect("dashboard:categories")
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("taxonomy.manage")
 def categories(request: HtmxRequest) -> HttpResponse:
@@ -109,7 +109,7 @@ def _category_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("taxonomy.manage")
 def category_row(request: HtmxRequest, pk: int) -> HttpResponse:
@@ -118,14 +118,14 @@ def category_row(request: HtmxRequest, pk: int) -> HttpResponse:
     return _category_row(request, pk)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("taxonomy.manage")
 def category_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     """GET opens the row for renaming; POST saves the new name and description."""
     category = get_object_or_404(categories_with_post_counts(), pk=pk)
     prefix = f"category-{pk}"
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: show, never act
         form = CategoryForm(
             initial={"name": category.name, "description": category.description}, prefix=prefix
         )
@@ -144,13 +144,13 @@ def category_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     return _category_row(request, pk, editing=True, form=form)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("taxonomy.manage")
 def category_delete(request: HtmxRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (its posts stay, without a category)."""
     category = get_object_or_404(categories_with_post_counts(), pk=pk)
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: show, never act
         return _category_row(request, pk, confirming=True)
     name, count = category.name, int(getattr(category, "post_count", 0))  # the annotation
     try:
@@ -199,7 +199,7 @@ def _tag_answer(request: HtmxRequest, *, notice: str = "", **extra: Any) -> Http
     return redirect(_with_query("dashboard:tags", request))
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("taxonomy.manage")
 def tags(request: HtmxRequest) -> HttpResponse:
@@ -232,7 +232,7 @@ def _tag_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @dashboard_view("taxonomy.manage")
 def tag_row(request: HtmxRequest, pk: int) -> HttpResponse:
@@ -241,14 +241,14 @@ def tag_row(request: HtmxRequest, pk: int) -> HttpResponse:
     return _tag_row(request, pk)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @dashboard_view("taxonomy.manage")
 def tag_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     """GET opens the row for renaming; POST saves the new name and description."""
     tag = get_object_or_404(tags_with_post_counts(), pk=pk)
     prefix = f"tag-{pk}"
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: show, never act
         form = TagForm(initial={"name": tag.name, "description": tag.description}, prefix=prefix)
         return _tag_row(request, pk, editing=True, form=form)
     form = TagForm(request.POST, prefix=prefix)

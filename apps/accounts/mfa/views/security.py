@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.mfa import fresh_codes, services
@@ -55,7 +55,7 @@ def _overview_context(request: HtmxRequest, user: User) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 @verified_session
 @vary_on_headers("HX-Request")
@@ -66,7 +66,7 @@ def mfa_overview(request: HtmxRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @login_required
 @verified_session
@@ -113,7 +113,7 @@ def mfa_totp_setup(request: HtmxRequest) -> HttpResponseBase:
 # --------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_required
 @verified_session
@@ -148,7 +148,7 @@ def mfa_backup_codes_regenerate(request: HtmxRequest) -> HttpResponseBase:
     return redirect("accounts:mfa_backup_codes")
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_required
 @verified_session
@@ -226,7 +226,7 @@ def mfa_forget_browser(request: HtmxRequest) -> HttpResponseBase:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @login_required
 @verified_session

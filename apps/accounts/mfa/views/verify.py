@@ -67,7 +67,7 @@ def _after_backup_code(request: HtmxRequest, user: User) -> None:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def mfa_verify(request: HtmxRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
