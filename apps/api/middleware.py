@@ -8,7 +8,8 @@
 - conditional GET: a weak `ETag` over the body of each successful read, and 304 when
   `If-None-Match` matches;
 - v1's deprecation: `Deprecation`, `Sunset` and a `Link` to v2 on every v1 response;
-- django-axes: its lockout page is replaced by the envelope (429 `locked_out`).
+- django-axes: its lockout page is replaced by the envelope (429 `locked_out`);
+- `Idempotency-Key` on writes: a retry gets the first answer (apps.api.idempotency).
 
 It sits high in MIDDLEWARE (just after CORS), so refused requests cost no session,
 user or database work, and its headers land on every answer, errors included.
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from apps.accounts.tokens import access_token_subject
+from apps.api import idempotency
 from apps.api.auth import bearer_token
 from apps.api.errors import error_response
 from apps.core.http import client_ip
@@ -36,10 +38,18 @@ API_PREFIX = "/api/"
 V1_PREFIX = "/api/v1/"
 
 
+def _subject(request: HttpRequest) -> str | None:
+    """The user id a correctly signed access token names (no query), else None."""
+    if not hasattr(request, "_api_subject"):
+        token = bearer_token(request)
+        request._api_subject = access_token_subject(token) if token else None  # type: ignore[attr-defined]
+    subject: str | None = request._api_subject  # type: ignore[attr-defined]
+    return subject
+
+
 def _rate_limit(request: HttpRequest) -> Usage:
     window = int(settings.API_RATE_LIMIT_WINDOW)
-    token = bearer_token(request)
-    subject = access_token_subject(token) if token else None
+    subject = _subject(request)
     if subject is not None:
         return hit(f"api:user:{subject}", limit=int(settings.API_RATE_LIMIT_USER), window=window)
     ip = client_ip(request) or "unknown"
@@ -94,13 +104,10 @@ class ApiMiddleware:
             response = error_response(
                 413, "payload_too_large", f"The request body is larger than {limit} bytes."
             )
+        elif idempotency.applies(request):
+            response = idempotency.idempotent(request, _subject(request), self._respond)
         else:
-            response = self.get_response(request)
-            if getattr(request, "axes_locked_out", False):
-                response = error_response(
-                    429, "locked_out", "Too many failed sign-ins. Wait a while and try again."
-                )
-            response = self._conditional(request, response)
+            response = self._respond(request)
         for name, value in usage.headers().items():
             response[name] = value
         if request.path_info.startswith(V1_PREFIX):
@@ -108,6 +115,14 @@ class ApiMiddleware:
             response["Sunset"] = _sunset()
             response["Link"] = '</api/v2/>; rel="successor-version"'
         return response
+
+    def _respond(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if getattr(request, "axes_locked_out", False):
+            response = error_response(
+                429, "locked_out", "Too many failed sign-ins. Wait a while and try again."
+            )
+        return self._conditional(request, response)
 
     def _conditional(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if (

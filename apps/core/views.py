@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -7,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.core.health import run_checks
+from apps.core.middleware import outage_response
 
 
 @require_GET
@@ -50,5 +53,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a 503 with Retry-After when a backing service is down, else the 500 page.
+
+    Django calls it inside its `except` block, for exceptions raised anywhere, middleware
+    included (ServiceUnavailableMiddleware sees only the view's), so `sys.exc_info()` names
+    the exception.
+    """
+    if (response := outage_response(request, sys.exc_info()[1])) is not None:
+        return response
     # No context processors that could touch a failing database.
     return render(request, "500.html", status=500)

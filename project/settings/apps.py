@@ -65,6 +65,8 @@ TAILWIND_APP_NAME = "apps.theme"
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    # Outages answer 503 + Retry-After (views here; handler500 for middleware, see its docstring).
+    "apps.core.middleware.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
@@ -83,7 +85,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "apps.core.middleware.ServiceUnavailableMiddleware",
     # Last but for the markers below: a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
     # Signed-in readers of cached pages: the stored page with their parts filled in.
