@@ -81,3 +81,18 @@ def test_form_without_a_token_still_posts(client, commenter, published_post):
     response = client.post(_create_url(published_post), {"body": "An old page's form"})
     assert response.status_code == 302
     assert Comment.objects.get().submission_token is None
+
+
+@pytest.mark.parametrize("member_pages", [True, False])
+def test_form_on_the_post_page_has_a_new_token_each_time(
+    client, commenter, published_post, settings, member_pages
+):
+    # Filled into the stored page for members (apps.core.personal) or rendered by the view:
+    # never one token shared by two renders.
+    settings.PAGE_CACHE_ENABLED = True
+    settings.PAGE_CACHE_MEMBERS = member_pages
+    client.force_login(commenter)
+    url = published_post.get_absolute_url()
+    first = _token_in(client.get(url).content.decode())
+    second = _token_in(client.get(url).content.decode())
+    assert first != second
