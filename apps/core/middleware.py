@@ -6,6 +6,7 @@ A sync-only middleware costs a thread hop per request under ASGI
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -134,12 +135,16 @@ def outage_response(request: HttpRequest, exception: BaseException | None) -> Ht
     )
     headers = {"Retry-After": RETRY_AFTER}
     if request.path_info.startswith("/api/"):
-        from apps.api.errors import error_response  # the one envelope; api depends on core
-
-        return error_response(
-            503,
-            "service_unavailable",
-            "The service is unavailable for a moment. Try again shortly.",
+        # The API's error envelope (apps.api.errors, which core may not import).
+        error = {
+            "code": "service_unavailable",
+            "message": "The service is unavailable for a moment. Try again shortly.",
+            "fields": None,
+        }
+        return HttpResponse(
+            json.dumps({"error": error}),
+            status=503,
+            content_type="application/json",
             headers=headers,
         )
     body = render_to_string("503.html", {"part": part})
