@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -119,3 +120,29 @@ def test_idempotency_key_is_ignored_without_a_token(api):
     response = call(api, "post", "/api/v2/auth/register", body=body, **{"Idempotency-Key": "k"})
     assert response.status_code != 500
     assert not IdempotencyKey.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_idempotency_key_sent_twice_at_once_posts_once(post, token):
+    # The second insert of the key waits for the first request's transaction, then replays.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.test import Client
+
+    def send(_: int) -> tuple[int, Any]:
+        try:
+            response = call(
+                Client(), "post", _url(post), token=token, body={"body": "Racing"},
+                **{"Idempotency-Key": "race-1"},
+            )  # fmt: skip
+            return response.status_code, response.json()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(send, range(2)))
+    assert [status for status, _ in results] == [201, 201]
+    assert results[0][1] == results[1][1]
+    assert Comment.objects.count() == 1
