@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
 from django.db import connections
 from django.test import Client
 
 from tests.factories.accounts import UserFactory
+from tests.servers import RedisServer
 from tests.utils import clear_cache
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -77,3 +82,40 @@ def user(db):
 def htmx_client() -> Client:
     """A client whose requests look like htmx swaps."""
     return Client(headers={"HX-Request": "true"})
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, behind the cache, the sessions and the channel layer.
+
+    Stop and start it freely (`own_redis.stop()`, `.start()`, `.restart()`): the shared Redis
+    is untouched. It comes back with the data it had when stopped, like a Redis after a
+    network blip or a failover (the case where a stale value could be served). The cache
+    retries a dead server after 0.2 s here, not the production 5.
+    """
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server")
+    server = RedisServer(tmp_path, keep_data=True)
+    server.start()
+    settings.REDIS_URL = server.url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.ResilientRedisCache",
+            "LOCATION": server.url,
+            "KEY_PREFIX": settings.CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "RETRY_INTERVAL": 0.2},
+        }
+    }
+    settings.SESSION_ENGINE = "qsessions.backends.cached_db"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": server.url, "socket_connect_timeout": 1}]},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        yield server
+    finally:
+        server.stop()
+        channel_layers.backends.clear()

@@ -1,4 +1,4 @@
-"""Start the real ASGI server (manage.py serve) as a subprocess, for e2e and outage tests."""
+"""Real servers as subprocesses: the ASGI server (manage.py serve) and a throwaway redis-server."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -86,3 +88,73 @@ def _wait_until_up(server: Server, process: subprocess.Popen[bytes], path: str) 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"The server did not answer in 30 s:\n{server.log()}")
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port: start, stop, start again on that port.
+
+    Outage tests stop it; the shared Redis on 6379 is never stopped (other runs use it).
+    Nothing is persisted, so a restarted server comes back empty, as after a crash; pass
+    `keep_data=True` to have it save on stop and load on start (a failover or network
+    blip, where the old values are still there when Redis answers again).
+    """
+
+    def __init__(self, workdir: Path, *, keep_data: bool = False) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.keep_data = keep_data
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        options = {
+            "port": str(self.port),
+            "bind": "127.0.0.1",
+            "save": "3600 1" if self.keep_data else "",
+            "appendonly": "no",
+            "dbfilename": "dump.rdb",
+        }
+        command = ["redis-server", "--dir", str(self.workdir)]
+        for name, value in options.items():
+            command += [f"--{name}", value]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            with (
+                contextlib.suppress(redis.ConnectionError),
+                redis.Redis.from_url(self.url, socket_connect_timeout=1) as client,
+            ):
+                if client.ping():
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM: it saves first when `keep_data`); its port stays ours to reuse."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)

@@ -29,6 +29,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path, reverse
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
@@ -56,6 +57,21 @@ class StaticSwagger(DocsBase):
         return render(request, "api/docs.html", context)
 
 
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # as apps.api.idempotency
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Any unique string (a UUID) of 1 to 255 visible ASCII characters. Sent again with "
+        "the same request, it returns the first answer (with `Idempotent-Replayed: true`) "
+        "instead of doing the write twice; kept 24 hours. The same key with a different "
+        "request answers 422 `idempotency_key_reused`."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
+
 class InkwellAPI(NinjaAPI):
     """One API version."""
 
@@ -71,6 +87,17 @@ class InkwellAPI(NinjaAPI):
         )
         self.api_version = version
         install_error_handlers(self)
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """ninja's document, plus the `Idempotency-Key` header every signed-in write takes."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if method.upper() in _WRITES and operation.get("security"):
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        return schema
 
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         urls = super()._get_urls()

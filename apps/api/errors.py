@@ -81,7 +81,7 @@ CODES: dict[int, tuple[str, ...]] = {
         "already_reported",
     ),
     413: ("payload_too_large",),
-    422: ("validation_error", "invalid_parent"),
+    422: ("validation_error", "invalid_parent", "idempotency_key_reused"),
     429: ("rate_limited", "locked_out"),
     500: ("server_error",),
     503: ("service_unavailable",),
@@ -96,10 +96,11 @@ _DESCRIPTIONS = {
     413: "Payload too large",
     422: "Validation error",
     429: "Too many requests",
+    503: "Service unavailable",
 }
 
-# Any operation can be refused these: a body too big, or the rate limit.
-ALWAYS = (400, 413, 429)
+# Any operation can be refused these: a body too big, the rate limit, or an outage.
+ALWAYS = (400, 413, 429, 503)
 
 
 def error_responses(*statuses: int) -> dict[int, Any]:

@@ -13,6 +13,7 @@
   is replaced by the envelope too (apps.core.errors.ensure_api_envelope);
 - HEAD: ninja routes only the methods an operation names, so a HEAD is handed to it as
   a GET (apps.core.middleware.HeadMiddleware, above, drops the body).
+- `Idempotency-Key` on writes: a retry gets the first answer (apps.api.idempotency).
 
 It sits high in MIDDLEWARE (just after CORS), so refused requests cost no session,
 user or database work, and its headers land on every answer, errors included.
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from apps.accounts.tokens import access_token_subject
+from apps.api import idempotency
 from apps.api.auth import bearer_token
 from apps.api.errors import error_response
 from apps.core.errors import ensure_api_envelope
@@ -41,10 +43,18 @@ API_PREFIX = "/api/"
 V1_PREFIX = "/api/v1/"
 
 
+def _subject(request: HttpRequest) -> str | None:
+    """The user id a correctly signed access token names (no query), else None."""
+    if not hasattr(request, "_api_subject"):
+        token = bearer_token(request)
+        request._api_subject = access_token_subject(token) if token else None  # type: ignore[attr-defined]
+    subject: str | None = request._api_subject  # type: ignore[attr-defined]
+    return subject
+
+
 def _rate_limit(request: HttpRequest) -> Usage:
     window = int(settings.API_RATE_LIMIT_WINDOW)
-    token = bearer_token(request)
-    subject = access_token_subject(token) if token else None
+    subject = _subject(request)
     if subject is not None:
         return hit(f"api:user:{subject}", limit=int(settings.API_RATE_LIMIT_USER), window=window)
     ip = client_ip(request) or "unknown"
@@ -99,20 +109,10 @@ class ApiMiddleware:
             response = error_response(
                 413, "payload_too_large", f"The request body is larger than {limit} bytes."
             )
+        elif idempotency.applies(request):
+            response = idempotency.idempotent(request, _subject(request), self._respond)
         else:
-            is_head = request.method == "HEAD"
-            if is_head:
-                request.method = "GET"
-            try:
-                response = ensure_api_envelope(self.get_response(request))
-            finally:
-                if is_head:
-                    request.method = "HEAD"
-            if getattr(request, "axes_locked_out", False):
-                response = error_response(
-                    429, "locked_out", "Too many failed sign-ins. Wait a while and try again."
-                )
-            response = self._conditional(request, response)
+            response = self._respond(request)
         for name, value in usage.headers().items():
             response[name] = value
         if request.path_info.startswith(V1_PREFIX):
@@ -120,6 +120,21 @@ class ApiMiddleware:
             response["Sunset"] = _sunset()
             response["Link"] = '</api/v2/>; rel="successor-version"'
         return response
+
+    def _respond(self, request: HttpRequest) -> HttpResponseBase:
+        is_head = request.method == "HEAD"
+        if is_head:
+            request.method = "GET"
+        try:
+            response = ensure_api_envelope(self.get_response(request))
+        finally:
+            if is_head:
+                request.method = "HEAD"
+        if getattr(request, "axes_locked_out", False):
+            response = error_response(
+                429, "locked_out", "Too many failed sign-ins. Wait a while and try again."
+            )
+        return self._conditional(request, response)
 
     def _conditional(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 
 from apps.comments.services.comments import MAX_LENGTH, REPORT_REASON_MAX
@@ -16,6 +18,9 @@ class CommentForm(forms.Form):
     body = forms.CharField(max_length=MAX_LENGTH, strip=True, error_messages=_BODY_ERRORS)
     # The comment replied to; the view looks it up on the same post.
     parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # One-time token, new with each rendered form: a submission sent again with it (a
+    # browser retry, a second click after a 503) finds the comment the first one posted.
+    token = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
 
 
 class EditCommentForm(forms.Form):

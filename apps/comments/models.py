@@ -72,6 +72,9 @@ class Comment(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
     report_count = models.PositiveIntegerField(default=0)
+    # The one-time token of the web form that posted it: a re-sent form (a retry after a
+    # timeout or a 503) finds this comment instead of posting a second one.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
 
     # Not fields: set by apps.comments.selectors on comments they prepare for rendering.
     thread_replies: list[Comment]  # the replies shown below this one
@@ -90,6 +93,11 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=Q(depth__gte=0) & Q(depth__lte=MAX_DEPTH),
                 name="comments_depth_in_range",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "submission_token"],
+                condition=Q(submission_token__isnull=False),
+                name="comments_one_comment_per_form_token",
             ),
         ]
 

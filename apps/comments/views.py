@@ -97,7 +97,11 @@ def create(request: HtmxRequest, post_id: int) -> HttpResponse:
                 if parent is None:
                     raise ValidationError("The comment you replied to no longer exists.")
             comment = services.create_comment(
-                actor=actor, post=post, body=form.cleaned_data["body"], parent=parent
+                actor=actor,
+                post=post,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                token=form.cleaned_data["token"],
             )
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, _message(error))

@@ -62,3 +62,20 @@ def check_metrics_token(app_configs: Sequence[AppConfig] | None, **kwargs: Any) 
             )
         ]
     return []
+
+
+@register(Tags.caches, deploy=True)
+def check_resilient_cache(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Warning]:
+    """A plain RedisCache turns a Redis outage into 503s and stale pages afterwards."""
+    backend = str(settings.CACHES.get("default", {}).get("BACKEND", ""))
+    if backend == "django.core.cache.backends.redis.RedisCache":
+        return [
+            Warning(
+                "The default cache is Django's RedisCache: while Redis is down every "
+                "signed-in request and cachalot query fails, and invalidations made during "
+                "the outage are lost.",
+                hint="Use apps.core.cache.ResilientRedisCache (the default with REDIS_URL).",
+                id="inkwell.W004",
+            )
+        ]
+    return []

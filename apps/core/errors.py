@@ -15,6 +15,7 @@ core imports no other app (.importlinter).
 from __future__ import annotations
 
 import json
+import sys
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -109,7 +110,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: no context processors, which could touch a failing database."""
+    """handler500: a 503 with Retry-After when a backing service is down, else the 500 page.
+
+    Django calls it inside its `except` block, for exceptions raised anywhere, middleware
+    included (ServiceUnavailableMiddleware sees only the view's), so `sys.exc_info()` names
+    the exception. No context processors: they could touch a failing database.
+    """
+    from apps.core.middleware import outage_response  # the middleware uses this module
+
+    if (response := outage_response(request, sys.exc_info()[1])) is not None:
+        return response
     if is_api_request(request):
         return default_error_response(500)
     return HttpResponse(render_to_string("500.html"), status=500)

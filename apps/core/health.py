@@ -9,7 +9,8 @@ from collections.abc import Callable
 import structlog
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connections
 
 logger = structlog.get_logger("inkwell.health")
@@ -26,8 +27,21 @@ def check_database() -> None:
 
 
 def check_cache() -> None:
-    """Write, read back and delete a key."""
+    """Write, read back and delete a key.
+
+    On Redis this asks the server itself: the resilient backend (apps.core.cache) turns an
+    outage into misses for pages, which is exactly what readiness must not hide.
+    """
     key = f"readyz:{uuid.uuid4().hex}"
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        name = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(name, write=True)  # type: ignore[attr-defined]
+        client.set(name, b"ok", ex=10)
+        if client.get(name) != b"ok":
+            raise RuntimeError("cache did not return the value just written")
+        client.delete(name)
+        return
     cache.set(key, "ok", timeout=10)
     if cache.get(key) != "ok":
         raise RuntimeError("cache did not return the value just written")

@@ -94,6 +94,21 @@ class ClientFaultFilter(logging.Filter):
         return True
 
 
+class OutageLogFilter(logging.Filter):
+    """Drop django.request's traceback for a backing-service outage.
+
+    `apps.core.views.server_error` answered it with a 503 and logged one line naming the
+    service ("backing service unavailable"); the same traceback once per request would bury
+    it. Any other exception keeps its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from apps.core.middleware import unavailable_part
+
+        exc_info = record.exc_info
+        return not (exc_info and exc_info[1] is not None and unavailable_part(exc_info[1]))
+
+
 def configure_logging() -> None:
     """Configure stdlib logging and structlog once per process."""
     global _configured
@@ -143,6 +158,7 @@ def configure_logging() -> None:
     )
     # On the loggers themselves, so that they hold whoever handles these records.
     logging.getLogger("uvicorn.error").addFilter(ClientFaultFilter())
+    logging.getLogger("django.request").addFilter(OutageLogFilter())
     for name in URL_LOGGERS:
         logging.getLogger(name).addFilter(RedactSecretsFilter())
     structlog.configure(

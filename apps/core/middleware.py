@@ -6,6 +6,7 @@ A sync-only middleware costs a thread hop per request under ASGI
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -94,10 +95,16 @@ class RequestIdMiddleware:
 
 
 class ServiceUnavailableMiddleware:
-    """Answer 503 with a one-line log when the database or Redis is unreachable.
+    """Answer 503 with `Retry-After` and a one-line log when the database or Redis is down.
 
-    An outage of a backing service is not a bug in the page: a stack trace per
-    request would bury the one line an operator needs.
+    An outage of a backing service is not a bug in the page: a stack trace per request
+    would bury the one line an operator needs, and a 500 tells a client not to retry.
+
+    Listed near the top of MIDDLEWARE, but a middleware only ever sees the exceptions of
+    the view (`process_exception`): Django turns an exception into a response at every
+    middleware layer, so one raised by another middleware (sessions, the API's limiter)
+    reaches `handler500` instead, which answers the same way (`apps.core.views.server_error`
+    calls `outage_response`), and `OutageLogFilter` drops Django's own traceback for it.
     """
 
     sync_capable = True
@@ -116,20 +123,47 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        part = _unavailable_part(exception)
-        if part is None:
-            return None
-        logger.error(
-            "backing service unavailable",
-            part=part,
-            error=f"{type(exception).__name__}: {exception}".strip()[:300],
-            path=request.path,
+        return outage_response(request, exception)
+
+
+# Seconds a client should wait before trying again (most outages are a restart or failover).
+RETRY_AFTER = "30"
+
+
+def outage_response(request: HttpRequest, exception: BaseException | None) -> HttpResponse | None:
+    """The 503 for an exception that says a backing service is down, else None.
+
+    JSON in the API's error envelope under /api/, the "We'll be right back" page elsewhere;
+    rendered without the request, so no context processor touches the failing service.
+    """
+    part = unavailable_part(exception) if exception is not None else None
+    if part is None:
+        return None
+    logger.error(
+        "backing service unavailable",
+        part=part,
+        error=f"{type(exception).__name__}: {exception}".strip()[:300],
+        path=request.path,
+    )
+    headers = {"Retry-After": RETRY_AFTER}
+    if request.path_info.startswith("/api/"):
+        # The API's error envelope (apps.api.errors, which core may not import).
+        error = {
+            "code": "service_unavailable",
+            "message": "The service is unavailable for a moment. Try again shortly.",
+            "fields": None,
+        }
+        return HttpResponse(
+            json.dumps({"error": error}),
+            status=503,
+            content_type="application/json",
+            headers=headers,
         )
-        response = render_to_string("503.html", {"part": part})
-        return HttpResponse(response, status=503, headers={"Retry-After": "30"})
+    body = render_to_string("503.html", {"part": part})
+    return HttpResponse(body, status=503, headers=headers)
 
 
-def _unavailable_part(exception: BaseException) -> str | None:
+def unavailable_part(exception: BaseException) -> str | None:
     """Name the backing service an exception says is down, or None for other errors."""
     from django.db import InterfaceError, OperationalError
     from redis.exceptions import ConnectionError as RedisConnectionError

@@ -17,8 +17,11 @@ rendering (it may have read the old rows) is served once but not stored.
 - A stampede on a page that just went stale renders it once: the first reader takes a
   short lock and renders; the others get the previous version meanwhile (or wait a moment
   when there is none).
-- A cache that is down serves every page uncached, never an error; a failed invalidation
-  is logged, and `PAGE_CACHE_TIMEOUT` bounds how long a page can then stay stale.
+- A cache that is down serves every page uncached, never an error. On the resilient
+  Redis backend (apps.core.cache) an invalidation that failed during an outage is replayed
+  as a delete of the token once Redis is back, so the pages that recorded it render again;
+  on another backend it is logged, and `PAGE_CACHE_TIMEOUT` bounds how long a page can
+  then stay stale.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from redis.exceptions import RedisError
 
+from apps.core.cache import cache_available, redis_client
 from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.pagecache")
@@ -214,8 +218,8 @@ def _copy_fresh(copy: _Copy) -> bool:
     if isinstance(cache, RedisCache):
         # The raw client: Django's get_many validates and unpickles key by key, which
         # costs more than the round trip for a page with 30 dependencies.
-        client = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
-        current = client.mget(copy.keys)
+        with redis_client(cache, write=False) as client:
+            current = client.mget(copy.keys)
         return bool(current == copy.expected)
     return _fresh(copy.entry)
 
@@ -365,6 +369,10 @@ def _eligible(request: HttpRequest) -> bool:
 
 def _through_cache(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
     """Serve a stored page, or let `respond` run (a cached view renders) and store the result."""
+    if not cache_available(_cache()):
+        # Redis is down (the cache logged it once): every page from the database.
+        request._page_cache = None  # type: ignore[attr-defined]  # the view must not try again
+        return respond()
     key = _page_key(request)
     try:
         entry, fresh = _lookup(key)

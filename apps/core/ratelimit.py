@@ -26,6 +26,8 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
+from apps.core.cache import CacheUnavailableError, redis_client
+
 logger = structlog.get_logger("inkwell.ratelimit")
 
 
@@ -67,7 +69,8 @@ def hit(key: str, *, limit: int, window: int, cost: int = 1) -> Usage:
     try:
         count = _count(bucket, cost, window)
     except (RedisError, OSError) as error:
-        logger.warning("ratelimit.unavailable", key=key, error=type(error).__name__)
+        if not isinstance(error, CacheUnavailableError):  # else the cache logged the outage
+            logger.warning("ratelimit.unavailable", key=key, error=type(error).__name__)
         return Usage(limit=limit, remaining=limit, reset=reset, allowed=True)
     return Usage(limit=limit, remaining=max(0, limit - count), reset=reset, allowed=count <= limit)
 
@@ -76,13 +79,13 @@ def _count(bucket: str, cost: int, window: int) -> int:
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache):
         name = backend.make_and_validate_key(bucket)
-        client = backend._cache.get_client(name, write=True)  # type: ignore[attr-defined]
-        # The first hit of a window gives the counter its expiry; later hits keep it.
-        # Django stores integers unpickled, so peek() reads the same counter.
-        pipeline = client.pipeline(transaction=False)
-        pipeline.incrby(name, cost)
-        pipeline.expire(name, window + 1, nx=True)
-        count, _ = pipeline.execute()
+        with redis_client(backend, name, write=True) as client:
+            # The first hit of a window gives the counter its expiry; later hits keep it.
+            # Django stores integers unpickled, so peek() reads the same counter.
+            pipeline = client.pipeline(transaction=False)
+            pipeline.incrby(name, cost)
+            pipeline.expire(name, window + 1, nx=True)
+            count, _ = pipeline.execute()
         return int(count)
     # add() is atomic: the first hit in a window creates the counter with its expiry.
     if cache.add(bucket, cost, timeout=window + 1):

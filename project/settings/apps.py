@@ -66,6 +66,8 @@ TAILWIND_APP_NAME = "apps.theme"
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    # Outages answer 503 + Retry-After (views here; handler500 for middleware, see its docstring).
+    "apps.core.middleware.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy and Cross-Origin-Resource-Policy, static files included.
     "apps.core.middleware.SecurityHeadersMiddleware",
@@ -89,7 +91,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "apps.core.middleware.ServiceUnavailableMiddleware",
     # Last but for the markers below: a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
     # Signed-in readers of cached pages: the stored page with their parts filled in.

@@ -44,15 +44,27 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 CACHE_KEY_PREFIX: str = env.str(
     "CACHE_KEY_PREFIX", default=f"inkwell-test-{os.getpid()}" if TESTING else "inkwell"
 )
+# After Redis fails, how long (seconds) the cache goes on without it before trying again:
+# reads are misses and writes are remembered meanwhile (apps.core.cache), so no request
+# waits for a dead server's timeout more often than this.
+CACHE_RETRY_INTERVAL: float = env.float("CACHE_RETRY_INTERVAL", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but an outage is a cache miss, not an error.
+            "BACKEND": "apps.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                "RETRY_INTERVAL": CACHE_RETRY_INTERVAL,
+            },
         }
     }
+    # cachalot checks the backend's dotted path against a list; ours is Django's RedisCache
+    # underneath (a subclass), which cachalot supports.
+    SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]
 else:
     CACHES = {
         "default": {

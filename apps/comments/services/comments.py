@@ -11,6 +11,7 @@ comment is safely stored, and a failure in them is logged without touching the s
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import structlog
 from django.conf import settings
@@ -96,9 +97,37 @@ def _rate_limit(actor: User) -> None:
         )
 
 
+def _already_posted(
+    *, actor: User, post: Post, body: str, parent: Comment | None, token: UUID | None
+) -> Comment | None:
+    """The comment this form submission already created, if it is a retry of it.
+
+    Only the same author, post, parent and text count: a token copied into another
+    submission (a page kept open, a stored page) posts that one as a new comment.
+    """
+    if token is None:
+        return None
+    found = Comment.objects.filter(author=actor, submission_token=token).first()
+    if found is None:
+        return None
+    same_place = found.post_id == post.pk and found.parent_id == (parent.pk if parent else None)
+    return found if same_place and found.body == body else None
+
+
 @transaction.atomic
-def create_comment(*, actor: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
-    """Store a verified reader's sanitised comment or reply; announce it after commit."""
+def create_comment(
+    *,
+    actor: User,
+    post: Post,
+    body: str,
+    parent: Comment | None = None,
+    token: UUID | None = None,
+) -> Comment:
+    """Store a verified reader's sanitised comment or reply; announce it after commit.
+
+    `token` is the web form's one-time token: a submission sent again with it (a retry)
+    returns the comment the first one stored, and nothing is posted twice.
+    """
     _require_commenter(actor)
     if not post.is_public:
         raise ValidationError(
@@ -107,6 +136,8 @@ def create_comment(*, actor: User, post: Post, body: str, parent: Comment | None
     if not post.comments_open:
         raise ValidationError("Comments are closed on this post.", code="closed")
     body = _clean_body(body)
+    if done := _already_posted(actor=actor, post=post, body=body, parent=parent, token=token):
+        return done
     if parent is not None:
         _check_parent(parent, post)
     # Counted last, so a refused empty or oversized comment does not use up the budget.
@@ -128,8 +159,20 @@ def create_comment(*, actor: User, post: Post, body: str, parent: Comment | None
         comment.thread_parent_id = (
             parent.pk if parent.depth < MAX_DEPTH else parent.thread_parent_id
         )
+    if (
+        token is not None
+        and not Comment.objects.filter(author=actor, submission_token=token).exists()
+    ):
+        comment.submission_token = token
     comment.full_clean(exclude=["post", "author", "parent", "root", "thread_parent"])
-    comment.save()
+    try:
+        with transaction.atomic():
+            comment.save()
+    except IntegrityError:
+        # The same submission, sent twice at once: the other request stored it first.
+        if done := _already_posted(actor=actor, post=post, body=body, parent=parent, token=token):
+            return done
+        raise
     logger.info("comment.created", comment_id=comment.pk, post_id=post.pk, status=comment.status)
     _announce(comment)
     return comment
