@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("blog", "0008_post_search_head"),
-        ("comments", "0001_initial"),
+        ("comments", "0002_live_stream"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
