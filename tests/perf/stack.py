@@ -19,7 +19,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,9 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.servers import MANAGE, ROOT, clean_env, free_port
+from tests.servers import MANAGE, ROOT, clean_env, free_port, granian_command
 
-GRANIAN = str(Path(sys.executable).parent / "granian")
 WSGI_WORKERS = 2
 WSGI_THREADS = 4
 PRODUCT_WSGI = "project.wsgi:application"
@@ -49,15 +47,7 @@ BENCH_OVERRIDES = {
 
 def wsgi_command(app: str, port: int) -> list[str]:
     """The single-host production command (docs/deployment.md), on a port of our own."""
-    return [
-        GRANIAN,
-        "--interface=wsgi",
-        "--host=127.0.0.1",
-        f"--port={port}",
-        f"--workers={WSGI_WORKERS}",
-        f"--blocking-threads={WSGI_THREADS}",
-        app,
-    ]
+    return granian_command(app, port, workers=WSGI_WORKERS, threads=WSGI_THREADS)
 
 
 def with_database(url: str, name: str) -> str:
