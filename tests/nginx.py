@@ -61,7 +61,9 @@ class Site:
             if request.split(" ")[1] != path:
                 continue
             fields = line.rsplit('"', 1)[1].split()
-            entries.append(dict(f.split("=", 1) for f in fields if "=" in f))
+            entry = dict(f.split("=", 1) for f in fields if "=" in f)
+            entry["status"] = line.split('"')[2].split()[0]
+            entries.append(entry)
         return entries
 
     def waits(self, path: str) -> list[float]:

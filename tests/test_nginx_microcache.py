@@ -1,4 +1,5 @@
-"""The micro-cache of infrastructure/nginx/inkwell.conf, in front of Inkwell in production shape.
+"""infrastructure/nginx/inkwell.conf in front of Inkwell in production shape: the micro-cache
+and the limits on slow clients.
 
 A real nginx runs the production file (tests/nginx.py rewrites only ports and paths) in
 front of granian serving Inkwell with DJANGO_ENV=production on this run's PostgreSQL test
@@ -206,3 +207,43 @@ def test_requests_that_cannot_be_shared_do_not_queue_behind_each_other(stack, pa
     waits = stack.site.waits(path)
     assert len(waits) == 8
     assert max(waits) < 0.25, f"{path}: waited {sorted(waits)} s in nginx"
+
+
+def test_slow_bodies_get_408_from_nginx_and_never_reach_the_application(stack):
+    post = PostFactory.create(title="Still answering")
+    target = f"/comments/posts/{post.pk}/"
+    head = (
+        f"POST {target} HTTP/1.1\r\nHost: {nginx.HOST}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nbody=I"
+    ).encode()
+    stalled = []
+    for _ in range(8):  # as many as the server has threads, and then some
+        sock = nginx.tls_socket(stack.site)
+        sock.sendall(head)
+        stalled.append(sock)
+    try:
+        # Pages the application must render (a new query each: never from the cache).
+        for n in range(5):
+            began = time.monotonic()
+            assert stack.get(f"{post.get_absolute_url()}?n={n}").status_code == 200
+            assert time.monotonic() - began < 5
+        answers = [_read_all(sock) for sock in stalled]
+    finally:
+        for sock in stalled:
+            sock.close()
+
+    # nginx gave up on each after client_body_timeout (10 s) without a byte: 408 (sent, or
+    # logged with the connection closed), and granian never saw them.
+    assert all(a == b"" or a.startswith(b"HTTP/1.1 408") for a in answers), answers
+    assert [e["status"] for e in stack.site.log_entries(target)] == ["408"] * 8
+    assert stack.app_requests(target) == 0
+
+
+def _read_all(sock) -> bytes:
+    answer = b""
+    try:
+        while chunk := sock.recv(65536):
+            answer += chunk
+    except ConnectionError:
+        pass
+    return answer
