@@ -66,14 +66,22 @@ class Site:
             entries.append(entry)
         return entries
 
-    def waits(self, path: str) -> list[float]:
+    def settled_entries(self, path: str, count: int, timeout: float = 5) -> list[dict[str, str]]:
+        """The log lines of `path` once there are `count` of them: nginx logs a request
+        just after its answer is sent, so the client can be a moment ahead of the log."""
+        deadline = time.monotonic() + timeout
+        while len(entries := self.log_entries(path)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return entries
+
+    def waits(self, path: str, count: int = 0) -> list[float]:
         """Seconds each request of `path` spent in nginx beyond waiting for the application."""
         return [
             float(e["request_time"]) - sum(
                 float(t) for t in e["upstream_time"].replace(":", ",").split(",")
                 if t.strip() not in {"", "-"}
             )
-            for e in self.log_entries(path)
+            for e in self.settled_entries(path, count)
         ]  # fmt: skip
 
     def error_log(self) -> str:

@@ -180,7 +180,7 @@ def test_nginx_serves_the_stale_page_while_the_application_is_down(stack):
 
     assert response.status_code == 200
     assert "Still here" in response.text
-    assert stack.site.log_entries(path)[-1]["cache"] in {"STALE", "UPDATING"}
+    assert stack.site.settled_entries(path, 2)[-1]["cache"] in {"STALE", "UPDATING"}
     assert stack.get("/no-such-page-was-cached/").status_code == 502
 
 
@@ -206,7 +206,7 @@ def test_requests_that_cannot_be_shared_do_not_queue_behind_each_other(stack, pa
     assert stack.app_requests(path) == 8
     # Time spent in nginx beyond the application's answer: a request queued behind the cache
     # lock waits 0.5 s or more (nginx polls the lock twice a second).
-    waits = stack.site.waits(path)
+    waits = stack.site.waits(path, 8)
     assert len(waits) == 8
     assert max(waits) < 0.25, f"{path}: waited {sorted(waits)} s in nginx"
 
@@ -237,7 +237,7 @@ def test_slow_bodies_get_408_from_nginx_and_never_reach_the_application(stack):
     # nginx gave up on each after client_body_timeout (10 s) without a byte: 408 (sent, or
     # logged with the connection closed), and granian never saw them.
     assert all(a == b"" or a.startswith(b"HTTP/1.1 408") for a in answers), answers
-    assert [e["status"] for e in stack.site.log_entries(target)] == ["408"] * 8
+    assert [e["status"] for e in stack.site.settled_entries(target, 8)] == ["408"] * 8
     assert stack.app_requests(target) == 0
 
 
