@@ -168,13 +168,15 @@ api-schema: install npm-install
 # DJANGO_ENV=production) beside a Django hello-world, measured with wrk in one sitting
 # (docs/development.md#benchmarks). It creates and drops its own database and empties two
 # Redis databases (BENCH_REDIS_URL, BENCH_CHANNEL_LAYER_URL). wrk comes from the system.
-# `make bench DURATION=20 ROUNDS=3`, `make bench SEARCH=1` (+ search over 100,000 posts).
+# `make bench DURATION=20 ROUNDS=3`, `make bench SEARCH=1` (+ search over 100,000 posts),
+# `make bench NGINX=0` (without the tier through nginx's production file).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell_bench_run
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/6
 BENCH_CHANNEL_LAYER_URL ?= redis://127.0.0.1:6379/7
 DURATION ?= 10
 ROUNDS ?= 2
 SEARCH ?=
+NGINX ?=
 
 bench: install css
 	@command -v wrk >/dev/null || { \
@@ -182,7 +184,8 @@ bench: install css
 	  echo "Install it with: sudo apt-get install -y wrk   (macOS: brew install wrk)"; exit 1; }
 	$(PY) tests/perf/bench_production.py --duration $(DURATION) --rounds $(ROUNDS) \
 	  --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) \
-	  --channel-redis $(BENCH_CHANNEL_LAYER_URL) $(if $(filter 1 yes true,$(SEARCH)),--search)
+	  --channel-redis $(BENCH_CHANNEL_LAYER_URL) $(if $(filter 1 yes true,$(SEARCH)),--search) \
+	  $(if $(filter 0 no false,$(NGINX)),--no-nginx)
 
 # The older comparison: one embedded ASGI process (SQLite), the page cache off and on.
 bench-embedded: install css

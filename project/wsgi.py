@@ -4,9 +4,12 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from apps.core.bodies import require_complete_bodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-application = get_wsgi_application()
+# granian hands a body cut short by the client to the application as if complete.
+application = require_complete_bodies(get_wsgi_application())
 
 from apps.core.warmup import freeze_loaded_application  # noqa: E402  (needs Django set up)
 

@@ -1,9 +1,14 @@
-"""Real servers as subprocesses: the ASGI server (manage.py serve) and a throwaway redis-server."""
+"""Start the real servers as subprocesses: ASGI (manage.py serve), WSGI (granian), Redis.
+
+For e2e, outage and proxy tests; tests/perf/stack.py starts the same commands for the bench.
+A throwaway redis-server (RedisServer) is for tests that stop Redis.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +23,10 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
+GRANIAN = str(Path(sys.executable).parent / "granian")
+# granian reads a request's headers for at most this long (ms); it has no such limit for a
+# body, nor a keep-alive timeout: nginx in front sets those (docs/deployment.md).
+GRANIAN_HEADER_READ_TIMEOUT_MS = 10_000
 
 
 def free_port() -> int:
@@ -40,13 +49,66 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def granian_command(app: str, port: int, *, workers: int, threads: int) -> list[str]:
+    """The production WSGI command of docs/deployment.md, on 127.0.0.1:`port`."""
+    return [
+        GRANIAN,
+        "--interface=wsgi",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--workers={workers}",
+        f"--blocking-threads={threads}",
+        f"--http1-header-read-timeout={GRANIAN_HEADER_READ_TIMEOUT_MS}",
+        app,
+    ]
+
+
 @dataclass
 class Server:
     url: str
     log_path: Path
+    process: subprocess.Popen[bytes] | None = None
 
     def log(self) -> str:
-        return self.log_path.read_text()
+        return self.log_path.read_text(errors="replace")
+
+    @property
+    def address(self) -> str:
+        """host:port, as an nginx upstream names it."""
+        return self.url.removeprefix("http://")
+
+    def stop(self) -> None:
+        """End the server and every worker it started (its own process group)."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # workers left behind
+        self.process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def _running(
+    command: list[str], env: dict[str, str], log_path: Path, port: int, ready_path: str
+) -> Iterator[Server]:
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped with its workers
+        )
+    server = Server(url=f"http://127.0.0.1:{port}", log_path=log_path, process=process)
+    try:
+        wait_until_up(server, ready_path)
+        yield server
+    finally:
+        server.stop()
 
 
 @contextlib.contextmanager
@@ -55,31 +117,34 @@ def running_server(
 ) -> Iterator[Server]:
     """Run `manage.py serve` until the block ends; wait until `ready_path` answers at all."""
     port = free_port()
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*MANAGE, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(url=f"http://127.0.0.1:{port}", log_path=log_path)
-    try:
-        _wait_until_up(server, process, ready_path)
+    command = [*MANAGE, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with _running(command, env, log_path, port, ready_path) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
-def _wait_until_up(server: Server, process: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + 30
+@contextlib.contextmanager
+def running_wsgi_server(
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    app: str = "project.wsgi:application",
+    workers: int = 1,
+    threads: int = 4,
+    ready_path: str = "/healthz",
+) -> Iterator[Server]:
+    """Run granian (WSGI) as production does until the block ends."""
+    port = free_port()
+    command = granian_command(app, port, workers=workers, threads=threads)
+    with _running(command, env, log_path, port, ready_path) as server:
+        yield server
+
+
+def wait_until_up(server: Server, path: str = "/healthz", timeout: float = 30) -> None:
+    """Wait until `path` answers at all (any status); RuntimeError with the log otherwise."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"The server exited early:\n{server.log()}")
+        if server.process is not None and server.process.poll() is not None:
+            raise RuntimeError(f"The server exited early:\n{server.log()[-4000:]}")
         try:
             with urllib.request.urlopen(server.url + path, timeout=2):  # noqa: S310
                 return
@@ -87,7 +152,7 @@ def _wait_until_up(server: Server, process: subprocess.Popen[bytes], path: str) 
             return  # it answered
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"The server did not answer in 30 s:\n{server.log()}")
+    raise RuntimeError(f"The server did not answer in {timeout:.0f} s:\n{server.log()[-4000:]}")
 
 
 class RedisServer:

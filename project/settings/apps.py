@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
     "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
+    # A body shorter than its Content-Length: 400 before anything can act on it.
+    "apps.core.bodies.CompleteBodyMiddleware",
     # Stored pages for anonymous readers, before sessions, users, CSRF and URL resolving.
     "apps.core.pagecache.PageCacheMiddleware",
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from apps.core.logging import RedactingFormatter, RedactSecretsFilter, redact
-from tests.servers import MANAGE, ROOT, Server, _wait_until_up, clean_env, free_port
+from tests.servers import MANAGE, ROOT, Server, clean_env, free_port, wait_until_up
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsInR5cCI6ImFjY2VzcyJ9.c2lnbmF0dXJlLXNlY3JldA"
 
@@ -102,9 +102,9 @@ def _serving(command: list[str], env: dict[str, str], log_path: Path) -> Iterato
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     port = command[command.index("--port") + 1]
-    server = Server(url=f"http://127.0.0.1:{port}", log_path=log_path)
+    server = Server(url=f"http://127.0.0.1:{port}", log_path=log_path, process=process)
     try:
-        _wait_until_up(server, process, "/healthz")
+        wait_until_up(server, "/healthz")
         yield server
     finally:
         process.terminate()

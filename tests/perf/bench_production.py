@@ -15,6 +15,11 @@ granian command. Then, with wrk (32 connections):
 4. the live fan-out at 100/500/1,000 sockets (tests/perf/fanout.py, when present) and,
    with --search (`make bench SEARCH=1`), search over 100,000 posts (bench_search.py).
 
+With nginx installed (and not `NGINX=0`), infrastructure/nginx/inkwell.conf runs in front of
+the same granian (tests/nginx.py: ports and paths rewritten, nothing else) and the anonymous
+and signed-in pages are measured through it too, over HTTPS, in the same rounds: the
+micro-cache's tier.
+
 Figures are printed with issue 11's bars and ✓/✗; nothing is asserted. Every process,
 the database and the bench's two Redis databases are cleaned up at the end, on an error,
 on Ctrl-C and at the time limit (--timeout).
@@ -40,6 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests import nginx
 from tests.perf import optional, redis_stats, report, stack, wrk
 from tests.perf.report import Bar
 from tests.servers import ROOT
@@ -58,6 +64,8 @@ BARS = {
     API: Bar(min_ratio=0.5),
 }
 ANONYMOUS_PAGES = (HOME, POST, TAG, SEARCH)  # served by the page cache
+VIA_NGINX = " via nginx"
+NGINX_PAGES = (HOME, POST, POST_SIGNED_IN, API)  # measured through nginx as well
 SAMPLE = 20  # requests a page for the X-Page-Cache sample
 
 
@@ -99,6 +107,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         default=env("SEARCH", "") == "1",
         help="also search over 100,000 posts (bench_search.py, several minutes)",
+    )
+    parser.add_argument(
+        "--nginx",
+        action=argparse.BooleanOptionalAction,
+        default=env("NGINX", "1") not in {"0", "no", "false"},
+        help="also measure pages through nginx's production file (NGINX=0 skips it)",
     )
     parser.add_argument(
         "--timeout",
@@ -224,6 +238,11 @@ def sitting(
     before = print_redis("before", args)
     env, seed = prepare(args, database_url, workdir / "static")
 
+    through_nginx = args.nginx and nginx.installed()
+    if args.nginx and not through_nginx:
+        say("nginx is not installed (apt-get install nginx-light): its tier is skipped")
+    if through_nginx:
+        env["DJANGO_ALLOWED_HOSTS"] += f",{nginx.HOST}"
     product = servers.wsgi("wsgi", stack.PRODUCT_WSGI, env)
     hello = servers.wsgi("hello", stack.HELLO_WSGI, stack.hello_env())
     asgi = [servers.asgi(f"asgi-{n}", env) for n in (1, 2)]
@@ -242,9 +261,18 @@ def sitting(
         SEARCH: (product.url + f"/search/?q={seed['search_query']}", proxy),
         API: (product.url + "/api/v2/posts", proxy),
     }
+    if through_nginx:
+        front = start_nginx(servers, workdir / "nginx", product, asgi[0])
+        host = {"Host": nginx.HOST}
+        for name in NGINX_PAGES:
+            url, headers = pages[name]
+            cookie = {"Cookie": headers["Cookie"]} if "Cookie" in headers else {}
+            pages[name + VIA_NGINX] = (url.replace(product.url, front.url, 1), {**host, **cookie})
     say(f"\nresponse sample ({SAMPLE} requests a page after a first one):")
     cache: dict[str, str] = {}
     for name, (url, headers) in pages.items():
+        if name.endswith(VIA_NGINX):
+            continue  # HTTPS with the bench's own certificate: wrk's figures say enough
         statuses, states, cookies, size = sample(url, headers)
         if name in ANONYMOUS_PAGES:
             cache[name] = f"hit {states['hit']}/{SAMPLE}"
@@ -311,6 +339,20 @@ def sitting(
 
     if args.search:
         optional.search(database_url)
+
+
+def start_nginx(
+    servers: stack.Stack, root: Path, product: stack.Server, asgi: stack.Server
+) -> stack.Server:
+    """nginx on the production file, in front of the bench's granian and first ASGI server."""
+    root.mkdir()
+    address = lambda server: server.url.removeprefix("http://")  # noqa: E731
+    site = nginx.write_site(root, wsgi=address(product), asgi=address(asgi))
+    command = [nginx.NGINX, "-p", str(root), "-c", str(site.main), "-g", "daemon off;"]
+    front = servers.start("nginx", command, os.environ.copy(), site.tls_port)
+    front.url = site.url
+    servers.wait_until_up(front, "/healthz")
+    return front
 
 
 def _raise_timeout(signum: int, frame: FrameType | None) -> None:

@@ -18,8 +18,8 @@ import contextlib
 import os
 import secrets
 import signal
+import ssl
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.servers import MANAGE, ROOT, clean_env, free_port
+from tests.servers import MANAGE, ROOT, clean_env, free_port, granian_command
 
-GRANIAN = str(Path(sys.executable).parent / "granian")
 WSGI_WORKERS = 2
 WSGI_THREADS = 4
 PRODUCT_WSGI = "project.wsgi:application"
@@ -49,15 +48,7 @@ BENCH_OVERRIDES = {
 
 def wsgi_command(app: str, port: int) -> list[str]:
     """The single-host production command (docs/deployment.md), on a port of our own."""
-    return [
-        GRANIAN,
-        "--interface=wsgi",
-        "--host=127.0.0.1",
-        f"--port={port}",
-        f"--workers={WSGI_WORKERS}",
-        f"--blocking-threads={WSGI_THREADS}",
-        app,
-    ]
+    return granian_command(app, port, workers=WSGI_WORKERS, threads=WSGI_THREADS)
 
 
 def with_database(url: str, name: str) -> str:
@@ -180,7 +171,8 @@ class Stack:
             if server.process.poll() is not None:
                 raise SystemExit(f"{server.name} exited early:\n{server.tail()}")
             try:
-                with urllib.request.urlopen(server.url + path, timeout=2):  # noqa: S310
+                url = server.url + path
+                with urllib.request.urlopen(url, timeout=2, context=_context(url)):  # noqa: S310
                     return
             except urllib.error.HTTPError:
                 return  # it answered
@@ -222,13 +214,23 @@ def settle(url: str, *, quiet_ms: float = 50, timeout: float = 10) -> float:
     while calm < 3 and time.monotonic() - began < timeout:
         start = time.perf_counter()
         try:
-            with urllib.request.urlopen(probe, timeout=timeout):  # noqa: S310
+            with urllib.request.urlopen(probe, timeout=timeout, context=_context(probe)):  # noqa: S310
                 pass
         except urllib.error.HTTPError:
             pass  # the hello-world has no /healthz: its 404 answers just as well
         calm = calm + 1 if (time.perf_counter() - start) * 1000 < quiet_ms else 0
         time.sleep(0.05)
     return time.monotonic() - began
+
+
+def _context(url: str) -> ssl.SSLContext | None:
+    """nginx in the bench serves HTTPS with a certificate made for the run: not checked."""
+    if not url.startswith("https:"):
+        return None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def children(pid: int) -> list[int]:
