@@ -53,7 +53,9 @@ def events(monkeypatch):
 
     def record(event_id: int) -> None:
         event = StreamEvent.objects.get(pk=event_id)
-        extra = {"public_only": not event.private} if event.kind == "comment.deleted" else {}
+        extra: dict[str, object] = (
+            {"public_only": not event.private} if event.kind == "comment.deleted" else {}
+        )
         calls.append((labels[event.kind], event.comment_id, extra))
 
     monkeypatch.setattr("apps.comments.broadcasts.stream_event", record)

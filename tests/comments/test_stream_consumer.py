@@ -61,7 +61,9 @@ async def test_since_replays_every_missed_event_in_order_edits_and_removals_too(
     seen = await live.create_comment(commenter, published_post, body="Seen")  # 1
     missed = await live.create_comment(commenter, published_post, body="Missed")  # 2
     await sync_to_async(services.edit_comment)(actor=commenter, comment=seen, body="Edited")  # 3
-    await sync_to_async(services.delete_comment)(actor=commenter, comment=missed)  # 4
+    await sync_to_async(services.delete_comment)(
+        actor=commenter, comment=missed, second_factor=False
+    )  # 4
 
     app = await live.open_socket(f"/ws/posts/{published_post.pk}/?format=json&since=1")
     assert await live.next_event(app) == {

@@ -60,7 +60,7 @@ def test_the_token_does_not_open_metrics_to_other_networks(client, settings):
 
 
 def _ids() -> set[str]:
-    return {message.id for message in run_checks(include_deployment_checks=True)}
+    return {str(message.id) for message in run_checks(include_deployment_checks=True)}
 
 
 def test_production_without_a_metrics_token_warns_w003(settings):
