@@ -7,6 +7,7 @@ from apps.blog import selectors
 from apps.blog.models import Post
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
+from tests.factories.comments import CommentFactory
 from tests.utils import clear_cache, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,15 @@ def test_cold_anonymous_post_page_makes_at_most_eight_queries(client):
     post = PostFactory.create(tags=tags, published_at=timezone.now() - timedelta(days=2))
     PostFactory.create(tags=tags, published_at=timezone.now() - timedelta(days=3))
     PostFactory.create(tags=tags, published_at=timezone.now() - timedelta(days=1))
+    CommentFactory.create_batch(3, post=post)
     assert _queries(client, post.get_absolute_url()) <= 8
+
+
+def test_cold_anonymous_post_page_without_comments_reads_its_live_number_apart(client):
+    # With no comment row to carry it, the post's live-stream number (the page's catch-up
+    # point) costs one query of its own.
+    post = PostFactory.create(tags=[TagFactory.create()])
+    assert _queries(client, post.get_absolute_url()) <= 9
 
 
 def test_post_page_links_the_nearest_older_and_newer_posts(client):
