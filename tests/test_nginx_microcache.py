@@ -92,7 +92,9 @@ def _env(static_root: Path, secret_key: str | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
-def stack(transactional_db, settings, static_root: Path, tmp_path: Path) -> Iterator[Stack]:
+def stack(
+    django_db_serialized_rollback, transactional_db, settings, static_root: Path, tmp_path: Path
+) -> Iterator[Stack]:
     # One key for both processes: sessions made here (session_for) are signed with it.
     settings.SECRET_KEY = secrets.token_urlsafe(64)
     env = _env(static_root, settings.SECRET_KEY)

@@ -71,14 +71,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy and Cross-Origin-Resource-Policy, static files included.
     "apps.core.middleware.SecurityHeadersMiddleware",
+    # A body shorter than its Content-Length: 400 before anything reads it (the next one does).
+    "apps.core.bodies.CompleteBodyMiddleware",
     # A NUL (%00) anywhere in the request: 400 before anything can pass it to PostgreSQL.
     "apps.core.middleware.RejectNulMiddleware",
     "apps.core.middleware.HeadMiddleware",  # HEAD answered as GET, without the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
     "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
-    # A body shorter than its Content-Length: 400 before anything can act on it.
-    "apps.core.bodies.CompleteBodyMiddleware",
     # Stored pages for anonymous readers, before sessions, users, CSRF and URL resolving.
     "apps.core.pagecache.PageCacheMiddleware",
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP

@@ -57,7 +57,9 @@ def _send(server: Server, request: bytes, *, half_close: bool) -> bytes:
 
 
 @pytest.fixture
-def server(transactional_db, settings, tmp_path: Path) -> Iterator[Server]:
+def server(
+    django_db_serialized_rollback, transactional_db, settings, tmp_path: Path
+) -> Iterator[Server]:
     settings.SECRET_KEY = secrets.token_urlsafe(64)  # both processes sign sessions with it
     db = settings.DATABASES["default"]
     env = clean_env(
