@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(r"^api/", api_views.not_found),  # unknown API paths: the JSON envelope, not HTML
     path("comments/", include("apps.comments.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("newsletter/", include("apps.newsletter.urls")),
     # django-prometheus's view, behind METRICS_ALLOWED_NETWORKS and METRICS_TOKEN.
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("", include("apps.blog.urls")),

@@ -27,5 +27,6 @@ from project.settings.csp import *  # noqa: F403
 from project.settings.logging import *  # noqa: F403
 from project.settings.site import *  # noqa: F403
 from project.settings.api import *  # noqa: F403
+from project.settings.newsletter import *  # noqa: F403
 from project.settings.metrics import *  # noqa: F403
 # isort: on

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "apps.blog",
     "apps.comments",
     "apps.notifications",
+    "apps.newsletter",
+    "anymail",
     "ninja",  # Swagger UI's files for /api/vN/docs, served by us (CSP: self only)
     "corsheaders",
     "apps.api",
