@@ -58,6 +58,10 @@ RULES: dict[str, Callable[[AnyUser, Any], bool]] = {
     "post.delete": _perm("blog.delete_post"),
     "taxonomy.manage": _perm("blog.change_tag"),
     "comment.moderate": _role(Role.EDITOR),
+    # Campaigns, the subscriber list, imports and suppressions (apps.newsletter).
+    "newsletter.manage": _role(Role.EDITOR),
+    # The subscriber CSV export: everyone's addresses at once, so admins only.
+    "newsletter.export": _role(Role.ADMIN),
     "users.manage": _perm("accounts.manage_roles"),
     "audit.view": _perm("accounts.view_audit_log"),
     "settings.manage": _role(Role.ADMIN),
