@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from apps.core.health import run_checks
+from apps.core.health import CHECKS, run_checks
 from apps.core.http import client_ip
 
 
@@ -30,8 +30,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database, cache and channel layer all answer; 503 names what failed."""
-    checks = run_checks()
+    """Readiness: the database, cache and channel layer all answer; 503 names what failed.
+
+    `?need=database` (repeatable) checks only the parts named: the web pods' probe asks for
+    the database alone, because they serve every page from it while Redis is down
+    (docs/deployment.md, "When Redis or PostgreSQL is down"); a full `/readyz` is what the
+    WebSocket pods' probe and the `InkwellReadinessFailing` alert see.
+    """
+    parts = request.GET.getlist("need") or None
+    if parts is not None and not set(parts) <= set(CHECKS):
+        return JsonResponse(
+            {"status": "bad_request", "detail": f"need must be one of {', '.join(CHECKS)}"},
+            status=400,
+        )
+    checks = run_checks(parts)
     failing = [name for name, result in checks.items() if result != "ok"]
     if failing:
         return JsonResponse(

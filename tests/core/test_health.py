@@ -58,6 +58,29 @@ def test_readyz_names_an_unreachable_channel_layer(client, settings):
     assert response.json()["failing"] == ["channel_layer"]
 
 
+@pytest.mark.django_db
+def test_readyz_need_database_stays_ready_while_redis_is_down(client, settings):
+    """The web pods' probe: they serve every page from the database while Redis is down."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.CACHALOT_ENABLED = False
+    response = client.get("/readyz?need=database")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok"}
+    assert client.get("/readyz").status_code == 503  # the full check still says it
+
+
+def test_readyz_refuses_an_unknown_part(client):
+    response = client.get("/readyz?need=database&need=disk")
+    assert response.status_code == 400
+    assert "need must be one of" in response.json()["detail"]
+
+
 def test_readyz_refuses_post(client):
     assert client.post("/readyz").status_code == 405
 
