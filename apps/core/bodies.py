@@ -27,6 +27,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.http.request import UnreadablePostError
 
+from apps.core.errors import default_error_response, is_api_request
+
 logger = structlog.get_logger("inkwell.request")
 
 Environ = dict[str, Any]
@@ -157,6 +159,8 @@ class CompleteBodyMiddleware:
         if problem is None:
             return None
         logger.warning("request body incomplete", path=request.path, detail=problem)
+        if is_api_request(request):
+            return default_error_response(400, "The request body was cut short.")
         return HttpResponseBadRequest(
             "The request body was cut short.", content_type="text/plain; charset=utf-8"
         )

@@ -12,11 +12,12 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.handlers.wsgi import LimitedStream, WSGIRequest
+from django.http import HttpResponse
 from django.http.request import UnreadablePostError
 from django.test import RequestFactory
 
 from apps.comments.models import Comment
-from apps.core.bodies import CompleteInput, incomplete_body
+from apps.core.bodies import CompleteBodyMiddleware, CompleteInput, incomplete_body
 from tests.factories.blog import PostFactory
 from tests.perf.seeding import session_for, verified_user
 from tests.servers import Server, clean_env, running_wsgi_server
@@ -108,6 +109,32 @@ def test_a_body_shorter_than_its_content_length_is_reported():
     request._stream = LimitedStream(io.BytesIO(b"body=I+disagr"), 200)  # type: ignore[assignment]
 
     assert incomplete_body(request) == "The body ended after 13 of 200 bytes."
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/comments/posts/1/", "text/plain", "The request body was cut short."),
+        (
+            "/api/v2/posts/a/comments",
+            "application/json",
+            '{"error": {"code": "bad_request", "message": "The request body was cut short.", '
+            '"fields": null}}',
+        ),
+    ],
+)
+def test_the_middleware_answers_400_in_the_json_envelope_under_the_api(path, content_type, body):
+    request = RequestFactory().generic(
+        "POST", path, b'{"body": "I dis', content_type="application/json"
+    )
+    request.META["CONTENT_LENGTH"] = "200"
+    request._stream = LimitedStream(io.BytesIO(b'{"body": "I dis'), 200)  # type: ignore[assignment]
+
+    response = CompleteBodyMiddleware(lambda r: HttpResponse("saved"))(request)
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith(content_type)
+    assert response.content.decode() == body
 
 
 def test_a_whole_body_passes():
