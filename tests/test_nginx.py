@@ -3,6 +3,7 @@
 import pytest
 import requests
 
+from apps.core.middleware import security_headers
 from tests import nginx
 from tests.servers import free_port
 
@@ -25,6 +26,18 @@ def test_the_micro_cache_keys_on_what_the_page_cache_keys_on():
         assert f"$http_{header}" in site
     assert "proxy_cache_lock on;" in site
     assert "proxy_cache $inkwell_page_cache;" in site  # only what can be shared takes the lock
+
+
+@pytest.mark.parametrize("location", ["/static/", "/media/"])
+def test_files_nginx_serves_itself_carry_the_app_s_security_headers(location):
+    """nginx answers these without the app, so it must add what SecurityHeadersMiddleware adds."""
+    site = nginx.CONF.read_text()
+    block = site[site.index(f"location {location} {{") :]
+    block = block[: block.index("\n    }")]
+    for name, value in security_headers().items():
+        assert f'add_header {name} "{value}" always;' in block or (
+            f"add_header {name} {value} always;" in block
+        ), f"{location} lacks {name}: {value}"
 
 
 # The test's own self-signed certificate, for blog.example.com, reached as 127.0.0.1.
