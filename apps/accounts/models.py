@@ -200,6 +200,10 @@ class RefreshToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The sign-in that started the family passed a second factor; rotations carry it on, and
+    # its access tokens say so (claim `mfa`). A reader's token does not become a verified one
+    # when they are later made an editor.
+    second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("-created_at", "-id")

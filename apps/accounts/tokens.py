@@ -110,7 +110,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _access_token(user: User, family: uuid.UUID, now: datetime) -> tuple[str, datetime]:
+def _access_token(
+    user: User, family: uuid.UUID, now: datetime, *, second_factor: bool
+) -> tuple[str, datetime]:
     expires = now + access_token_lifetime()
     claims: dict[str, Any] = {
         "iss": ISSUER,
@@ -121,11 +123,14 @@ def _access_token(user: User, family: uuid.UUID, now: datetime) -> tuple[str, da
         "typ": ACCESS,
         "gen": token_generation(user),
         "fam": family.hex,
+        "mfa": second_factor,
     }
     return jwt.encode(claims, _signing_keys()[0], algorithm=ALGORITHM), expires
 
 
-def _new_refresh(user: User, family: uuid.UUID, now: datetime) -> tuple[str, datetime]:
+def _new_refresh(
+    user: User, family: uuid.UUID, now: datetime, *, second_factor: bool
+) -> tuple[str, datetime]:
     token = REFRESH_PREFIX + secrets.token_urlsafe(32)
     expires = now + refresh_token_lifetime()
     RefreshToken.objects.create(
@@ -135,19 +140,25 @@ def _new_refresh(user: User, family: uuid.UUID, now: datetime) -> tuple[str, dat
         generation=token_generation(user),
         created_at=now,
         expires_at=expires,
+        second_factor=second_factor,
     )
     return token, expires
 
 
 @transaction.atomic
-def issue_token_pair(*, user: User, family: uuid.UUID | None = None) -> TokenPair:
-    """A new access token and refresh token for an active user (a new family unless given)."""
+def issue_token_pair(
+    *, user: User, family: uuid.UUID | None = None, second_factor: bool = False
+) -> TokenPair:
+    """A new access token and refresh token for an active user (a new family unless given).
+
+    `second_factor`: the sign-in verified a second factor (kept by every rotation).
+    """
     if not user.is_active:
         raise TokenError("inactive", "This account is deactivated.")
     family = family or uuid.uuid4()
     now = timezone.now()
-    access, access_expires = _access_token(user, family, now)
-    refresh, refresh_expires = _new_refresh(user, family, now)
+    access, access_expires = _access_token(user, family, now, second_factor=second_factor)
+    refresh, refresh_expires = _new_refresh(user, family, now, second_factor=second_factor)
     return TokenPair(access, refresh, access_expires, refresh_expires, family)
 
 
@@ -179,7 +190,7 @@ def rotate_refresh_token(*, token: str, request: HttpRequest | None = None) -> T
             RefreshToken.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
         )
         if won:
-            return issue_token_pair(user=user, family=row.family)
+            return issue_token_pair(user=user, family=row.family, second_factor=row.second_factor)
         revoked = _revoke_family(row.family, now)
         if not stale:
             record_event(
@@ -312,7 +323,7 @@ def obtain_token_pair(
             "This account must use two-factor authentication: set it up on the website "
             "(Account → Two-factor authentication), then sign in here with a code.",
         )
-    pair = issue_token_pair(user=user)
+    pair = issue_token_pair(user=user, second_factor=has_confirmed_device(user))
     # What django.contrib.auth.login() would trigger, minus the session: axes resets the
     # pair's failures and logs the success, last_login moves, and the sign-in is audited.
     AxesProxyHandler.user_logged_in(sender=User, request=request, user=user)
@@ -355,6 +366,20 @@ def register_account(*, request: HttpRequest, email: str, username: str, passwor
         signals.user_signed_up.send(sender=User, request=request, user=user)  # audited SIGNUP
     send_verification_email_for_user(request, user)
     return user
+
+
+def access_token_passed_second_factor(token: str | None) -> bool:
+    """True when the access token's sign-in verified a second factor (claim `mfa`).
+
+    Read after `user_for_access_token` accepted the token: it proves nothing by itself.
+    """
+    if not token:
+        return False
+    try:
+        claims = _decode(token)
+    except TokenError:
+        return False
+    return claims.get("typ") == ACCESS and claims.get("mfa") is True
 
 
 def access_token_subject(token: str) -> str | None:

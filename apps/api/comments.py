@@ -20,7 +20,8 @@ from django.http import HttpRequest
 
 from apps.accounts.models import User
 from apps.accounts.selectors import has_verified_email
-from apps.api.auth import current_user
+from apps.accounts.tokens import access_token_passed_second_factor
+from apps.api.auth import bearer_token, current_user
 from apps.api.errors import ApiError
 from apps.blog import selectors as blog_selectors
 from apps.blog.models import Post
@@ -163,10 +164,12 @@ def delete(request: HttpRequest, comment_id: int) -> None:
     """Remove the caller's comment (any, for moderators), leaving a placeholder."""
     actor = current_user(request)
     comment = comment_to_change(actor, comment_id)
-    # Editors and admins get tokens only after enrolling and passing the second factor
-    # at sign-in (apps.accounts.tokens), so a token stands for a verified session.
+    # Editors and admins get tokens only after enrolling and passing the second factor at
+    # sign-in; the token says whether its sign-in did (a reader's token kept after promotion
+    # to editor did not), as the web asks the session (apps.accounts.tokens).
+    second_factor = access_token_passed_second_factor(bearer_token(request))
     call(
-        lambda: services.delete_comment(actor=actor, comment=comment, second_factor=True),
+        lambda: services.delete_comment(actor=actor, comment=comment, second_factor=second_factor),
         DELETE_REFUSALS,
     )
 

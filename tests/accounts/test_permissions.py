@@ -35,6 +35,8 @@ TABLE: dict[tuple[str, str | None], tuple[bool, ...]] = {
     ("post.delete", None):             (N,   N,     N,     Y,     Y,    N,       Y),
     ("taxonomy.manage", None):         (N,   N,     N,     Y,     Y,    N,       Y),
     ("comment.moderate", None):        (N,   N,     N,     Y,     Y,    N,       Y),
+    ("newsletter.manage", None):       (N,   N,     N,     Y,     Y,    N,       Y),
+    ("newsletter.export", None):       (N,   N,     N,     N,     Y,    N,       Y),
     ("users.manage", None):            (N,   N,     N,     N,     Y,    N,       Y),
     ("audit.view", None):              (N,   N,     N,     N,     Y,    N,       Y),
     ("settings.manage", None):         (N,   N,     N,     N,     Y,    N,       Y),

@@ -22,8 +22,9 @@ from tests.factories.accounts import UserFactory
 __all__ = ["PASSWORD", "access_for", "call", "pair_for"]
 
 
-def pair_for(user: User) -> TokenPair:
-    return issue_token_pair(user=user)
+def pair_for(user: User, *, second_factor: bool = True) -> TokenPair:
+    """Tokens as a sign-in gives them: staff have passed their second factor to get any."""
+    return issue_token_pair(user=user, second_factor=second_factor)
 
 
 def access_for(user: User) -> str:

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.roles import Role
+from apps.accounts.services import set_role
+from apps.accounts.tokens import (
+    access_token_passed_second_factor,
+    issue_token_pair,
+    rotate_refresh_token,
+)
 from apps.comments.models import Comment, CommentReport
-from tests.accounts.conftest import make_user_with_role
+from tests.accounts.conftest import PASSWORD, make_user_with_role
 from tests.api.conftest import access_for, call
 from tests.comments.conftest import login_with_second_factor, make_verified
 from tests.factories.accounts import UserFactory
@@ -86,6 +93,50 @@ def test_a_moderator_without_2fa_still_deletes_their_own_comment(client, publish
 
     assert _delete(client, own, **HX).status_code == 200
     assert Comment.objects.get(pk=own.pk).is_deleted
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_a_readers_token_kept_after_promotion_does_not_count_as_2fa(others_comment, version):
+    """A reader signs in to the app without 2FA, is made an editor, and keeps the token."""
+    reader = make_verified(UserFactory.create())
+    pair = issue_token_pair(user=reader)  # the reader's sign-in: no second factor
+    set_role(actor=make_user_with_role(Role.ADMIN), user=reader, role=Role.EDITOR)
+
+    refused = call(
+        Client(), "delete", f"/api/{version}/comments/{others_comment.pk}", token=pair.access
+    )
+    assert refused.status_code == 403
+    assert "two-factor" in refused.json()["error"]["message"]
+
+    # A refresh carries the sign-in's answer on: still not verified.
+    rotated = rotate_refresh_token(token=pair.refresh)
+    again = call(
+        Client(), "delete", f"/api/{version}/comments/{others_comment.pk}", token=rotated.access
+    )
+    assert again.status_code == 403
+    others_comment.refresh_from_db()
+    assert others_comment.deleted_at is None
+
+
+def test_an_editor_signing_in_with_a_code_gets_a_token_that_deletes(others_comment):
+    editor = make_user_with_role(Role.EDITOR)
+    device = TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    signed_in = call(
+        Client(),
+        "post",
+        "/api/v1/auth/token",
+        body={"email": editor.email, "password": PASSWORD, "otp": f"{code:06d}"},
+    )
+    assert signed_in.status_code == 200, signed_in.json()
+    access = signed_in.json()["access_token"]
+    refresh = signed_in.json()["refresh_token"]
+
+    assert (
+        call(Client(), "delete", f"/api/v2/comments/{others_comment.pk}", token=access).status_code
+        == 204
+    )
+    assert access_token_passed_second_factor(rotate_refresh_token(token=refresh).access)
 
 
 def test_an_unverified_account_cannot_report_on_the_web(client, others_comment):
