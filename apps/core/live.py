@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 import structlog
 from asgiref.sync import async_to_sync
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+from channels.consumer import get_handler_name
 from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -158,6 +159,17 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
             # handled. Without this, every broadcast racing a close left a dead channel in
             # the group for group_expiry (a day); the burst test caught dozens per burst.
             await self.leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' AsyncConsumer.dispatch (4.3.2) without its `aclose_old_connections()`:
+        # that is a sync_to_async hop onto the one database thread for every message, so
+        # a comment to 1,000 sockets queued 1,000 hops behind each other. Our handlers
+        # reach the database only through database_sync_to_async, which closes stale
+        # connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         await self.leave()
