@@ -45,6 +45,8 @@ logger = structlog.get_logger("inkwell.live")
 
 # How long a command waits for a free pooled connection before it fails (TimeoutError).
 DEFAULT_POOL_TIMEOUT = 10.0
+# After a failed read, wait this long and read once more before giving up on Redis.
+READ_RETRY_SECONDS = 0.2
 
 
 class ReaderFailedError(RedisError):
@@ -168,10 +170,20 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
             self._ensure_reader(receiver)
 
     async def _read(self, receiver: _LoopReceiver, real_channel: str) -> None:
+        retried = False
         while True:
             try:
                 names, message = await self.receive_single(real_channel)
+                retried = False
             except (RedisError, OSError) as error:
+                if not retried:
+                    # One connection lost (closed by the server or a proxy) is not an
+                    # outage: the pool gives the next read a fresh one. With the stock
+                    # layer it ended one consumer; here it would end all of them.
+                    logger.info("live.layer_read_retried", error=repr(error)[:300])
+                    retried = True
+                    await asyncio.sleep(READ_RETRY_SECONDS)
+                    continue
                 # Redis is away: end every consumer that waits (the socket guard closes
                 # them with 1013 and their clients catch up with ?after= on reconnect).
                 failure = ReaderFailedError(f"{type(error).__name__}: {error}")
