@@ -21,10 +21,22 @@ process that lost it for a moment are the stock layer's.
   each message into the inboxes of the consumers it names; a consumer's `receive` is a
   plain `Queue.get()`, which a cancel always ends. The reader stops (cancelled until it
   has ended) when the loop has no consumer left, and starts again with the next one.
+- **Reads that fail end in bounded time.** A Redis error is retried after a pause
+  (`READ_RETRY_DELAYS`); when the retries fail too, every waiting consumer ends with
+  `ReaderFailedError` (1013). Any other error skips the read after a pause; after
+  `MAX_READ_FAILURES` in a row the reader logs one `live.layer_reader_ended` line and
+  every waiting consumer ends with `ReaderEndedError` (1011). Both close codes make
+  clients reconnect and catch up with `?since=`; the next consumer starts a new reader.
+  The reader never reads again without awaiting a pause first: a catch-all retry once
+  spun on an error raised without yielding and held the event loop for good.
+- **channels_redis's per-channel locks per event loop** (`_PerLoopChannelLock`): the
+  stock ones bind to the first loop that waits on them and could outlive it, which is
+  how that error ("bound to a different event loop") came about.
 
 Private API used, all of channels_redis 4.3.0: `receive_single` (read one message, with its
-backup-queue handling), `non_local_name`, `client_prefix`, `BoundedQueue`, `hosts` and
-`create_pool`. tests/core/test_channel_layer_loops.py covers them; re-check it on upgrade.
+backup-queue handling), `non_local_name`, `client_prefix`, `BoundedQueue`, `ChannelLock`,
+`receive_clean_locks`, `hosts` and `create_pool`. tests/core/test_channel_layer_loops.py and
+tests/core/test_channel_layer_reader.py cover them; re-check them on upgrade.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from channels_redis.core import BoundedQueue
+from channels_redis.core import BoundedQueue, ChannelLock
 from channels_redis.core import RedisChannelLayer as StockRedisChannelLayer
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
@@ -45,13 +57,60 @@ logger = structlog.get_logger("inkwell.live")
 
 # How long a command waits for a free pooled connection before it fails (TimeoutError).
 DEFAULT_POOL_TIMEOUT = 10.0
-# After a failed read, wait this long and read once more before giving up on Redis.
-READ_RETRY_SECONDS = 0.2
+# After a read that Redis failed (a connection closed by the server or a proxy, a
+# failover's moment), the reader pauses this long and reads again, once per entry; when
+# every retry has failed too, Redis is down and the waiting consumers end (1013).
+READ_RETRY_DELAYS = (0.2, 0.5, 1.0)
+# A read that fails with anything else (a message that cannot be decoded, a bug, an
+# asyncio lock bound to another event loop) is skipped after a pause; this many in a row
+# and the reader gives up: one log line, and the waiting consumers end (1011).
+MAX_READ_FAILURES = 3
+READ_FAILURE_PAUSE_SECONDS = 0.1
 
 
 class ReaderFailedError(RedisError):
     """The layer could not read from Redis: every consumer waiting on this process ends
     with it (the socket guard closes them with 1013; the clients reconnect and catch up)."""
+
+
+class ReaderEndedError(Exception):
+    """The layer's reader kept failing for a reason other than Redis and gave up: every
+    consumer waiting on this loop ends with it (the socket guard closes them with 1011,
+    which clients retry like 1013, catching up with ?since=). The reader logged the cause
+    once (`live.layer_reader_ended`), so the guard logs nothing more per socket."""
+
+
+class _PerLoopChannelLock(ChannelLock):  # type: ignore[misc]  # channels_redis is untyped
+    """channels_redis's per-channel locks (`receive_clean_locks`), one set per event loop.
+
+    The stock `ChannelLock` is one dict of `asyncio.Lock`s for the layer, and a lock binds
+    to the first loop that waits on it. A wait that was cancelled stays counted (its
+    `acquire` is outside receive_single's try), so such a lock is never dropped: when the
+    loop that bound it ended (each test runs on a loop of its own; the layer object lives
+    as long as the process), the next loop's first wait on it raised "bound to a
+    different event loop" at once, without yielding. Each loop here has locks of its own.
+    """
+
+    def __init__(self) -> None:
+        self._loops: dict[asyncio.AbstractEventLoop, ChannelLock] = {}
+
+    def _for_loop(self) -> ChannelLock:
+        loop = asyncio.get_running_loop()
+        locks = self._loops.get(loop)
+        if locks is None:
+            for old in [old for old in self._loops if old.is_closed()]:
+                del self._loops[old]
+            locks = self._loops[loop] = ChannelLock()
+        return locks
+
+    async def acquire(self, channel: str) -> bool:
+        return await self._for_loop().acquire(channel)  # type: ignore[no-any-return]
+
+    def locked(self, channel: str) -> bool:
+        return self._for_loop().locked(channel)  # type: ignore[no-any-return]
+
+    def release(self, channel: str) -> None:
+        self._for_loop().release(channel)
 
 
 @dataclass
@@ -69,6 +128,7 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
     ) -> None:
         super().__init__(*args, **kwargs)
         self.pool_timeout = pool_timeout
+        self.receive_clean_locks = _PerLoopChannelLock()
         self._receivers: dict[asyncio.AbstractEventLoop, _LoopReceiver] = {}
 
     # --- connections ------------------------------------------------------------------
@@ -170,29 +230,56 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
             self._ensure_reader(receiver)
 
     async def _read(self, receiver: _LoopReceiver, real_channel: str) -> None:
-        retried = False
+        """Read the process's queue into the inboxes until cancelled or given up.
+
+        Every failure is followed by a pause (an `await` that yields to the loop), so a
+        read that fails at once, again and again, never holds the event loop.
+        """
+        redis_failures = other_failures = 0
         while True:
             try:
                 names, message = await self.receive_single(real_channel)
-                retried = False
-            except (RedisError, OSError) as error:
-                if not retried:
-                    # One connection lost (closed by the server or a proxy) is not an
-                    # outage: the pool gives the next read a fresh one. With the stock
-                    # layer it ended one consumer; here it would end all of them.
-                    logger.info("live.layer_read_retried", error=repr(error)[:300])
-                    retried = True
-                    await asyncio.sleep(READ_RETRY_SECONDS)
+            except (RedisError, OSError) as error:  # OSError: TimeoutError included
+                other_failures = 0
+                if redis_failures < len(READ_RETRY_DELAYS):
+                    # One connection lost is not an outage: the pool gives the next read
+                    # a fresh one. With the stock layer it ended one consumer; here it
+                    # would end all of them.
+                    delay = READ_RETRY_DELAYS[redis_failures]
+                    redis_failures += 1
+                    logger.info(
+                        "live.layer_read_retried",
+                        error=_describe(error),
+                        attempt=redis_failures,
+                        delay=delay,
+                    )
+                    await asyncio.sleep(delay)
                     continue
-                # Redis is away: end every consumer that waits (the socket guard closes
-                # them with 1013 and their clients catch up with ?after= on reconnect).
-                failure = ReaderFailedError(f"{type(error).__name__}: {error}")
-                for inbox in receiver.inboxes.values():
-                    inbox.put_nowait(failure)
+                # Redis is away: every waiting consumer ends with a RedisError (the socket
+                # guard closes them with 1013, one line each; clients catch up on reconnect).
+                reason = _describe(error)
+                self._end_consumers(receiver, ReaderFailedError, reason)
                 return
-            except Exception:  # one unreadable message must not stop the reader
-                logger.exception("live.layer_read_failed")
-                continue
+            except Exception as error:
+                redis_failures = 0
+                other_failures += 1
+                if other_failures < MAX_READ_FAILURES:
+                    await asyncio.sleep(READ_FAILURE_PAUSE_SECONDS)
+                    continue
+                reason = _describe(error)
+                logger.error(
+                    "live.layer_reader_ended",
+                    error=reason,
+                    failures=other_failures,
+                    consumers=len(receiver.inboxes),
+                    exc_info=error,
+                )
+                self._end_consumers(receiver, ReaderEndedError, reason)
+                return
+            if other_failures:
+                # A bad message or two, then a good read: the reader goes on (one line).
+                logger.warning("live.layer_read_skipped", failures=other_failures)
+            redis_failures = other_failures = 0
             for name in names if isinstance(names, list) else [names]:
                 target = receiver.inboxes.get(name)
                 if target is None:
@@ -204,9 +291,19 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
                     continue
                 target.put_nowait(message)
 
+    def _end_consumers(self, receiver: _LoopReceiver, error: type[Exception], reason: str) -> None:
+        """Give every consumer that waits on this loop an error to end with (an instance
+        each: each is raised in a task of its own, with a traceback of its own)."""
+        for inbox in receiver.inboxes.values():
+            inbox.put_nowait(error(reason))
+
     async def flush(self) -> None:
         receiver = self._receivers.pop(asyncio.get_running_loop(), None)
         if receiver is not None:
             tasks = [t for t in (receiver.stopping, receiver.reader) if t is not None]
             await cancel_and_wait(tasks, first_wait=0.2)
         await super().flush()
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
