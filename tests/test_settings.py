@@ -95,7 +95,7 @@ def test_production_switches_every_backend_from_the_environment():
         "django.db.backends.postgresql",
         "True",
         "apps.core.cache.ResilientRedisCache",
-        "channels_redis.core.RedisChannelLayer",
+        "apps.core.channel_layers.RedisChannelLayer",
         "django_tasks_db.DatabaseBackend",
         "False",
         "True",
@@ -112,6 +112,32 @@ def test_debug_stays_allowed_outside_production():
 def test_production_accepts_debug_switched_off_explicitly():
     result = _run(["-c", "import project.settings"], **_production(DJANGO_DEBUG="false"))
     assert result.returncode == 0, result.stderr
+
+
+def test_channel_layer_backend_selects_the_pub_sub_layer_with_its_own_prefix():
+    code = (
+        "import project.settings as s; c = s.CHANNEL_LAYERS['default'];"
+        "print(c['BACKEND'], c['CONFIG']['prefix'], c['CONFIG']['hosts'][0]['max_connections'])"
+    )
+    env = _production(
+        CHANNEL_LAYER_BACKEND="pubsub",
+        CHANNEL_LAYER_URL="redis://127.0.0.1:6379/3",
+        CACHE_KEY_PREFIX="site",
+    )
+    result = _run(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    # Pub/sub channels are server-wide: the database number keeps two sites apart.
+    assert result.stdout.split() == [
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "site:asgi:db3",
+        "50",
+    ]
+
+
+def test_an_unknown_channel_layer_backend_is_refused():
+    result = _run(["-c", "import project.settings"], **_production(CHANNEL_LAYER_BACKEND="kafka"))
+    assert result.returncode != 0
+    assert "CHANNEL_LAYER_BACKEND must be one of core, pubsub" in result.stderr
 
 
 def test_embedded_default_uses_in_process_backends():

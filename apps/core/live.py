@@ -14,18 +14,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
-from collections.abc import Iterable
-from typing import Any, TypedDict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypedDict, cast
 from urllib.parse import parse_qs
 
 import structlog
 from asgiref.sync import async_to_sync
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
-from channels.exceptions import ChannelFull
+from channels.consumer import get_handler_name
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
+
+from apps.core.aio import dispatch_until_done
 
 logger = structlog.get_logger("inkwell.live")
 
@@ -127,14 +132,44 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
+        # Channels' AsyncConsumer.__call__ (channels 4.3.2), with our pump instead of
+        # channels.utils.await_many_dispatch: that one cancels the two sources once and
+        # awaits them without a limit, so a receive that swallowed the cancel (Python 3.11's
+        # wait_for under redis-py: apps.core.aio) kept the consumer alive for good.
+        self.scope = cast(dict[str, Any], scope)
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            sources: list[Callable[[], Awaitable[Any]]] = [receive]
+            if self.channel_layer is not None:
+                self.channel_name = await self.channel_layer.new_channel()
+                self.channel_receive = functools.partial(
+                    self.channel_layer.receive, self.channel_name
+                )
+                sources.append(self.channel_receive)
+            with contextlib.suppress(StopConsumer):
+                await dispatch_until_done(sources, self.dispatch)
         finally:
+            # Our core layer keeps an inbox per channel until told (apps.core.channel_layers).
+            forget_channel = getattr(self.channel_layer, "forget_channel", None)
+            if forget_channel is not None and hasattr(self, "channel_name"):
+                forget_channel(self.channel_name)
             # A send to a socket that is closing raises (uvicorn: ClientDisconnected, which
             # it swallows silently) and ends the consumer before its websocket.disconnect is
             # handled. Without this, every broadcast racing a close left a dead channel in
             # the group for group_expiry (a day); the burst test caught dozens per burst.
             await self.leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' AsyncConsumer.dispatch (4.3.2) without its `aclose_old_connections()`:
+        # that is a sync_to_async hop onto the one database thread for every message, so
+        # a comment to 1,000 sockets queued 1,000 hops behind each other. Our handlers
+        # reach the database only through database_sync_to_async, which closes stale
+        # connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         await self.leave()

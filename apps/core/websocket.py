@@ -15,10 +15,11 @@
 - `LiveSocketGuard`: the outermost layer. When Redis (the channel layer, or the session
   cache) goes away while a socket connects, joins a group or waits for events, the socket
   is closed with 1013 ("try again later", which browsers retry with back-off, catching up
-  through `?after=`) and one line is logged instead of a traceback per socket. It also
-  drops frames a consumer sends after it closed the socket: a client frame that crossed
-  the close would otherwise be answered into a closed socket, which the server reports
-  with a traceback.
+  through `?since=`) and one line is logged instead of a traceback per socket. When the
+  channel layer's reader gives up for another reason (it logged why, once), its sockets
+  close with 1011, which the same clients retry. It also drops frames a consumer sends
+  after it closed the socket: a client frame that crossed the close would otherwise be
+  answered into a closed socket, which the server reports with a traceback.
 """
 
 from __future__ import annotations
@@ -33,11 +34,16 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from redis.exceptions import RedisError
 
+from apps.core.channel_layers import ReaderEndedError
+
 logger = structlog.get_logger("inkwell.live")
 
 CLOSE_UNKNOWN_ROUTE = 4404
 # RFC 6455 "Try Again Later": htmx's ws extension and the mobile app reconnect with back-off.
 CLOSE_TRY_AGAIN_LATER = 1013
+# RFC 6455 "Internal Error": the channel layer's reader gave up (apps.core.channel_layers);
+# retried by the same clients like 1013.
+CLOSE_INTERNAL_ERROR = 1011
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -165,7 +171,8 @@ async def close_unknown_route(scope: Any, receive: Any, send: Any) -> None:
 
 
 class LiveSocketGuard:
-    """Close with 1013 and log one line when Redis fails; drop frames sent after a close."""
+    """Close with 1013 and log one line when Redis fails, with 1011 when the layer's reader
+    gave up; drop frames sent after a close."""
 
     def __init__(self, application: Any) -> None:
         self.application = application
@@ -187,16 +194,22 @@ class LiveSocketGuard:
             await self.application(scope, receive, guarded_send)
         except RedisError as error:
             # The outage is the news, not the stack: one line per socket, which closes with
-            # a code the client retries. What it misses comes back through ?after=.
+            # a code the client retries. What it misses comes back through ?since=.
             logger.warning(
                 "live.redis_unavailable",
                 path=scope.get("path", "")[:200],
                 error=f"{type(error).__name__}: {error}"[:300],
             )
-            if closed:
-                return
-            # The client may have gone too; then there is nobody left to tell.
-            with contextlib.suppress(OSError, RuntimeError):
-                if not accepted:
-                    await send({"type": "websocket.accept"})
-                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+            code = CLOSE_TRY_AGAIN_LATER
+        except ReaderEndedError:
+            # The layer's reader gave up and logged why, once for all of its sockets.
+            code = CLOSE_INTERNAL_ERROR
+        else:
+            return
+        if closed:
+            return
+        # The client may have gone too; then there is nobody left to tell.
+        with contextlib.suppress(OSError, RuntimeError):
+            if not accepted:
+                await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": code})

@@ -56,6 +56,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
+                # One pool per process, not one per thread and asyncio context (each live
+                # socket had one connection of its own); up to 50 connections, then wait.
+                "pool_class": "apps.core.redis_pool.SharedConnectionPool",
+                "max_connections": env.int("CACHE_MAX_CONNECTIONS", default=50),
+                "timeout": 5,
                 "socket_connect_timeout": 2,
                 "socket_timeout": 2,
                 "RETRY_INTERVAL": CACHE_RETRY_INTERVAL,

@@ -30,9 +30,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def two_servers(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    env = live.server_env()
+@pytest.fixture(params=["core", "pubsub"])
+def two_servers(request, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    env = live.server_env(CHANNEL_LAYER_BACKEND=request.param)
     with (
         running_server(env, tmp_path / "a.log") as a,
         running_server(env, tmp_path / "b.log") as b,

@@ -141,3 +141,22 @@ async def test_guard_drops_what_an_app_sends_after_closing():
     await communicator.send_to(text_data='{"type": "ping"}')
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.wait(timeout=5)
+
+
+@pytest.mark.asyncio
+async def test_guard_closes_1011_without_a_line_per_socket_when_the_layer_reader_gave_up(
+    caplog,
+):
+    from apps.core.channel_layers import ReaderEndedError
+    from apps.core.websocket import LiveSocketGuard
+
+    async def reader_gave_up(scope, receive, send):
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        raise ReaderEndedError("RuntimeError: bound to a different event loop")
+
+    communicator = WebsocketCommunicator(LiveSocketGuard(reader_gave_up), "/ws/x/")
+    assert (await communicator.connect(timeout=5))[0]
+    assert await _close_code(communicator) == 1011  # htmx's ws extension retries 1011
+    assert "live.redis_unavailable" not in caplog.text  # the reader logged it, once
+    await communicator.wait(timeout=5)
