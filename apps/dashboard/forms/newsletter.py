@@ -70,7 +70,7 @@ class CampaignForm(forms.Form):
 class CampaignFromPostForm(forms.Form):
     post = PostChoiceField(
         label="Published post",
-        queryset=published_posts().only("id", "title", "published_at"),
+        queryset=Post.objects.none(),  # set per form: "published" depends on the time
         empty_label="Choose a post…",
         error_messages={
             "required": "Choose a published post.",
@@ -79,6 +79,13 @@ class CampaignFromPostForm(forms.Form):
         widget=forms.Select(attrs={"class": INPUT}),
     )
     newsletters = NewsletterChoiceField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        posts = published_posts().select_related(None).prefetch_related(None)
+        field = self.fields["post"]
+        assert isinstance(field, PostChoiceField)  # noqa: S101 (narrowing for mypy)
+        field.queryset = posts.only("id", "title", "published_at")
 
 
 class SendForm(forms.Form):
