@@ -52,6 +52,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 "comments",
                 badge=held_count,
             ),
+            NavItem(
+                "newsletter", "Newsletter", "dashboard:newsletter", "newsletter.manage", "mail"
+            ),
         ),
     ),
     NavGroup(

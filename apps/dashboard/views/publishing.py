@@ -37,6 +37,7 @@ from apps.blog.services import (
     signed_token,
 )
 from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from apps.dashboard.forms.newsletter import PostEmailForm
 from apps.dashboard.forms.publishing import (
     PreviewLinkForm,
     ScheduleForm,
@@ -44,6 +45,8 @@ from apps.dashboard.forms.publishing import (
     UnpublishForm,
 )
 from apps.dashboard.views.base import actor, dashboard_view, error_text
+from apps.dashboard.views.newsletter import part_d
+from apps.newsletter.directory import post_email_campaign
 
 TEMPLATE = "dashboard/editor/editor.html"
 # What each one-click move tells the user once it is done.
@@ -87,8 +90,17 @@ def workflow_context(request: HtmxRequest, post: Post | None, **extra: Any) -> d
         Post.Status.PUBLISHED,
         Post.Status.SCHEDULED,
     }
+    # "Also email this post to subscribers of …": for editors, until a campaign exists.
+    email_campaign = email_form = None
+    if can(user, "newsletter.manage") and post.status != Post.Status.ARCHIVED:
+        email_campaign = post_email_campaign(post.pk)
+        if email_campaign is None:
+            email_form = extra.pop("email_form", None) or PostEmailForm()
+    extra.pop("email_form", None)
     return {
         "post": post,
+        "email_campaign": email_campaign,
+        "email_form": email_form,
         "moves": moves,
         "simple_moves": one_click_moves(user, post),
         "schedule_form": schedule_form,
@@ -223,6 +235,33 @@ def post_unpublish_time(request: HtmxRequest, pk: int) -> HttpResponse:
         f"It will be taken off the site on {site_time(unpublish_at)}."
         if unpublish_at
         else "It stays on the site until someone archives it."
+    )
+    return _workflow_response(request, post, notice=notice)
+
+
+@require_POST
+@dashboard_view("newsletter.manage")
+def post_email(request: HtmxRequest, pk: int) -> HttpResponse:
+    post = editable_post(request, pk)
+    form = PostEmailForm(request.POST)
+    if not form.is_valid():
+        return _workflow_response(
+            request, post, error=flat_errors(form.errors), email_form=form, open="email"
+        )
+    newsletters = list(form.cleaned_data["newsletters"])
+    try:
+        part_d("campaigns").email_post_when_live(
+            actor=actor(request), post=post, newsletters=newsletters
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        return _workflow_response(
+            request, post, error=error_text(exc), email_form=form, open="email"
+        )
+    names = ", ".join(n.name for n in newsletters)
+    notice = (
+        f"Emailing it now to subscribers of {names}."
+        if post.is_public
+        else f"It will be emailed to subscribers of {names} once, when it goes live."
     )
     return _workflow_response(request, post, notice=notice)
 
