@@ -98,7 +98,7 @@ def queue_campaign(*, campaign_id: int) -> int:
         return 0
     newsletter_ids = list(campaign.newsletters.values_list("pk", flat=True))
     select_sql, params = (
-        recipients(newsletter_ids).values_list("pk", "email").query.sql_with_params()
+        recipients(newsletter_ids).values(r_id=F("pk"), r_email=F("email")).query.sql_with_params()
     )
     table = connection.ops.quote_name(Delivery._meta.db_table)
     # One statement: the database streams the recipients into the table. Every column
@@ -107,8 +107,8 @@ def queue_campaign(*, campaign_id: int) -> int:
     insert = (
         f"INSERT INTO {table} (campaign_id, subscriber_id, email, status, attempts, error, "  # noqa: S608
         "message_id, provider_id) "
-        f"SELECT %s, r.id, r.email, %s, 0, '', '', '' FROM ({select_sql}) r "
-        "ORDER BY r.id"
+        f"SELECT %s, r.r_id, r.r_email, %s, 0, '', '', '' FROM ({select_sql}) r "
+        "ORDER BY r.r_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(insert, [campaign.pk, D.PENDING, *params])
@@ -192,7 +192,7 @@ def _reason(exc: BaseException) -> str:
     elif isinstance(exc, smtplib.SMTPResponseException):
         error = exc.smtp_error
         text = f"{exc.smtp_code} {error.decode(errors='replace') if isinstance(error, bytes) else error}"
-    elif isinstance(exc, TimeoutError):
+    elif isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
         text = "Timed out talking to the mail server."
     else:
         text = f"{type(exc).__name__}: {exc}"
