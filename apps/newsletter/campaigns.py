@@ -47,16 +47,30 @@ def _require_manager(actor: Any) -> None:
         raise PermissionDenied(_("You may not manage newsletters."))
 
 
+def _newsletter_error(chosen: list[Newsletter]) -> str | None:
+    if not chosen:
+        return _("Choose at least one newsletter.")
+    if any(not letter.is_active for letter in chosen):
+        return _("A chosen newsletter is no longer active.")
+    return None
+
+
 def _newsletter_list(newsletters: Iterable[Newsletter]) -> list[Newsletter]:
     chosen = list(newsletters)
-    if not chosen:
-        raise ValidationError({"newsletters": _("Choose at least one newsletter.")})
-    if any(not letter.is_active for letter in chosen):
-        raise ValidationError({"newsletters": _("A chosen newsletter is no longer active.")})
+    if error := _newsletter_error(chosen):
+        raise ValidationError({"newsletters": error})
     return chosen
 
 
-def _fill(campaign: Campaign, *, subject: str, preheader: str, body: str) -> None:
+def _fill(
+    campaign: Campaign,
+    *,
+    subject: str,
+    preheader: str,
+    body: str,
+    newsletters: list[Newsletter] | None = None,
+) -> None:
+    """Set the content; raise one ValidationError naming every field that is wrong."""
     campaign.subject = (subject or "").strip()
     campaign.preheader = (preheader or "").strip()
     campaign.body = body or ""
@@ -70,6 +84,8 @@ def _fill(campaign: Campaign, *, subject: str, preheader: str, body: str) -> Non
         errors["preheader"] = _("Keep the preview text to 200 characters.")
     if not campaign.body.strip() and campaign.post_id is None:
         errors["body"] = _("Write the mail, or build it from a post.")
+    if newsletters is not None and (error := _newsletter_error(newsletters)):
+        errors["newsletters"] = error
     if errors:
         raise ValidationError(errors)
 
@@ -96,9 +112,9 @@ def create_campaign(
 ) -> Campaign:
     """A draft campaign written in Markdown (sanitised to HTML), optionally tied to a post."""
     _require_manager(actor)
-    chosen = _newsletter_list(newsletters)
+    chosen = list(newsletters)
     campaign = Campaign(created_by=actor, post=post)
-    _fill(campaign, subject=subject, preheader=preheader, body=body)
+    _fill(campaign, subject=subject, preheader=preheader, body=body, newsletters=chosen)
     campaign.save()
     campaign.newsletters.set(chosen)
     return campaign
@@ -137,8 +153,8 @@ def update_campaign(
     current = _locked(campaign)
     if current.status not in _EDITABLE:
         raise ValidationError(_("Only a draft or scheduled campaign can be changed."))
-    chosen = _newsletter_list(newsletters)
-    _fill(current, subject=subject, preheader=preheader, body=body)
+    chosen = list(newsletters)
+    _fill(current, subject=subject, preheader=preheader, body=body, newsletters=chosen)
     current.save()
     current.newsletters.set(chosen)
     return current

@@ -241,6 +241,7 @@ def send_batch(
     lease_ends = time.monotonic() + settings.NEWSLETTER_CLAIM_LEASE_SECONDS * 0.8
     backend = backend_connection()
     done: set[int] = set()
+    _fast_commits(True)
     try:
         try:
             backend.open()
@@ -275,6 +276,7 @@ def send_batch(
             done.add(delivery.pk)
             result.sent += 1
     finally:
+        _fast_commits(False)
         backend.close()
         left = [row.pk for row in rows if row.pk not in done]
         if left:
@@ -282,6 +284,20 @@ def send_batch(
             Delivery.objects.filter(pk__in=left, status=D.SENDING).update(
                 status=D.PENDING, claimed_at=None, attempts=F("attempts") - 1
             )
+
+
+def _fast_commits(on: bool) -> None:
+    """On PostgreSQL, do not wait for the WAL flush of each per-message mark.
+
+    Each SENT mark is its own commit; waiting for its fsync capped a worker at ~130
+    messages/s here. With `synchronous_commit = off` the commit is visible to every other
+    session at once and survives any crash of the *worker*, which is what the resume logic
+    relies on; only a crash of the database server itself could lose the last fraction of a
+    second of marks, and those messages would be sent again (same Message-ID).
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
 
 
 def _reopen(backend: BaseEmailBackend) -> None:

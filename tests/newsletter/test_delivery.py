@@ -48,7 +48,8 @@ def test_queue_campaign_dedupes_and_skips_the_unwanted():
     assert sorted(rows.values_list("email", flat=True)) == sorted([both.email, only.email])
     assert set(rows.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
     campaign.refresh_from_db()
-    assert campaign.recipients_count == 2 and campaign.queued_at is not None
+    assert campaign.recipients_count == 2
+    assert campaign.queued_at is not None
 
 
 @pytest.mark.parametrize("count", [10, 200])
@@ -61,7 +62,10 @@ def test_queue_campaign_runs_the_same_queries_for_any_audience(count):
     assert len(queries) <= 8  # lock, newsletters, one INSERT ... SELECT, update (+ savepoints)
     test_queue_campaign_runs_the_same_queries_for_any_audience.counts[count] = len(queries)  # type: ignore[attr-defined]
     if len(test_queue_campaign_runs_the_same_queries_for_any_audience.counts) == 2:  # type: ignore[attr-defined]
-        assert len(set(test_queue_campaign_runs_the_same_queries_for_any_audience.counts.values())) == 1  # type: ignore[attr-defined]
+        assert (
+            len(set(test_queue_campaign_runs_the_same_queries_for_any_audience.counts.values()))
+            == 1
+        )  # type: ignore[attr-defined]
 
 
 test_queue_campaign_runs_the_same_queries_for_any_audience.counts = {}  # type: ignore[attr-defined]
@@ -90,20 +94,26 @@ def test_send_loop_sends_each_recipient_once_into_a_real_smtp_server(settings):
     with SmtpSink() as sink:
         use_sink(settings, sink)
         result = sending.run_campaign(campaign_id=campaign.pk)
-    assert result.finished and result.sent == 30
+    assert result.finished
+    assert result.sent == 30
     by_rcpt = Counter(r for m in sink.messages for r in m.recipients)
-    assert len(by_rcpt) == 30 and set(by_rcpt.values()) == {1}
+    assert len(by_rcpt) == 30
+    assert set(by_rcpt.values()) == {1}
     campaign.refresh_from_db()
-    assert campaign.status == CampaignStatus.SENT and campaign.finished_at is not None
+    assert campaign.status == CampaignStatus.SENT
+    assert campaign.finished_at is not None
     for row in Delivery.objects.filter(campaign=campaign):
-        assert row.status == DeliveryStatus.SENT and row.sent_at and row.attempts == 1
+        assert row.status == DeliveryStatus.SENT
+        assert row.sent_at
+        assert row.attempts == 1
         assert row.message_id == message_id(row)
     assert {m.message_id for m in sink.messages} == set(
         Delivery.objects.values_list("message_id", flat=True)
     )
     raw = sink.messages[0].raw
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
-    assert b"Content-Type: text/plain" in raw and b"Content-Type: text/html" in raw
+    assert b"Content-Type: text/plain" in raw
+    assert b"Content-Type: text/html" in raw
 
 
 def test_rows_suppressed_or_unsubscribed_after_queueing_are_skipped(settings):
@@ -116,7 +126,8 @@ def test_rows_suppressed_or_unsubscribed_after_queueing_are_skipped(settings):
     with SmtpSink() as sink:
         use_sink(settings, sink)
         result = sending.run_campaign(campaign_id=campaign.pk)
-    assert result.finished and [m.recipients for m in sink.messages] == [(third.email,)]
+    assert result.finished
+    assert [m.recipients for m in sink.messages] == [(third.email,)]
     statuses = dict(Delivery.objects.values_list("email", "status"))
     assert statuses == {
         first.email: DeliveryStatus.SKIPPED,
@@ -134,9 +145,11 @@ def test_refusing_server_retries_with_back_off_then_fails_and_campaign_finishes(
     with SmtpSink(mode="refuse") as sink:
         use_sink(settings, sink)
         first = sending.run_campaign(campaign_id=campaign.pk)
-        assert not first.finished and first.retried == 2
+        assert not first.finished
+        assert first.retried == 2
         row = Delivery.objects.first()
-        assert row.status == DeliveryStatus.PENDING and row.attempts == 1
+        assert row.status == DeliveryStatus.PENDING
+        assert row.attempts == 1
         assert "451" in row.error
         delay = (row.next_attempt_at - timezone.now()).total_seconds()
         assert 50 < delay <= 60
@@ -150,9 +163,12 @@ def test_refusing_server_retries_with_back_off_then_fails_and_campaign_finishes(
         assert 110 < (row.next_attempt_at - timezone.now()).total_seconds() <= 120  # doubled
         Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
         last = sending.run_campaign(campaign_id=campaign.pk)
-    assert last.finished and last.failed == 2 and sink.messages == []
+    assert last.finished
+    assert last.failed == 2
+    assert sink.messages == []
     row.refresh_from_db()
-    assert row.status == DeliveryStatus.FAILED and row.attempts == 3
+    assert row.status == DeliveryStatus.FAILED
+    assert row.attempts == 3
     assert row.error.startswith("Refused: 451")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
@@ -165,7 +181,8 @@ def test_permanent_refusal_fails_at_once(settings):
     with SmtpSink(mode="reject") as sink:
         use_sink(settings, sink)
         result = sending.run_campaign(campaign_id=campaign.pk)
-    assert result.finished and result.failed == 1
+    assert result.finished
+    assert result.failed == 1
     assert Delivery.objects.get().error.startswith("Refused: 550")
 
 
@@ -177,7 +194,8 @@ def test_a_server_that_times_out_is_retried_with_the_reason(settings):
     with SmtpSink(mode="timeout", delay=2.0) as sink:
         use_sink(settings, sink, timeout=0.5)
         result = sending.run_campaign(campaign_id=campaign.pk)
-    assert result.finished and result.failed == 1
+    assert result.finished
+    assert result.failed == 1
     row = Delivery.objects.get()
     assert row.status == DeliveryStatus.FAILED
     assert row.error == "Timed out talking to the mail server."
@@ -190,7 +208,8 @@ def test_a_server_that_is_down_retries_everything_later(settings):
     settings.NEWSLETTER_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens
     result = sending.run_campaign(campaign_id=campaign.pk)
-    assert result.retried == 3 and not result.finished
+    assert result.retried == 3
+    assert not result.finished
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
 
 
@@ -205,13 +224,16 @@ def test_rows_of_a_dead_worker_are_resent_after_the_lease_with_the_same_message_
     with SmtpSink() as sink:
         use_sink(settings, sink)
         early = sending.run_campaign(campaign_id=campaign.pk)
-        assert early.sent == 2 and not early.finished  # the held rows wait for their lease
+        assert early.sent == 2
+        assert not early.finished
         assert early.next_run_at is not None
         Delivery.objects.filter(status=DeliveryStatus.SENDING).update(
-            claimed_at=timezone.now() - timedelta(seconds=settings.NEWSLETTER_CLAIM_LEASE_SECONDS + 1)
+            claimed_at=timezone.now()
+            - timedelta(seconds=settings.NEWSLETTER_CLAIM_LEASE_SECONDS + 1)
         )
         late = sending.run_campaign(campaign_id=campaign.pk)
-    assert late.finished and late.sent == 2
+    assert late.finished
+    assert late.sent == 2
     resent = {m.message_id for m in sink.messages if m.recipients[0] in {r.email for r in claimed}}
     assert resent == {message_id(r) for r in claimed}
 
@@ -224,7 +246,8 @@ def test_cancelled_campaign_stops_sending(settings):
     campaign.status = CampaignStatus.CANCELLED
     campaign.save()
     result = sending.run_campaign(campaign_id=campaign.pk)
-    assert result.sent == 0 and result.next_run_at is None
+    assert result.sent == 0
+    assert result.next_run_at is None
 
 
 @pytest.mark.postgres
@@ -256,6 +279,7 @@ def test_two_workers_on_postgres_never_send_one_delivery_twice(settings):
     assert sum(r.sent for r in results) == 300
     assert sum(1 for r in results if r.sent) >= 2  # they really shared the work
     by_rcpt = Counter(r for m in sink.messages for r in m.recipients)
-    assert len(by_rcpt) == 300 and set(by_rcpt.values()) == {1}
+    assert len(by_rcpt) == 300
+    assert set(by_rcpt.values()) == {1}
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 300
     assert Subscriber.objects.count() == 300
