@@ -331,7 +331,7 @@ def send_due_campaigns(*, budget_seconds: float | None = None) -> dict[str, int]
     """The periodic sweep: start what is due, restart stalled sends; counts of each.
 
     With the immediate task backend it also sends (for at most `budget_seconds`, by default
-    NEWSLETTER_TASK_SECONDS), since there is no worker to do it.
+    two periodic rounds), since there is no worker to do it.
     """
     now = timezone.now()
     scheduled = Campaign.objects.filter(status=C.SCHEDULED, scheduled_at__lte=now)
@@ -350,7 +350,10 @@ def send_due_campaigns(*, budget_seconds: float | None = None) -> dict[str, int]
             _enqueue_send(pk)
             resumed += 1
     else:
-        budget = settings.NEWSLETTER_TASK_SECONDS if budget_seconds is None else budget_seconds
+        # In-process, other periodic jobs (publishing posts) wait while this runs: keep the
+        # slice short, a couple of rounds' worth.
+        default = min(settings.NEWSLETTER_TASK_SECONDS, 2 * settings.INPROCESS_PERIODIC_SECONDS)
+        budget = default if budget_seconds is None else budget_seconds
         deadline = time.monotonic() + budget
         for pk in sending:
             remaining = deadline - time.monotonic()

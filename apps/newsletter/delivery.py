@@ -142,7 +142,9 @@ def claim_batch(*, campaign_id: int, now: datetime | None = None) -> list[Delive
     now = now or timezone.now()
     with transaction.atomic():
         ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            # of=self: lock the deliveries only. Locking the joined campaign row too would make
+            # every other worker skip *all* rows while one of them is claiming.
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(_due(now), campaign_id=campaign_id, campaign__status=CampaignStatus.SENDING)
             .order_by("id")
             .values_list("pk", flat=True)[: _batch_size()]

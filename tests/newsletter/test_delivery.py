@@ -251,7 +251,7 @@ def test_cancelled_campaign_stops_sending(settings):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_on_postgres_never_send_one_delivery_twice(settings):
     letter = NewsletterFactory.create()
     audience(300, letter)
@@ -260,6 +260,7 @@ def test_two_workers_on_postgres_never_send_one_delivery_twice(settings):
     settings.NEWSLETTER_BATCH_SIZE = 10
     settings.NEWSLETTER_SEND_RATE = 200  # ~1.5 s for one worker alone: the others join in
     results = []
+    errors: list[BaseException] = []
     with SmtpSink() as sink:
         use_sink(settings, sink)
         start = threading.Barrier(3)
@@ -268,6 +269,9 @@ def test_two_workers_on_postgres_never_send_one_delivery_twice(settings):
             try:
                 start.wait()
                 results.append(sending.run_campaign(campaign_id=campaign.pk))
+            except BaseException as exc:
+                errors.append(exc)
+                raise
             finally:
                 connections.close_all()
 
@@ -276,6 +280,7 @@ def test_two_workers_on_postgres_never_send_one_delivery_twice(settings):
             thread.start()
         for thread in threads:
             thread.join(120)
+    assert errors == []
     assert sum(r.sent for r in results) == 300
     assert sum(1 for r in results if r.sent) >= 2  # they really shared the work
     by_rcpt = Counter(r for m in sink.messages for r in m.recipients)
