@@ -171,7 +171,11 @@ def claim_batch(*, campaign_id: int, now: datetime | None = None) -> list[Delive
         Delivery.objects.filter(pk__in=ids, status__in=_TODO).update(
             status=D.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
-        return list(Delivery.objects.filter(pk__in=ids, status=D.SENDING).order_by("id"))
+        return list(
+            Delivery.objects.filter(pk__in=ids, status=D.SENDING)
+            .select_related("subscriber")
+            .order_by("id")
+        )
 
 
 def _retryable(exc: BaseException) -> bool:

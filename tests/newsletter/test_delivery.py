@@ -86,6 +86,21 @@ def test_claim_batch_query_count_does_not_grow_with_the_batch(settings):
     assert counts[0] == counts[1]
 
 
+def test_send_loop_runs_constant_queries_per_batch_plus_one_mark_per_message(settings):
+    settings.NEWSLETTER_BATCH_SIZE = 500
+    settings.NEWSLETTER_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    overhead = []
+    for size in (10, 60):
+        letter = NewsletterFactory.create()
+        audience(size, letter, prefix=f"q{size}-")
+        campaign = sending_campaign(letter)
+        sending.queue_campaign(campaign_id=campaign.pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert sending.run_campaign(campaign_id=campaign.pk).sent == size
+        overhead.append(len(queries) - size)  # one UPDATE ... SET status = 'sent' each
+    assert overhead[0] == overhead[1]
+
+
 def test_send_loop_sends_each_recipient_once_into_a_real_smtp_server(settings):
     letter = NewsletterFactory.create()
     audience(30, letter)
