@@ -174,7 +174,9 @@ def run(database_url: str, *, subscribers: int, keep: bool) -> None:
     print(f"send                   {seconds:.1f} s")  # noqa: T201
     print(f"messages per second    {subscribers / seconds:,.0f}")  # noqa: T201
     print(f"worker peak RSS        {peak / 1024:.0f} MiB (VmHWM)")  # noqa: T201
-    rss = ", ".join(f"{s:,}: {r / 1024:.0f}" for s, r in samples)
+    step = max(1, len(samples) // 8)
+    shown = [*samples[1:-1:step], samples[-1]]  # the first sample is before Django loaded
+    rss = ", ".join(f"{s:,}: {r / 1024:.0f}" for s, r in shown)
     print(f"worker RSS by sent     {rss} (MiB)")  # noqa: T201
     print(f"sink received          {len(lines):,} messages, {len(recipients):,} recipients")  # noqa: T201
     print(f"not sent               {failed[0] if failed else '?'}")  # noqa: T201
