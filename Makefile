@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench bench-embedded clean api-schema
+.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
@@ -29,6 +29,7 @@ help:
 	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
 	@echo "make quick        lint + unit: the edit loop"
 	@echo "make bench       Inkwell in its production shape against a Django hello-world (wrk)"
+	@echo "make bench-newsletter  a campaign to 100,000 generated subscribers into an SMTP sink (SUBSCRIBERS=n)"
 	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench-embedded | clean"
 
 run: setup
@@ -186,6 +187,13 @@ bench: install css
 	  --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) \
 	  --channel-redis $(BENCH_CHANNEL_LAYER_URL) $(if $(filter 1 yes true,$(SEARCH)),--search) \
 	  $(if $(filter 0 no false,$(NGINX)),--no-nginx)
+
+# A newsletter campaign to N generated subscribers (default 100,000) sent by a real db_worker
+# into an aiosmtpd sink in another process: messages per second and the worker's peak RSS.
+# Creates and drops the inkwell_newsletter_bench database next to BENCH_DATABASE_URL's.
+SUBSCRIBERS ?= 100000
+bench-newsletter: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/bench_newsletter.py --subscribers $(SUBSCRIBERS)
 
 # The older comparison: one embedded ASGI process (SQLite), the page cache off and on.
 bench-embedded: install css

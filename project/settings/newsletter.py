@@ -30,6 +30,15 @@ NEWSLETTER_SEND_RATE: float = env.float("NEWSLETTER_SEND_RATE", default=0.0)
 # A refused or timed-out message is retried with back-off this many times, then failed.
 NEWSLETTER_MAX_ATTEMPTS: int = env.int("NEWSLETTER_MAX_ATTEMPTS", default=4)
 NEWSLETTER_RETRY_BASE_SECONDS: int = env.int("NEWSLETTER_RETRY_BASE_SECONDS", default=30)
+# A claimed delivery whose worker has not marked it within this many seconds is taken to be
+# orphaned (the worker died) and is sent again, with the same Message-ID. A live worker gives
+# back what it has not sent well before the lease ends, so keep it above a batch's send time.
+NEWSLETTER_CLAIM_LEASE_SECONDS: int = env.int("NEWSLETTER_CLAIM_LEASE_SECONDS", default=300)
+# One send task works this long, then queues its own continuation (short tasks: the task
+# reaper's timeout and attempt count never see a campaign of 100,000 as one long task).
+NEWSLETTER_TASK_SECONDS: int = env.int("NEWSLETTER_TASK_SECONDS", default=120)
+# Optional second List-Unsubscribe entry, e.g. "unsubscribe@example.com" (a mailbox you read).
+NEWSLETTER_UNSUBSCRIBE_MAILTO: str = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
 # Opens and clicks are counted only when this is on (off by default, for privacy).
 NEWSLETTER_TRACKING: bool = env.bool("NEWSLETTER_TRACKING", default=False)
 

@@ -25,6 +25,7 @@ INPROCESS_PERIODIC_JOBS = [
     "apps.blog.services.publish_due",
     "apps.notifications.services.send_notification_emails",
     "apps.comments.services.repair_comment_notifications",
+    "apps.newsletter.campaigns.send_due_campaigns",
 ]
 INPROCESS_PERIODIC_SECONDS: float = env.float("INPROCESS_PERIODIC_SECONDS", default=10.0)
 
