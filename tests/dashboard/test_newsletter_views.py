@@ -1,9 +1,6 @@
 """The newsletter pages: who may open them, full page and htmx partial, query budgets,
 import/export, suppressions, campaigns (create, preview, test, send, cancel), results and
 the post editor's "also email this post".
-
-Campaign services, mail and stats are issue 13 part D; where it is not merged yet the
-`part_d` fixture stands in for it (tests/dashboard/newsletter_fakes.py).
 """
 
 from __future__ import annotations
@@ -23,11 +20,12 @@ from apps.newsletter.models import (
     Campaign,
     CampaignStatus,
     Consent,
+    Delivery,
+    DeliveryStatus,
     Subscriber,
     SubscriptionStatus,
     Suppression,
 )
-from tests.dashboard import newsletter_fakes
 from tests.dashboard.conftest import _post, _queries
 from tests.factories.newsletter import (
     CampaignFactory,
@@ -48,11 +46,6 @@ EXPORT = reverse("dashboard:newsletter_export")
 SUPPRESSIONS = reverse("dashboard:newsletter_suppressions")
 SUPPRESS = reverse("dashboard:newsletter_suppression_add")
 GROWTH = reverse("dashboard:newsletter_growth")
-
-
-@pytest.fixture
-def part_d(monkeypatch):
-    return newsletter_fakes.install(monkeypatch)
 
 
 @pytest.fixture
@@ -83,9 +76,7 @@ def _campaign_urls(campaign):
 @pytest.mark.parametrize(
     ("role", "status"), [(None, 403), (Role.AUTHOR, 403), (Role.EDITOR, 200), (Role.ADMIN, 200)]
 )
-def test_newsletter_pages_are_for_editors_and_admins(
-    client, login_as, part_d, campaign, role, status
-):
+def test_newsletter_pages_are_for_editors_and_admins(client, login_as, campaign, role, status):
     login_as(role)
     for url in [LIST, NEW, SUBSCRIBERS, IMPORT, SUPPRESSIONS, GROWTH, *_campaign_urls(campaign)]:
         assert client.get(url).status_code == status, url
@@ -328,7 +319,7 @@ def test_campaign_list_full_page_and_partial(client, login_as, campaign):
     assert partial.lstrip().startswith('<div id="campaign-results"')
 
 
-def test_campaign_new_from_a_published_post(client, login_as, part_d, weekly):
+def test_campaign_new_from_a_published_post(client, login_as, weekly):
     user = login_as(Role.EDITOR)
     post = _post(user, Post.Status.PUBLISHED, title="Small tools")
     response = client.post(
@@ -341,7 +332,7 @@ def test_campaign_new_from_a_published_post(client, login_as, part_d, weekly):
     assert list(campaign.newsletters.all()) == [weekly]
 
 
-def test_campaign_new_refuses_a_post_that_is_not_published(client, login_as, part_d, weekly):
+def test_campaign_new_refuses_a_post_that_is_not_published(client, login_as, weekly):
     user = login_as(Role.EDITOR)
     draft = _post(user, Post.Status.DRAFT)
     response = client.post(
@@ -354,7 +345,7 @@ def test_campaign_new_refuses_a_post_that_is_not_published(client, login_as, par
     assert not Campaign.objects.exists()
 
 
-def test_campaign_new_written_in_markdown_over_htmx(client, login_as, part_d, weekly):
+def test_campaign_new_written_in_markdown_over_htmx(client, login_as, weekly):
     login_as(Role.EDITOR)
     response = client.post(
         NEW,
@@ -371,7 +362,7 @@ def test_campaign_new_written_in_markdown_over_htmx(client, login_as, part_d, we
     assert campaign.subject == "Hello"
 
 
-def test_campaign_new_needs_a_subject_and_a_newsletter(client, login_as, part_d):
+def test_campaign_new_needs_a_subject_and_a_newsletter(client, login_as):
     login_as(Role.EDITOR)
     response = client.post(NEW, {"kind": "write"}, headers=HTMX)
     html = response.content.decode()
@@ -393,9 +384,7 @@ def test_campaign_editor_page_shows_frames_and_holds_the_csp(client, login_as, c
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_campaign_preview_is_sandboxed_and_framable_by_this_site_only(
-    client, login_as, part_d, campaign
-):
+def test_campaign_preview_is_sandboxed_and_framable_by_this_site_only(client, login_as, campaign):
     login_as(Role.EDITOR)
     url = reverse("dashboard:newsletter_campaign_preview", args=[campaign.pk])
     response = client.get(url)
@@ -412,7 +401,7 @@ def test_campaign_preview_is_sandboxed_and_framable_by_this_site_only(
     assert text["Content-Type"].startswith("text/plain")
 
 
-def test_campaign_edit_saves_over_htmx(client, login_as, part_d, campaign, weekly):
+def test_campaign_edit_saves_over_htmx(client, login_as, campaign, weekly):
     login_as(Role.EDITOR)
     url = reverse("dashboard:newsletter_campaign", args=[campaign.pk])
     response = client.post(
@@ -426,7 +415,7 @@ def test_campaign_edit_saves_over_htmx(client, login_as, part_d, campaign, weekl
     assert Campaign.objects.get().subject == "New subject"
 
 
-def test_campaign_send_test_goes_to_the_editor(client, login_as, part_d, campaign):
+def test_campaign_send_test_goes_to_the_editor(client, login_as, campaign):
     user = login_as(Role.EDITOR)
     response = client.post(reverse("dashboard:newsletter_test", args=[campaign.pk]), headers=HTMX)
     assert f"Test sent to {user.email}" in response.content.decode()
@@ -434,7 +423,7 @@ def test_campaign_send_test_goes_to_the_editor(client, login_as, part_d, campaig
     assert mail.outbox[0].subject.startswith("[Test]")
 
 
-def test_campaign_schedule_then_cancel(client, login_as, part_d, campaign):
+def test_campaign_schedule_then_cancel(client, login_as, campaign):
     login_as(Role.EDITOR)
     at = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
@@ -449,7 +438,7 @@ def test_campaign_schedule_then_cancel(client, login_as, part_d, campaign):
     assert Campaign.objects.get().status == CampaignStatus.CANCELLED
 
 
-def test_campaign_schedule_in_the_past_is_refused(client, login_as, part_d, campaign):
+def test_campaign_schedule_in_the_past_is_refused(client, login_as, campaign):
     login_as(Role.EDITOR)
     response = client.post(
         reverse("dashboard:newsletter_send", args=[campaign.pk]),
@@ -460,7 +449,7 @@ def test_campaign_schedule_in_the_past_is_refused(client, login_as, part_d, camp
     assert Campaign.objects.get().status == CampaignStatus.DRAFT
 
 
-def test_campaign_send_now(client, login_as, part_d, campaign):
+def test_campaign_send_now(client, login_as, campaign):
     login_as(Role.EDITOR)
     response = client.post(
         reverse("dashboard:newsletter_send", args=[campaign.pk]), {"when": "now"}
@@ -474,8 +463,15 @@ def test_campaign_send_now(client, login_as, part_d, campaign):
 # --------------------------------------------------------------------------
 
 
-def test_campaign_stats_page_draws_a_chart_with_a_table(client, login_as, part_d, campaign):
+def test_campaign_stats_page_draws_a_chart_with_a_table(client, login_as, campaign):
     login_as(Role.EDITOR)
+    Delivery.objects.create(campaign=campaign, email="a@example.com", status=DeliveryStatus.SENT)
+    Delivery.objects.create(
+        campaign=campaign,
+        email="b@example.com",
+        status=DeliveryStatus.FAILED,
+        error="550 mailbox unavailable",
+    )
     url = reverse("dashboard:newsletter_stats", args=[campaign.pk])
     html = client.get(url).content.decode()
     assert "<svg" in html
@@ -485,12 +481,11 @@ def test_campaign_stats_page_draws_a_chart_with_a_table(client, login_as, part_d
     assert inline_code(html) == []
     partial = client.get(url, headers=HTMX).content.decode()
     assert partial.lstrip().startswith('<div id="campaign-results"')
-    if "stats" in part_d:
-        assert "550 mailbox unavailable" in html
-        assert "tracking is off" in html
+    assert "550 mailbox unavailable" in html
+    assert "tracking is off" in html
 
 
-def test_growth_page_draws_a_line_with_a_table(client, login_as, part_d):
+def test_growth_page_draws_a_line_with_a_table(client, login_as):
     login_as(Role.EDITOR)
     html = client.get(GROWTH, {"days": "30"}).content.decode()
     assert "<polyline" in html or "No subscribers yet." in html
@@ -525,7 +520,7 @@ def test_post_editor_has_no_email_choice_for_authors(client, login_as, weekly):
     assert not Campaign.objects.exists()
 
 
-def test_post_email_waits_for_the_post_to_go_live(client, login_as, part_d, weekly):
+def test_post_email_waits_for_the_post_to_go_live(client, login_as, weekly):
     user = login_as(Role.EDITOR)
     post = _post(user, Post.Status.SCHEDULED)
     response = client.post(
@@ -548,7 +543,7 @@ def test_post_email_waits_for_the_post_to_go_live(client, login_as, part_d, week
     assert "Will be emailed once, when it goes live" in html
 
 
-def test_post_email_needs_a_newsletter(client, login_as, part_d):
+def test_post_email_needs_a_newsletter(client, login_as):
     user = login_as(Role.EDITOR)
     post = _post(user, Post.Status.SCHEDULED)
     response = client.post(reverse("dashboard:post_email", args=[post.pk]), {}, headers=HTMX)

@@ -13,11 +13,9 @@ policy of its own (no scripts at all, sandboxed, framable by this origin only).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
 from typing import Any, TypeVar, cast
 
 from csp.decorators import csp
@@ -46,6 +44,9 @@ from apps.dashboard.forms.newsletter import (
     flat_errors,
 )
 from apps.dashboard.views.base import actor, dashboard_view, error_text, render_section
+from apps.newsletter import campaigns as campaign_services
+from apps.newsletter import mail as newsletter_mail
+from apps.newsletter import stats
 from apps.newsletter.directory import (
     STATUSES,
     campaigns_for_staff,
@@ -90,15 +91,6 @@ def preview_policy(view: ViewFunc) -> ViewFunc:
     return cast(ViewFunc, csp(PREVIEW_CSP)(view))
 
 
-def part_d(name: str) -> ModuleType:
-    """apps.newsletter.<name> for `campaigns`, `mail` and `stats`, imported when first used.
-
-    Those modules are built alongside this one (issue 13, part D) with fixed signatures; a
-    late import keeps every other dashboard page working on a tree that lacks them.
-    """
-    return importlib.import_module(f"apps.newsletter.{name}")
-
-
 def _campaign(pk: int) -> Campaign:
     return get_object_or_404(
         Campaign.objects.select_related("post", "created_by").prefetch_related("newsletters"),
@@ -136,12 +128,11 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     write_form = CampaignForm(prefix="write")
     error = ""
     if request.method == "POST":
-        campaigns_ = part_d("campaigns")
         try:
             if kind == "post":
                 post_form = CampaignFromPostForm(request.POST, prefix="from-post")
                 if post_form.is_valid():
-                    campaign = campaigns_.campaign_from_post(
+                    campaign = campaign_services.campaign_from_post(
                         actor=actor(request),
                         post=post_form.cleaned_data["post"],
                         newsletters=list(post_form.cleaned_data["newsletters"]),
@@ -151,7 +142,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 write_form = CampaignForm(request.POST, prefix="write")
                 if write_form.is_valid():
                     data = write_form.cleaned_data
-                    campaign = campaigns_.create_campaign(
+                    campaign = campaign_services.create_campaign(
                         actor=actor(request),
                         subject=data["subject"],
                         preheader=data["preheader"],
@@ -219,7 +210,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             data = form.cleaned_data
             try:
-                campaign = part_d("campaigns").update_campaign(
+                campaign = campaign_services.update_campaign(
                     actor=actor(request),
                     campaign=campaign,
                     subject=data["subject"],
@@ -257,7 +248,7 @@ def campaign_test(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
     user = actor(request)
     try:
-        part_d("campaigns").send_test(actor=user, campaign=campaign)
+        campaign_services.send_test(actor=user, campaign=campaign)
     except (ValidationError, PermissionDenied) as exc:
         return _act(request, campaign, error=error_text(exc))
     return _act(request, campaign, notice=f"Test sent to {user.email}.")
@@ -272,7 +263,7 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
         return _act(request, campaign, error=flat_errors(form), send_form=form)
     at = form.cleaned_data["at"]
     try:
-        campaign = part_d("campaigns").send_campaign(actor=actor(request), campaign=campaign, at=at)
+        campaign = campaign_services.send_campaign(actor=actor(request), campaign=campaign, at=at)
     except (ValidationError, PermissionDenied) as exc:
         return _act(request, campaign, error=error_text(exc), send_form=form)
     if at is not None:
@@ -288,7 +279,7 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
     try:
-        part_d("campaigns").cancel_campaign(actor=actor(request), campaign=campaign)
+        campaign_services.cancel_campaign(actor=actor(request), campaign=campaign)
     except (ValidationError, PermissionDenied) as exc:
         return _act(request, campaign, error=error_text(exc))
     return _act(request, _campaign(pk), notice="Cancelled: it will not be sent.")
@@ -301,7 +292,7 @@ def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @dashboard_view(MANAGE)
 def campaign_preview(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
-    mail = part_d("mail").render_campaign(campaign=campaign)
+    mail = newsletter_mail.render_campaign(campaign=campaign)
     if request.GET.get("part") == "text":
         return HttpResponse(mail.text, content_type="text/plain; charset=utf-8")
     return HttpResponse(mail.html, content_type="text/html; charset=utf-8")
@@ -318,25 +309,9 @@ class Reason:
     count: int | None
 
 
-def failure_reasons(numbers: Any) -> list[Reason]:
-    """The stats' failure reasons as (text, count) rows, whatever shape the list has."""
-    raw: Iterable[Any] = (
-        getattr(numbers, "failed_reasons", None)
-        or getattr(numbers, "failure_reasons", None)
-        or getattr(numbers, "reasons", None)
-        or ()
-    )
-    if isinstance(raw, dict):
-        return [Reason(str(text), int(count)) for text, count in raw.items()]
-    reasons = []
-    for item in raw:
-        if isinstance(item, tuple | list) and len(item) == 2:
-            reasons.append(Reason(str(item[0]), int(item[1])))
-        elif hasattr(item, "reason"):
-            reasons.append(Reason(str(item.reason), getattr(item, "count", None)))
-        else:
-            reasons.append(Reason(str(item), None))
-    return reasons
+def failure_reasons(numbers: stats.CampaignStats) -> list[Reason]:
+    """The stats' failure reasons as (text, count) rows."""
+    return [Reason(item.reason, item.count) for item in numbers.reasons]
 
 
 RESULT_ROWS = (
@@ -366,7 +341,7 @@ def result_rows(numbers: Any) -> list[tuple[str, int]]:
 @dashboard_view(MANAGE)
 def campaign_stats(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
-    numbers = part_d("stats").campaign_stats(campaign)
+    numbers = stats.campaign_stats(campaign)
     rows = result_rows(numbers)
     context = {
         "campaign": campaign,
@@ -400,7 +375,7 @@ def growth_context(series: Iterable[tuple[date, int, int, int]], days: int) -> d
 @dashboard_view(MANAGE)
 def growth(request: HttpRequest) -> HttpResponse:
     days = GROWTH_DAYS.get(request.GET.get("days", ""), 90)
-    series = part_d("stats").subscriber_growth(days=days)
+    series = stats.subscriber_growth(days=days)
     return render_section(request, GROWTH, "growth-chart", SECTION, growth_context(series, days))
 
 

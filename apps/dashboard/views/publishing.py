@@ -45,7 +45,7 @@ from apps.dashboard.forms.publishing import (
     UnpublishForm,
 )
 from apps.dashboard.views.base import actor, dashboard_view, error_text
-from apps.dashboard.views.newsletter import part_d
+from apps.newsletter.campaigns import email_post_when_live
 from apps.newsletter.directory import post_email_campaign
 
 TEMPLATE = "dashboard/editor/editor.html"
@@ -250,9 +250,7 @@ def post_email(request: HtmxRequest, pk: int) -> HttpResponse:
         )
     newsletters = list(form.cleaned_data["newsletters"])
     try:
-        part_d("campaigns").email_post_when_live(
-            actor=actor(request), post=post, newsletters=newsletters
-        )
+        email_post_when_live(actor=actor(request), post=post, newsletters=newsletters)
     except (ValidationError, PermissionDenied) as exc:
         return _workflow_response(
             request, post, error=error_text(exc), email_form=form, open="email"
