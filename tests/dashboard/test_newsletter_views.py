@@ -549,3 +549,12 @@ def test_post_email_needs_a_newsletter(client, login_as):
     response = client.post(reverse("dashboard:post_email", args=[post.pk]), {}, headers=HTMX)
     assert "Choose at least one newsletter." in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_campaign_results_refresh_while_sending_and_stop_once_sent(client, login_as, campaign):
+    login_as(Role.EDITOR)
+    url = reverse("dashboard:newsletter_stats", args=[campaign.pk])
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENDING)
+    assert 'hx-trigger="every 2s"' in client.get(url, headers=HTMX).content.decode()
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENT)
+    assert "hx-trigger" not in client.get(url, headers=HTMX).content.decode()
