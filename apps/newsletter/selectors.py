@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.selectors import has_verified_email
 from apps.newsletter import tokens
 from apps.newsletter.models import (
     Campaign,
@@ -37,12 +38,16 @@ def subscriber_by_email(email: str) -> Subscriber | None:
 
 
 def subscriber_for_user(user: User | AnonymousUser) -> Subscriber | None:
-    """The reader's own subscriber: linked to the account, or at the account's address."""
+    """The reader's own subscriber: linked to the account, or at its *verified* address.
+
+    An unverified account address proves nothing: its subscriber may be someone else's.
+    """
     if not isinstance(user, User) or not user.is_authenticated:
         return None
-    found = Subscriber.objects.filter(Q(user=user) | Q(email=normalise_email(user.email)))
-    # The linked one first: an account whose address changed keeps its subscriptions.
-    return sorted(found, key=lambda s: s.user_id != user.pk)[0] if found else None
+    linked = Subscriber.objects.filter(user=user).first()
+    if linked is not None or not has_verified_email(user):
+        return linked
+    return Subscriber.objects.filter(email=normalise_email(user.email)).first()
 
 
 def subscriptions_of(subscriber: Subscriber | None) -> dict[int, Subscription]:

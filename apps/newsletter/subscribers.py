@@ -70,6 +70,9 @@ class Signup:
     pending: list[Newsletter] = field(default_factory=list)
     # The address is on the suppression list: nothing was stored and nothing mailed.
     suppressed: bool = False
+    # `user` is signed in with this address as their verified account address: only then may
+    # an answer say more than "check your inbox".
+    owner: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,11 +172,11 @@ def subscribe(
     chosen = _chosen(newsletters)
     if not chosen:
         raise ValidationError("Choose at least one newsletter.", code="no_newsletter")
+    owner = _verified_owner(user, address)
     if selectors.is_suppressed(address):
         logger.info("newsletter.signup_suppressed", source=source)
-        return Signup(subscriber=None, pending=chosen, suppressed=True)
+        return Signup(subscriber=None, pending=chosen, suppressed=True, owner=owner)
 
-    owner = _verified_owner(user, address)
     subscriber, _ = Subscriber.objects.get_or_create(email=address)
     now = timezone.now()
     if owner and isinstance(user, User):
@@ -215,7 +218,7 @@ def subscribe(
         # they were already subscribed (with the link to change that).
         _mail_after_commit(subscriber.pk, "already")
     logger.info("newsletter.signup", source=source, pending=len(pending), active=len(active))
-    return Signup(subscriber=subscriber, active=active, pending=pending)
+    return Signup(subscriber=subscriber, active=active, pending=pending, owner=owner)
 
 
 def _activate(subscription: Subscription, now: datetime) -> None:

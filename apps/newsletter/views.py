@@ -51,9 +51,7 @@ def _page_context(request: HttpRequest, form: SignupForm) -> dict[str, Any]:
         "form": form,
         "newsletters": [(n, mine.get(n.pk)) for n in offered],
         "statuses": SubscriptionStatus,
-        "preferences_url": tokens.preferences_url(subscriber)
-        if subscriber is not None and subscriber.user_id == user.pk
-        else "",
+        "preferences_url": tokens.preferences_url(subscriber) if subscriber is not None else "",
     }
 
 
@@ -111,7 +109,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         else:
             # The same answer for every address; only a signed-in reader's own verified
             # address is told it is subscribed (it is theirs: that reveals nothing).
-            context = {"signup": signup, "subscribed": bool(signup.active and not signup.pending)}
+            subscribed = signup.owner and not signup.pending and not signup.suppressed
+            context = {"signup": signup, "subscribed": subscribed}
             if form.cleaned_data["source"] == Source.ACCOUNT and not wants_partial(request):
                 context.update(_page_context(request, SignupForm()))
             template = (

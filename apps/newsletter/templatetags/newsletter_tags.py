@@ -34,8 +34,8 @@ def warm_switches() -> None:
     cache = get_cache()
     if cache.get(switch._cache_key(SIGNUP_SWITCH)) is not None:
         return
-    found = {s.name: s for s in switch.objects.all()}
-    found.setdefault(SIGNUP_SWITCH, CACHE_EMPTY)  # type: ignore[arg-type]
+    found: dict[str, object] = {s.name: s for s in switch.objects.all()}
+    found.setdefault(SIGNUP_SWITCH, CACHE_EMPTY)
     for name, value in found.items():
         cache.add(switch._cache_key(name), value)
 
