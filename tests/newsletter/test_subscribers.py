@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -54,7 +55,7 @@ def _status(email: str, newsletter: Newsletter) -> str:
     return str(Subscription.objects.get(subscriber__email=email, newsletter=newsletter).status)
 
 
-def _confirm_link(mail) -> str:
+def _confirm_link(mail: EmailMessage) -> str:
     [line] = [line for line in mail.body.splitlines() if "/newsletter/confirm/" in line]
     return line.strip().rstrip("/").rsplit("/", 1)[-1]
 
