@@ -48,9 +48,9 @@ class SignupForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        # The boxes offer the default newsletters without listing them; the page lists them
-        # all, so there an empty choice is a mistake to point out.
-        if data.get("source") in {Source.PAGE, Source.ACCOUNT} and not data.get("newsletters"):
+        # The boxes offer the default newsletters without listing them; a form that lists
+        # them (`listed`) and comes back with none ticked is a mistake to point out.
+        if self.data.get("listed") and not data.get("newsletters"):
             self.add_error("newsletters", ValidationError("Choose at least one newsletter."))
         return data
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
@@ -30,6 +31,10 @@ from apps.newsletter.forms import PreferencesForm, SignupForm
 from apps.newsletter.models import Source, SubscriptionStatus
 from apps.newsletter.templatetags.newsletter_tags import BOX_SOURCES
 
+THANKS = {
+    True: "You’re subscribed.",
+    False: "Check your inbox: we sent a link to confirm your subscription.",
+}
 BAD_LINK = {
     "expired": "This link has expired. Sign up again and we’ll send you a new one.",
     "invalid": "This link is not valid: it may have been cut short or changed. "
@@ -110,13 +115,15 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             # The same answer for every address; only a signed-in reader's own verified
             # address is told it is subscribed (it is theirs: that reveals nothing).
             subscribed = signup.owner and not signup.pending and not signup.suppressed
-            context = {"signup": signup, "subscribed": subscribed}
             if form.cleaned_data["source"] == Source.ACCOUNT and not wants_partial(request):
-                context.update(_page_context(request, SignupForm()))
-            template = (
-                "newsletter/_thanks.html" if wants_partial(request) else "newsletter/thanks.html"
+                # The signed-in one-click: back to the list, which now shows the new status.
+                messages.success(request, THANKS[subscribed])
+                return redirect("newsletter:page")
+            context = {"signup": signup, "subscribed": subscribed}
+            partial = wants_partial(request)
+            return render(
+                request, "newsletter/_thanks.html" if partial else "newsletter/thanks.html", context
             )
-            return render(request, template, context)
     source = data.get("source", "")
     if wants_partial(request):
         # 200, not 4xx: htmx swaps only successful answers, and the errors must show.
