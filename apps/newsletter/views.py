@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts.models import User
 from apps.core.htmx import wants_partial
@@ -60,7 +60,7 @@ def _page_context(request: HttpRequest, form: SignupForm) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 @never_cache
 def newsletter_page(request: HttpRequest) -> HttpResponse:
     """Every newsletter, with the sign-up form (and one-click buttons for a signed-in reader).
@@ -78,7 +78,7 @@ def newsletter_page(request: HttpRequest) -> HttpResponse:
     return render(request, "newsletter/page.html", context)
 
 
-@require_GET
+@require_safe
 @never_cache
 def csrf_field(request: HttpRequest) -> HttpResponse:
     """The hidden CSRF field a sign-up box on a cached page fetches before it posts."""
@@ -135,7 +135,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return render(request, "newsletter/page.html", _page_context(request, form), status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners open links; only a person should confirm); POST confirms."""
     try:
@@ -156,7 +156,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """Change or drop subscriptions from the link in every mail, without signing in."""
@@ -194,7 +194,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058 one-click: see the module docstring for why this is safe.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: one button. POST (the button, or a mail client's one-click): unsubscribe."""
@@ -208,7 +208,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "newsletters": newsletters,
         "preferences_url": tokens.preferences_url(subscriber),
     }
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only show the button
         return render(request, "newsletter/unsubscribe.html", context)
     subscribers.unsubscribe(
         subscriber=subscriber,
