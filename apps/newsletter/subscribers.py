@@ -177,7 +177,10 @@ def subscribe(
         logger.info("newsletter.signup_suppressed", source=source)
         return Signup(subscriber=None, pending=chosen, suppressed=True, owner=owner)
 
-    subscriber, _ = Subscriber.objects.get_or_create(email=address)
+    # Insert-if-missing, then lock: simultaneous sign-ups of one new address make one row
+    # and run one after the other (get_or_create's retry could read a stale cached miss).
+    Subscriber.objects.bulk_create([Subscriber(email=address)], ignore_conflicts=True)
+    subscriber = Subscriber.objects.select_for_update().get(email=address)
     now = timezone.now()
     if owner and isinstance(user, User):
         changed = []
