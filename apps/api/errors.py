@@ -79,6 +79,7 @@ CODES: dict[int, tuple[str, ...]] = {
         "comment_removed",
         "comment_not_public",
         "already_reported",
+        "address_suppressed",
     ),
     413: ("payload_too_large",),
     422: ("validation_error", "invalid_parent", "idempotency_key_reused"),

@@ -52,6 +52,7 @@ class Source(models.TextChoices):
     API = "api", _("Mobile app")
     IMPORT = "import", _("CSV import")
     ADMIN = "admin", _("Added by staff")
+    PROVIDER = "provider", _("The mail provider (an unsubscribe it received)")
 
 
 class Subscriber(models.Model):
@@ -113,6 +114,9 @@ class Subscription(models.Model):
     )
     source = models.CharField(max_length=12, choices=Source, default=Source.PAGE)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the current confirmation was asked for (PENDING): a pending subscription older
+    # than NEWSLETTER_CONFIRM_DAYS can no longer be confirmed and is pruned.
+    requested_at = models.DateTimeField(null=True, blank=True)
     subscribed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 

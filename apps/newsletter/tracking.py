@@ -23,7 +23,7 @@ from django.http import (
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.newsletter import tokens
 from apps.newsletter.models import Delivery
@@ -48,7 +48,7 @@ def read_open_token(token: str) -> int:
     return value
 
 
-@require_GET
+@require_safe
 @never_cache
 def click(request: HttpRequest) -> HttpResponse:
     try:
@@ -57,7 +57,8 @@ def click(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("This link is broken or was altered.")
     if urlsplit(url).scheme not in {"http", "https"}:
         return HttpResponseBadRequest("This link is broken or was altered.")
-    if settings.NEWSLETTER_TRACKING:
+    # A HEAD (a mail scanner checking the link) answers the same and counts nothing.
+    if settings.NEWSLETTER_TRACKING and request.method == "GET":
         # Only the first click is stamped: one UPDATE, no read.
         Delivery.objects.filter(pk=delivery_id, clicked_at__isnull=True).update(
             clicked_at=timezone.now()
@@ -65,10 +66,10 @@ def click(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-@require_GET
+@require_safe
 @never_cache
 def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
-    if settings.NEWSLETTER_TRACKING:
+    if settings.NEWSLETTER_TRACKING and request.method == "GET":
         try:
             delivery_id = read_open_token(token)
         except tokens.BadTokenError:

@@ -7,6 +7,8 @@ app_name = "newsletter"
 urlpatterns = [
     path("", views.newsletter_page, name="page"),
     path("subscribe/", views.subscribe, name="subscribe"),
+    # The CSRF field a sign-up box on a cached page fetches (htmx) before it posts.
+    path("token/", views.csrf_field, name="token"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     # GET: a page with one button; POST: RFC 8058 one-click (List-Unsubscribe-Post).

@@ -17,7 +17,6 @@ The delivery is found by the provider's message id (anymail_status.message_id, s
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import structlog
@@ -31,12 +30,11 @@ from apps.newsletter.models import (
     Delivery,
     Source,
     Subscriber,
-    Subscription,
-    SubscriptionStatus,
     Suppression,
     SuppressionReason,
     normalise_email,
 )
+from apps.newsletter.subscribers import unsubscribe
 
 logger = structlog.get_logger("inkwell.newsletter")
 
@@ -105,20 +103,5 @@ def record_event(*, event: AnymailTrackingEvent, kind: str, esp_name: str) -> No
 
 
 def _unsubscribe(subscriber: Subscriber, *, campaign_id: int | None) -> None:
-    # The subscribers module (the sign-up side) owns unsubscribing; use it when present.
-    try:
-        module = importlib.import_module("apps.newsletter.subscribers")
-    except ImportError:
-        module = None
-    service = getattr(module, "unsubscribe", None)
-    if service is not None:
-        service(subscriber=subscriber, campaign_id=campaign_id, source=Source.PREFERENCES)
-        return
-    now = timezone.now()
-    Subscription.objects.filter(subscriber=subscriber, status=SubscriptionStatus.ACTIVE).update(
-        status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=now
-    )
-    if campaign_id is not None:
-        Delivery.objects.filter(
-            campaign_id=campaign_id, subscriber=subscriber, unsubscribed_at__isnull=True
-        ).update(unsubscribed_at=now)
+    """The provider's own unsubscribe (its list-unsubscribe handling): leave every list."""
+    unsubscribe(subscriber=subscriber, campaign_id=campaign_id, source=Source.PROVIDER)

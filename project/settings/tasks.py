@@ -26,6 +26,8 @@ INPROCESS_PERIODIC_JOBS = [
     "apps.notifications.services.send_notification_emails",
     "apps.comments.services.repair_comment_notifications",
     "apps.newsletter.campaigns.send_due_campaigns",
+    # Deletes expired newsletter sign-ups, at most once an hour (cron runs prune_newsletter).
+    "apps.newsletter.subscribers.prune_due",
 ]
 INPROCESS_PERIODIC_SECONDS: float = env.float("INPROCESS_PERIODIC_SECONDS", default=10.0)
 

@@ -138,6 +138,12 @@ def test_tracking_on_signs_links_and_adds_a_pixel(settings, client, campaign, de
     token = parse_qs(urlsplit(clicks[1].replace("&amp;", "&")).query)["t"][0]
     assert tokens.read_click_token(token) == (delivery.pk, "https://example.org/a?b=1&c=2")
 
+    # A mail scanner's HEAD gets the same answer and counts as nothing.
+    scanned = client.head(reverse("newsletter:click"), {"t": token})
+    assert scanned.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.clicked_at is None
+
     response = client.get(reverse("newsletter:click"), {"t": token})
     assert response.status_code == 302
     assert response["Location"] == "https://example.org/a?b=1&c=2"
@@ -173,6 +179,9 @@ def test_open_pixel_stamps_only_with_tracking_on(settings, client, delivery):
     delivery.refresh_from_db()
     assert delivery.opened_at is None
     settings.NEWSLETTER_TRACKING = True
+    assert client.head(path).status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.opened_at is None  # a HEAD is not an open
     client.get(path)
     delivery.refresh_from_db()
     assert delivery.opened_at is not None
