@@ -131,6 +131,7 @@ def test_the_middleware_answers_400_in_the_json_envelope_under_the_api(path, con
     request._stream = LimitedStream(io.BytesIO(b'{"body": "I dis'), 200)  # type: ignore[assignment]
 
     response = CompleteBodyMiddleware(lambda r: HttpResponse("saved"))(request)
+    assert isinstance(response, HttpResponse)
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith(content_type)

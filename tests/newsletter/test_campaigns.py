@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail as outbox
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from apps.blog.models import Post
@@ -89,7 +90,8 @@ def test_send_test_goes_to_the_editor_only(editor, letter):
     message = outbox.outbox[0]
     assert message.to == ["editor@example.com"]
     assert message.subject == "[Test] News"
-    assert message.alternatives[0].mimetype == "text/html"
+    assert isinstance(message, EmailMultiAlternatives)
+    assert message.alternatives[0][1] == "text/html"
     assert not Delivery.objects.exists()
 
 

@@ -82,7 +82,7 @@ def test_subscriber_directory_filters_by_status(letters):
 def test_subscriber_directory_marks_suppressed_rows(letters):
     _sub("bounced@example.com", letters[0])
     Suppression.objects.create(email="bounced@example.com", reason="bounced")
-    assert subscriber_directory().get().is_suppressed
+    assert subscriber_directory().get().is_suppressed  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("count", [1, 20])

@@ -42,7 +42,9 @@ def delivery():
     )
 
 
-def _payload(event: str, recipient: str, *, message_id: str, key: str = KEY, **extra) -> str:
+def _payload(
+    event: str, recipient: str, *, message_id: str, key: str = KEY, **extra: object
+) -> str:
     timestamp, token = str(int(time.time())), "a" * 50
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     data = {
@@ -65,7 +67,7 @@ def test_webhook_url_is_anymail_s():
 def test_hard_bounce_suppresses_the_address_and_stamps_the_delivery(client, delivery):
     body = _payload(
         "failed", delivery.email, message_id="20261205.abc@mg.example.com", severity="permanent",
-        **{"delivery-status": {"description": "No such mailbox", "message": "550 5.1.1"}},
+        **{"delivery-status": {"description": "No such mailbox", "message": "550 5.1.1"}},  # type: ignore[arg-type]
     )  # fmt: skip
     response = client.post(URL, body, content_type="application/json")
     assert response.status_code == 200

@@ -126,7 +126,7 @@ def test_a_killed_worker_s_campaign_reaches_everyone_exactly_once(settings, tmp_
         received = list(sink.messages)
 
     ids_by_rcpt: dict[str, set[str]] = defaultdict(set)
-    raw = Counter()
+    raw: Counter[str] = Counter()
     for message in received:
         for rcpt in message.recipients:
             ids_by_rcpt[rcpt].add(message.message_id)

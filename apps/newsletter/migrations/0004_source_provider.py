@@ -4,20 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('newsletter', '0003_signup'),
+        ("newsletter", "0003_signup"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='consent',
-            name='source',
-            field=models.CharField(choices=[('home', 'Home page box'), ('post', 'End of a post'), ('page', 'Newsletter page'), ('account', 'Signed-in one-click'), ('preferences', 'Preferences page'), ('api', 'Mobile app'), ('import', 'CSV import'), ('admin', 'Added by staff'), ('provider', 'The mail provider (an unsubscribe it received)')], max_length=12),
+            model_name="consent",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("home", "Home page box"),
+                    ("post", "End of a post"),
+                    ("page", "Newsletter page"),
+                    ("account", "Signed-in one-click"),
+                    ("preferences", "Preferences page"),
+                    ("api", "Mobile app"),
+                    ("import", "CSV import"),
+                    ("admin", "Added by staff"),
+                    ("provider", "The mail provider (an unsubscribe it received)"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='subscription',
-            name='source',
-            field=models.CharField(choices=[('home', 'Home page box'), ('post', 'End of a post'), ('page', 'Newsletter page'), ('account', 'Signed-in one-click'), ('preferences', 'Preferences page'), ('api', 'Mobile app'), ('import', 'CSV import'), ('admin', 'Added by staff'), ('provider', 'The mail provider (an unsubscribe it received)')], default='page', max_length=12),
+            model_name="subscription",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("home", "Home page box"),
+                    ("post", "End of a post"),
+                    ("page", "Newsletter page"),
+                    ("account", "Signed-in one-click"),
+                    ("preferences", "Preferences page"),
+                    ("api", "Mobile app"),
+                    ("import", "CSV import"),
+                    ("admin", "Added by staff"),
+                    ("provider", "The mail provider (an unsubscribe it received)"),
+                ],
+                default="page",
+                max_length=12,
+            ),
         ),
     ]
