@@ -93,6 +93,11 @@ CACHALOT_UNCACHABLE_TABLES = frozenset(
         "otp_static_statictoken",
         "otp_email_emaildevice",
         "accounts_refreshtoken",  # reuse detection must see every use at once
+        # Written by senders in other processes (db_worker, `manage.py send_campaigns`) row by
+        # row: the sweep must see a campaign another process started, and caching a table
+        # that changes with every message sent would only churn invalidations.
+        "newsletter_campaign",
+        "newsletter_delivery",
     }
 )
 

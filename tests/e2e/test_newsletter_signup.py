@@ -1,4 +1,5 @@
-"""The newsletter journey: subscribe from a post, confirm from the mail, leave from preferences."""
+"""The newsletter journey: subscribe from a post, confirm from the mail, manage preferences,
+receive a campaign, and leave with the one-click link in that campaign's mail."""
 
 import re
 import time
@@ -25,8 +26,23 @@ def _link_in_mail(mail_dir: Path, to: str, kind: str, timeout: float = 10.0) -> 
     raise AssertionError(f"No mail to {to} with a /newsletter/{kind}/ link in {mail_dir}")
 
 
+SEND_CAMPAIGN = """
+from django.contrib.auth.models import Group
+from apps.accounts.models import User
+from apps.newsletter import campaigns
+from apps.newsletter.models import Newsletter
+editor = User.objects.create_user("letters-ed@example.com", None, username="lettersed")
+editor.groups.add(Group.objects.get(name="editor"))
+campaign = campaigns.create_campaign(
+    actor=editor, subject="Letters from the margin", body="Hello, **readers**.",
+    newsletters=[Newsletter.objects.get(slug="weekly")],
+)
+campaigns.send_campaign(actor=editor, campaign=campaign)
+"""
+
+
 def test_reader_subscribes_from_a_post_confirms_and_unsubscribes(
-    page: Page, base_url: str, mail_dir: Path
+    page: Page, base_url: str, mail_dir: Path, run_in_django
 ):
     page.goto(base_url + "/")
     page.locator("#post-list article h2 a").first.click()
@@ -57,6 +73,15 @@ def test_reader_subscribes_from_a_post_confirms_and_unsubscribes(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your newsletters")
     expect(page.get_by_label("Weekly digest")).to_be_checked()
 
-    page.get_by_role("button", name="Unsubscribe from all").click()
-    expect(page.get_by_role("status")).to_contain_text("You’re unsubscribed from everything")
+    # An editor sends a campaign (the embedded default's runner sends it within seconds); the
+    # reader's copy carries a one-click unsubscribe link for this campaign's newsletters.
+    run_in_django(SEND_CAMPAIGN)
+    page.goto(base_url + _link_in_mail(mail_dir, EMAIL, "unsubscribe", timeout=30))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Unsubscribe")
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You’re unsubscribed")
+    expect(page.get_by_role("status")).to_contain_text("Weekly digest")
+
+    # The preferences page agrees.
+    page.goto(base_url + _link_in_mail(mail_dir, EMAIL, "preferences"))
     expect(page.get_by_label("Weekly digest")).not_to_be_checked()
