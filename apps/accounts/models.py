@@ -137,6 +137,8 @@ class AuditEvent(models.Model):
         ACCOUNT_DELETED = "account_deleted", _("Account deleted")
         API_TOKENS_REVOKED = "api_tokens_revoked", _("API sign-out")
         API_TOKEN_REUSED = "api_token_reused", _("API refresh token reused")
+        SUBSCRIBERS_IMPORTED = "subscribers_imported", _("Newsletter subscribers imported")
+        SUBSCRIBERS_EXPORTED = "subscribers_exported", _("Newsletter subscribers exported")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.

@@ -29,7 +29,8 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from apps.accounts.models import User
+from apps.accounts.audit import record_event
+from apps.accounts.models import AuditEvent, User
 from apps.accounts.permissions import can
 from apps.newsletter.directory import suppressed_among
 from apps.newsletter.models import (
@@ -138,7 +139,18 @@ def import_subscribers(
     if not report.ok:
         return report
     rows = _drop_suppressed(rows, report)
-    _write(rows, newsletters=list(newsletters), actor=actor, note=note[:300], report=report)
+    with transaction.atomic():  # the import and its audit entry stand or fall together
+        _write(rows, newsletters=list(newsletters), actor=actor, note=note[:300], report=report)
+        record_event(
+            kind=AuditEvent.Kind.SUBSCRIBERS_IMPORTED,
+            actor=actor,
+            data={
+                "rows": report.rows,
+                "created": report.created,
+                "subscribed": report.subscribed,
+                "newsletters": [newsletter.slug for newsletter in newsletters],
+            },
+        )
     logger.info(
         "newsletter import",
         actor=actor.pk,
@@ -430,6 +442,7 @@ def export_subscribers(*, actor: User) -> Iterator[str]:
     if not can(actor, "newsletter.export"):
         raise PermissionDenied("Only admins can export the subscriber list.")
     logger.info("newsletter export", actor=actor.pk)
+    record_event(kind=AuditEvent.Kind.SUBSCRIBERS_EXPORTED, actor=actor)
     return _export_lines()
 
 

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from apps.accounts.models import AuditEvent
 from apps.accounts.roles import Role
 from apps.newsletter import imports
 from apps.newsletter.imports import export_subscribers, import_subscribers, safe_cell
@@ -72,6 +73,8 @@ def test_import_subscribers_adds_confirmed_subscribers_with_consent_records(edit
     )
     assert consent.newsletters == "weekly-test"
     assert consent.wording_version
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.SUBSCRIBERS_IMPORTED)
+    assert (event.actor, event.data["created"]) == (editor, 2)
 
 
 def test_import_subscribers_refuses_without_consent_confirmation(editor, weekly):
@@ -113,6 +116,7 @@ def test_import_subscribers_writes_nothing_when_any_row_is_wrong(editor, weekly)
     ]
     assert not Subscriber.objects.exists()
     assert not Consent.objects.exists()
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.SUBSCRIBERS_IMPORTED).exists()
 
 
 def test_import_subscribers_needs_an_email_column(editor, weekly):
@@ -228,6 +232,7 @@ def test_export_subscribers_lists_everyone_with_their_subscriptions(admin, weekl
     assert row[0] == "ana@example.com"
     assert row[3] == "weekly-test"
     assert row[6] == "yes"
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.SUBSCRIBERS_EXPORTED).actor == admin
 
 
 @pytest.mark.parametrize("role", [None, Role.AUTHOR, Role.EDITOR])
