@@ -93,6 +93,7 @@ def run(database_url: str, *, subscribers: int, keep: bool) -> None:
     sink_log.unlink(missing_ok=True)
     env = clean_env(
         DATABASE_URL=bench_url,
+        DJANGO_DEBUG="false",  # as production: no query log growing in the worker
         REDIS_URL="",
         TASKS_BACKEND="database",
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
