@@ -28,7 +28,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -207,6 +206,10 @@ def _prepare_cached(
         "preferences_url": _PREFERENCES,
         "open_url": _OPEN if tracking else "",
     }
+    # Imported here: the Rust inliner adds ~4 MiB to every process that loads it, and only
+    # the senders and the editor's preview need it, not each page-serving worker.
+    import css_inline
+
     inliner = css_inline.CSSInliner(
         extra_css=_css(), load_remote_stylesheets=False, keep_style_tags=False
     )
