@@ -13,6 +13,9 @@ from apps.comments.models import Comment
 from apps.dashboard.demo import content as demo_content
 from apps.dashboard.demo import load_demo_content
 from apps.dashboard.demo.content import CONTENT_DIR, DemoContentError
+from apps.dashboard.demo.seeding import DEMO_SUBSCRIBERS
+from apps.newsletter.models import Campaign, Subscriber, Subscription, SubscriptionStatus
+from apps.newsletter.stats import campaign_stats
 from apps.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +119,10 @@ def test_seed_demo_is_idempotent(capsys):
     assert Comment.objects.count() == 5
     assert (Category.objects.count(), Tag.objects.count()) == (6, 20)
     out = capsys.readouterr().out
-    second_run = "5 authors (0 new), 62 posts (0 new), 6 categories, 20 tags, 0 new comments."
+    second_run = (
+        "5 authors (0 new), 62 posts (0 new), 6 categories, 20 tags, 0 new comments, "
+        "0 new newsletter subscribers."
+    )
     assert f"Demo content: {second_run}" in out
     assert "already exists" in out
 
@@ -221,3 +227,16 @@ def test_package_data_ships_every_demo_content_file():
         and not any(part.startswith(".") for part in path.relative_to(CONTENT_DIR).parts)
     }
     assert content_files <= shipped
+
+
+def test_seed_demo_gives_the_newsletter_pages_subscribers_and_a_sent_campaign():
+    call_command("seed_demo")
+    assert Subscriber.objects.count() == DEMO_SUBSCRIBERS
+    assert Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).exists()
+    assert Subscription.objects.filter(status=SubscriptionStatus.UNSUBSCRIBED).exists()
+    campaign = Campaign.objects.get()
+    numbers = campaign_stats(campaign)
+    assert numbers.recipients == campaign.recipients_count > 0
+    assert numbers.failed == 1
+    assert numbers.sent == numbers.recipients - 1
+    assert all(s.email.endswith("@example.com") for s in Subscriber.objects.all())

@@ -19,6 +19,7 @@ from apps.dashboard.demo.seeding import (
     SeedResult,
     seed_demo_admin,
     seed_demo_content,
+    seed_demo_newsletter,
     seed_demo_reader,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "load_demo_content",
     "seed_demo_admin",
     "seed_demo_content",
+    "seed_demo_newsletter",
     "seed_demo_reader",
 ]

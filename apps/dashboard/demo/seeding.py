@@ -22,6 +22,16 @@ from apps.blog.services import create_post, get_or_create_category, get_or_creat
 from apps.comments.models import MAX_DEPTH, Comment
 from apps.core.markdown import markdown_to_safe_html
 from apps.dashboard.demo.content import AuthorSpec, DemoContent, PostSpec, ThreadSpec
+from apps.newsletter.models import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    Subscriber,
+    Subscription,
+    SubscriptionStatus,
+)
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_USERNAME = "admin"
@@ -218,3 +228,82 @@ def seed_demo_reader() -> bool:
     )
     mark_email_verified(user=reader)
     return True
+
+
+DEMO_SUBSCRIBERS = 48
+
+
+def seed_demo_newsletter(*, now: datetime | None = None) -> int:
+    """Demo subscribers and one sent campaign, so the newsletter pages have something to show.
+
+    Only on a site with no subscribers yet; returns how many were made. The addresses are at
+    example.com (reserved: never delivered). A back door like the historic comment times:
+    rows are written directly with past dates, since sign-ups cannot be made in the past.
+    """
+    if Subscriber.objects.exists():
+        return 0
+    now = now or timezone.now()
+    weekly = Newsletter.objects.filter(slug="weekly").first()
+    announcements = Newsletter.objects.filter(slug="announcements").first()
+    if weekly is None or announcements is None:
+        return 0
+    subscribers = Subscriber.objects.bulk_create(
+        Subscriber(
+            email=f"demo-reader-{n}@example.com",
+            created_at=now - timedelta(days=60 - n, hours=n % 7),
+            confirmed_at=now - timedelta(days=60 - n, hours=n % 7) + timedelta(minutes=5),
+        )
+        for n in range(DEMO_SUBSCRIBERS)
+    )
+    subscriptions = []
+    for n, subscriber in enumerate(subscribers):
+        joined = subscriber.confirmed_at
+        left = n % 12 == 5  # a few have left since
+        subscriptions.append(
+            Subscription(
+                subscriber=subscriber,
+                newsletter=weekly,
+                status=SubscriptionStatus.UNSUBSCRIBED if left else SubscriptionStatus.ACTIVE,
+                source="post" if n % 3 else "home",
+                subscribed_at=joined,
+                unsubscribed_at=joined + timedelta(days=3) if left and joined else None,
+            )
+        )
+        if n % 4 == 0:
+            subscriptions.append(
+                Subscription(
+                    subscriber=subscriber,
+                    newsletter=announcements,
+                    status=SubscriptionStatus.ACTIVE,
+                    source="page",
+                    subscribed_at=joined,
+                )
+            )
+    Subscription.objects.bulk_create(subscriptions)
+    sent_at = now - timedelta(days=7)
+    campaign = Campaign.objects.create(
+        subject="This week on the site",
+        preheader="Three new essays and a field report.",
+        body="Three new essays and a field report this week. Thank you for reading.",
+        body_html="<p>Three new essays and a field report this week. Thank you for reading.</p>",
+        status=CampaignStatus.SENT,
+        queued_at=sent_at,
+        started_at=sent_at,
+        finished_at=sent_at + timedelta(minutes=2),
+    )
+    campaign.newsletters.set([weekly])
+    recipients = [s for s in subscribers if s.created_at < sent_at]
+    Delivery.objects.bulk_create(
+        Delivery(
+            campaign=campaign,
+            subscriber=subscriber,
+            email=subscriber.email,
+            status=DeliveryStatus.FAILED if n == 3 else DeliveryStatus.SENT,
+            attempts=4 if n == 3 else 1,
+            error="550 5.1.1 mailbox unavailable" if n == 3 else "",
+            sent_at=None if n == 3 else sent_at + timedelta(seconds=n),
+        )
+        for n, subscriber in enumerate(recipients)
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(recipients_count=len(recipients))
+    return len(subscribers)

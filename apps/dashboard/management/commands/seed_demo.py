@@ -23,6 +23,7 @@ from apps.dashboard.demo import (
     load_demo_content,
     seed_demo_admin,
     seed_demo_content,
+    seed_demo_newsletter,
     seed_demo_reader,
 )
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             # One transaction: a conflict half-way leaves the database as it was.
             with transaction.atomic():
                 result = seed_demo_content(content=content)
+                subscribers = seed_demo_newsletter()
                 admin_created = seed_demo_admin() if with_admin else False
                 if with_admin:
                     seed_demo_reader()
@@ -64,7 +66,7 @@ class Command(BaseCommand):
                 f"Demo content: {result.authors} authors ({result.new_authors} new), "
                 f"{result.posts} posts ({result.new_posts} new), "
                 f"{result.categories} categories, {result.tags} tags, "
-                f"{result.new_comments} new comments."
+                f"{result.new_comments} new comments, {subscribers} new newsletter subscribers."
             )
         )
         if with_admin:
