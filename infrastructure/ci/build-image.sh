@@ -94,8 +94,9 @@ if [ "$DRIVER" = vfs ]; then layers=--layers=false; else layers=--layers=true; f
     tail -40 "$CACHE/build.log"; echo "image build FAILED (full log: $CACHE/build.log)"; exit 1; }
 echo "-- image built in $((SECONDS - t1)) s"
 
-# Old images of earlier runs (dangling layers) would fill the disk: vfs copies every layer.
-"${PODMAN[@]}" image prune --force >/dev/null 2>&1 || true
+# Images of earlier runs (dangling, older than three days) would fill the disk; the
+# recent ones are the layer cache of the next build.
+"${PODMAN[@]}" image prune --force --filter until=72h >/dev/null 2>&1 || true
 echo "-- image size: $("${PODMAN[@]}" image inspect --format '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')"
 
 PODMAN_CMD="${PODMAN[*]}" bash infrastructure/ci/smoke-image.sh "$TAG"
