@@ -14,7 +14,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 ROOT=$(cd "${INFRA_ROOT:-$REPO}" && pwd)
-BIN=${BIN:-$REPO/.venv/bin}
+BIN=$(cd "${BIN:-$REPO/.venv/bin}" && pwd)  # absolute: some checks run from another folder
 PY=$BIN/python
 K8S_VERSION=${K8S_VERSION:-1.32.0}
 ALL_CHECKS=(nginx kustomize promtool hadolint actionlint shellcheck compose image)
