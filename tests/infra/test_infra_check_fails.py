@@ -21,7 +21,14 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "infrastructure" / "ci" / "infra-check.sh"
 BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    # No database is involved: the unit run has these; `make integration` (which runs the
+    # whole suite again on PostgreSQL) does not pay for them a second time.
+    pytest.mark.skipif(
+        bool(os.environ.get("DATABASE_URL")), reason="database-free; run by the unit run"
+    ),
+]
 
 
 def _tool(name: str) -> bool:
