@@ -31,9 +31,10 @@ def clear_cache() -> None:
         cache.clear()
     # The page cache's copies in this process are checked against the tokens just removed,
     # so they would never be served; dropped anyway so a test starts with nothing.
-    from apps.core import pagecache
+    from apps.core import pagecache, replay
 
     pagecache._local.clear()
+    replay.forget()
 
 
 class _Collector(HTMLParser):
