@@ -14,9 +14,10 @@ record is dropped with the copy it replays.
 
 Only what cannot differ between two such requests is replayed. Anything else goes through
 Django as before: another method, a session or flash-message cookie, an Authorization
-header, a conditional request (If-None-Match), the API (its rate limits count every
-request), a cache that is down or failing. The access log line and the request counters
-are written as the middleware writes them.
+header, a conditional request (If-None-Match), a cache that is down or failing. The API's
+anonymous reads are replayed too, each counted against its client's rate limit as the
+API's middleware counts it (a refused one goes on to Django, counted once). The access
+log line and the request counters are written as the middleware writes them.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from django_prometheus.middleware import Metrics
 
 from apps.core import pagecache
 from apps.core.cache import cache_available
+from apps.core.http import client_ip_from_meta
 from apps.core.logging import RedactingFormatter, redact
 from apps.core.middleware import REQUEST_ID_HEADER, valid_request_id
+from apps.core.ratelimit import API_USAGE_MARKER, api_anonymous_usage
 
 logger = structlog.get_logger("inkwell.request")
 _stdlib_logger = logging.getLogger("inkwell.request")
@@ -48,15 +51,21 @@ MARKER = pagecache.REPLAY_MARKER
 # Records kept per process: each refers to a copy the page cache holds (bodies are not
 # duplicated), so this bounds only the small part, the headers.
 LIMIT = 4096
-# Never replayed: the API counts every request against its rate limits; the rest are
-# never stored pages.
-_EXCLUDED_PREFIXES = ("/api/", "/static/", "/media/", "/ws/", "/metrics")
+# Never stored pages. (The API's anonymous reads are replayed: each is still counted
+# against its client's rate limit here, and announced with its own RateLimit-* headers.)
+_EXCLUDED_PREFIXES = ("/static/", "/media/", "/ws/", "/metrics")
+_API_PREFIX = "/api/"
+# Made anew for each answer: never part of a record.
+_PER_ANSWER = frozenset(
+    {"x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"}
+)
 _VARY_HEADERS = (
     "HTTP_HX_REQUEST",
     "HTTP_HX_BOOSTED",
     "HTTP_HX_HISTORY_RESTORE_REQUEST",
     "HTTP_HX_TARGET",
     "HTTP_X_FORWARDED_HOST",
+    "HTTP_ORIGIN",  # CORS answers name the origin (the API)
 )
 
 Environ = dict[str, Any]
@@ -129,7 +138,7 @@ def _remember(key: RawKey, environ: Environ, status: str, headers: list[tuple[st
     kept = [
         (name, "replay" if name.lower() == "x-page-cache" else value)
         for name, value in headers
-        if name.lower() != "x-request-id"
+        if name.lower() not in _PER_ANSWER
     ]
     zipped = any(name.lower() == "content-encoding" and value == "gzip" for name, value in kept)
     body = copy.entry.get("gzip") if zipped else copy.entry["body"]
@@ -154,14 +163,23 @@ def _answer(record: _Record, environ: Environ, start_response: StartResponse) ->
             return None
     except pagecache.CACHE_ERRORS:
         return None  # Django's page cache logs it and serves from the database
+    headers = [*record.headers]
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(_API_PREFIX):
+        usage = api_anonymous_usage(client_ip_from_meta(environ))
+        if not usage.allowed:
+            environ[API_USAGE_MARKER] = usage  # counted: Django refuses it without counting again
+            return None
+        headers.extend(usage.headers().items())
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
     request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
+    headers.append((REQUEST_ID_HEADER, request_id))
     metrics = Metrics.get_instance()
     metrics.requests_total.inc()
-    start_response(record.status, [*record.headers, (REQUEST_ID_HEADER, request_id)])
+    start_response(record.status, headers)
     metrics.responses_total.inc()
     metrics.requests_latency_before.observe(time.perf_counter() - started)
-    _access_log(environ.get("PATH_INFO", ""), request_id, started)
+    _access_log(path, request_id, started)
     return [record.body]
 
 

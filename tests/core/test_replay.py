@@ -19,6 +19,7 @@ import structlog
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils.datastructures import CaseInsensitiveMapping
 from django_prometheus.middleware import Metrics
 
 from apps.blog import services
@@ -34,7 +35,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
 class Answer:
     def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
         self.status = status
-        self.headers = dict(headers)
+        self.headers = CaseInsensitiveMapping(dict(headers))
         self.header_list = headers
         self.body = body
 
@@ -243,3 +244,34 @@ def test_the_plain_json_access_line_has_the_middlewares_fields(post, capsys, set
     assert line["logger"] == "inkwell.request"
     assert line["timestamp"].endswith("Z")
     assert "secret" not in line["path"]  # redacted as every other line is
+
+
+def test_anonymous_api_reads_are_replayed_and_still_rate_limited(app, post, settings):
+    settings.API_RATE_LIMIT_ANON = 4
+    first = call(app, "/api/v2/posts")
+    assert first.status == "200 OK"
+    assert call(app, "/api/v2/posts").cache == "hit"
+    replayed = call(app, "/api/v2/posts")
+    assert replayed.cache == "replay"
+    assert replayed.body == first.body
+    # Each answer counts and announces its own place in the budget.
+    assert [first.headers["RateLimit-Remaining"], replayed.headers["RateLimit-Remaining"]] == [
+        "3",
+        "1",
+    ]
+    assert replayed.headers["ETag"].startswith('W/"')
+    assert call(app, "/api/v2/posts").headers["RateLimit-Remaining"] == "0"
+    refused = call(app, "/api/v2/posts")
+    assert refused.status.startswith("429")
+    assert refused.headers["Retry-After"]
+    assert b"rate_limited" in refused.body
+
+
+def test_an_api_read_from_another_origin_gets_its_own_cors_answer(app, post, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    for _ in range(3):
+        allowed = call(app, "/api/v2/posts", origin="https://app.example")
+        other = call(app, "/api/v2/posts", origin="https://other.example")
+    assert allowed.cache == other.cache == "replay"
+    assert allowed.headers.get("Access-Control-Allow-Origin") == "https://app.example"
+    assert "Access-Control-Allow-Origin" not in other.headers
