@@ -35,6 +35,9 @@ def clear_cache() -> None:
 
     pagecache._local.clear()
     replay.forget()
+    from apps.accounts.middleware import forget_users
+
+    forget_users()
 
 
 class _Collector(HTMLParser):

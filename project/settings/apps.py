@@ -86,7 +86,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user read from a per-process copy while unchanged.
+    "apps.accounts.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.SessionActivityMiddleware",
