@@ -389,3 +389,104 @@ class PostgresReplica:
                 last = exc
             time.sleep(0.1)
         raise RuntimeError(f"the replica did not catch up in {timeout:.0f} s ({last})")
+
+
+PGBOUNCER = "/usr/sbin/pgbouncer"
+
+
+class PgBouncer:
+    """pgbouncer in transaction mode on a free port, in front of 127.0.0.1:5432.
+
+    Every database name is passed through (`* =`), so test databases made through it work.
+    It runs as the postgres OS user when we are root (pgbouncer refuses root). `stop()` and
+    `start()` again on the same port stand for a restart or a crash.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="inkwell-pgbouncer-"))
+        self.log_path = self.root / "pgbouncer.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> str | None:
+        if not Path(PGBOUNCER).exists():
+            return "needs pgbouncer (apt-get install pgbouncer; .ci/run installs it)"
+        return None
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _write(self) -> Path:
+        config = self.root / "pgbouncer.ini"
+        config.write_text(
+            "[databases]\n"
+            f"* = host={PRIMARY_HOST} port={PRIMARY_PORT}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {self.port}\n"
+            f"unix_socket_dir = {self.root}\n"
+            "auth_type = trust\n"
+            f"auth_file = {self.root / 'userlist.txt'}\n"
+            "pool_mode = transaction\n"
+            "default_pool_size = 10\n"
+            "max_client_conn = 200\n"
+            # A client waits this long for a server connection, then gets an error.
+            "query_wait_timeout = 10\n"
+            "server_idle_timeout = 10\n"
+            "ignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.log_path}\n"
+        )
+        (self.root / "userlist.txt").write_text('"postgres" ""\n')
+        if os.geteuid() == 0:
+            for path in (self.root, config, self.root / "userlist.txt"):
+                shutil.chown(path, "postgres", "postgres")
+        return config
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        config = self._write()
+        as_postgres = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+        self.process = subprocess.Popen(  # noqa: S603  (our own config file)
+            [PGBOUNCER, str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **as_postgres,  # type: ignore[call-overload]
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with psycopg.connect(
+                    host="127.0.0.1",
+                    port=self.port,
+                    user="postgres",
+                    dbname="postgres",
+                    connect_timeout=1,
+                    prepare_threshold=None,
+                ) as conn:
+                    conn.execute("SELECT 1")
+                    return
+            except psycopg.OperationalError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log = self.log_path.read_text() if self.log_path.exists() else ""
+                raise RuntimeError(f"pgbouncer did not start:\n{log[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        # SIGINT: a "safe shutdown" waits for clients; SIGTERM drops them at once, as a crash.
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
