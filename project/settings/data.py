@@ -58,6 +58,8 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Where `manage.py backup` writes when given no --output (docs/operations.md, "Backups").
+BACKUP_DIR: str = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 
 # Read replicas (PostgreSQL streaming standbys), comma-separated URLs: aliases replica_1, ….
 # apps.core.db_router sends anonymous GETs' reads to a healthy one (docs/operations.md).
