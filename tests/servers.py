@@ -448,7 +448,7 @@ class PgBouncer:
             return
         config = self._write()
         as_postgres = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
-        self.process = subprocess.Popen(  # noqa: S603  (our own config file)
+        self.process = subprocess.Popen(
             [PGBOUNCER, str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -35,7 +35,7 @@ ON_PG = connection.vendor == "postgresql"
 
 
 @pytest.fixture
-def media_root(settings, tmp_path) -> Path:
+def media_root(settings, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     settings.MEDIA_ROOT = str(root)
     return root
@@ -193,7 +193,7 @@ def _rewrite(backup: Path, out: Path, change: dict[str, bytes]) -> None:
 
 
 @pytest.fixture
-def backup(media_root, tmp_path) -> Path:
+def backup(media_root: Path, tmp_path: Path) -> Path:
     PostFactory.create()
     (media_root / "covers").mkdir(parents=True)
     (media_root / "covers" / "a.png").write_bytes(b"png" * 100)
