@@ -29,7 +29,7 @@ from apps.core.backups import BackupError, create_backup, restore_backup, verify
 from tests.factories.blog import PostFactory
 from tests.servers import MANAGE, ROOT, clean_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ON_PG = connection.vendor == "postgresql"
 

@@ -92,7 +92,7 @@ def pgbouncer() -> Iterator[PgBouncer]:
 @pytest.mark.slow
 def test_blog_and_comments_suites_pass_through_pgbouncer(pgbouncer, tmp_path):
     """A slice of the suite through pgbouncer: reader pages, search, editing and workflow,
-    comment writes, moderation, paging and the live consumers. (All of tests/blog and
+    comment writes, moderation and paging. (All of tests/blog and
     tests/comments passed through it too, in 8.5 minutes on a loaded 2-core machine: too
     long for every run.)"""
     name = django_settings.DATABASES["default"]["NAME"].removeprefix("test_")
@@ -141,7 +141,6 @@ SLICE = [
     "tests/comments/test_moderation.py",
     "tests/comments/test_selectors_paging.py",
     "tests/comments/test_threads_budget.py",
-    "tests/comments/test_consumers.py",
 ]
 
 
@@ -157,7 +156,7 @@ def _get(url: str) -> tuple[int, Message, float]:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pgbouncer_restart_gives_a_503_then_recovers(pgbouncer, settings, tmp_path):
     post = PostFactory.create()
     name = connections["default"].settings_dict["NAME"]

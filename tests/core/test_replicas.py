@@ -131,7 +131,7 @@ def _get(client, url: str) -> tuple[int, str, int]:
     return response.status_code, response.content.decode(), len(on_replica.captured_queries)
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_serves_anonymous_pages_and_api_lists(routed, client):
     old = PostFactory.create(title="Replicated before the pause")
     _replicated(routed, old)
@@ -156,7 +156,7 @@ def test_replica_serves_anonymous_pages_and_api_lists(routed, client):
     assert new.title in body
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_never_serves_signed_in_readers(routed, client, user):
     _pause(routed)
     post = PostFactory.create(title="Fresh for the signed-in reader")
@@ -167,7 +167,7 @@ def test_replica_never_serves_signed_in_readers(routed, client, user):
     assert post.title in body
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_skipped_after_a_write_read_your_writes(routed, client, settings):
     _pause(routed)
     post = PostFactory.create(title="Visible to whoever just wrote")
@@ -192,7 +192,7 @@ def test_replica_skipped_after_a_write_read_your_writes(routed, client, settings
     assert post.title not in body
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_lagging_beyond_the_limit_is_skipped(routed, client, settings):
     settings.REPLICA_MAX_LAG_SECONDS = 0.5
     _pause(routed)
@@ -204,7 +204,7 @@ def test_replica_lagging_beyond_the_limit_is_skipped(routed, client, settings):
     assert post.title in body
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_stopped_mid_test_primary_serves(routed, client, settings):
     post = PostFactory.create(title="Served whatever happens to the standby")
     _replicated(routed, post)
@@ -234,7 +234,7 @@ def test_replica_stopped_mid_test_primary_serves(routed, client, settings):
     assert (status, replica_queries > 0) == (200, True)
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_unreachable_url_falls_back_to_primary(settings, client):
     settings.REPLICA_CHECK_INTERVAL = 60
     entry = {
@@ -254,7 +254,7 @@ def test_replica_unreachable_url_falls_back_to_primary(settings, client):
     assert not db_router.replica_usable(ALIAS)
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_that_is_a_primary_is_not_used(settings, client):
     """A promoted standby (or a URL naming the primary) could miss the primary's writes."""
     entry = {**connections["default"].settings_dict, "TEST": {"MIRROR": "default"}}
@@ -267,7 +267,7 @@ def test_replica_that_is_a_primary_is_not_used(settings, client):
     assert len(on_replica.captured_queries) == 1  # the check that found it in charge
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", ALIAS])
 def test_replica_unused_inside_atomic_and_after_a_write(routed):
     token = db_router.begin_request(replica_allowed=True)
     try:
