@@ -46,6 +46,7 @@ from django.utils.cache import patch_vary_headers
 from redis.exceptions import RedisError
 
 from apps.core.cache import cache_available, redis_client
+from apps.core.db_router import read_staleness_ns
 from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.pagecache")
@@ -459,7 +460,9 @@ def _through_cache(request: HttpRequest, respond: Callable[[], HttpResponse]) ->
         response = respond()
         if pending.deps is not None and pending.locked and _storable(response):
             try:
-                stored = _store(key, response, pending.deps, started_ns=pending.started_ns)
+                # Rendered from a replica, the page may show rows as old as its lag.
+                started_ns = pending.started_ns - getattr(request, "replica_staleness_ns", 0)
+                stored = _store(key, response, pending.deps, started_ns=started_ns)
             except CACHE_ERRORS:
                 logger.warning("pagecache.store_failed", path=request.path)
                 stored = None
@@ -550,7 +553,7 @@ def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -
     except CACHE_ERRORS:
         logger.warning("pagecache.unavailable", path=request.path)
         return render()
-    started_ns = time.time_ns()
+    started_ns = time.time_ns() - read_staleness_ns()
     deps: set[str] = {SITE}
     outer = getattr(request, "_page_deps", None)
     request._page_deps = deps  # type: ignore[attr-defined]  # read by depend_on

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
     # Stored pages for anonymous readers, before sessions, users, CSRF and URL resolving.
     "apps.core.pagecache.PageCacheMiddleware",
+    # Anonymous GETs may read from a replica; writers stay on the primary (read-your-writes).
+    "apps.core.db_router.ReplicaRoutingMiddleware",
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
