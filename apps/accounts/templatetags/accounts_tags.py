@@ -10,6 +10,8 @@ from allauth.account.adapter import get_adapter
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
 from apps.accounts.models import User
@@ -93,3 +95,22 @@ def duration(value: timedelta | None) -> str:
 def startswith(value: Any, prefix: Any) -> bool:
     """True when the string `value` starts with `prefix` (an empty prefix never matches)."""
     return bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.simple_tag(takes_context=True)
+def follow_button(context: template.Context, author: User) -> SafeString:
+    """An author's follow button, inside the personal region that cached pages fill per reader.
+
+    Rendering for a signed-in reader costs one query; for the stored (anonymous) page none.
+    """
+    from apps.accounts.regions import follow_button_html  # regions import the template layer
+
+    request = context["request"]
+    # Only a signed-in reader's button is a form: reading the token for an anonymous page
+    # would set the CSRF cookie and keep the page out of the page cache.
+    token = str(context.get("csrf_token", "")) if request.user.is_authenticated else ""
+    html = follow_button_html(
+        request, author_id=author.pk, author_username=author.username, csrf_token=token
+    )
+    marker = f"follow author={author.pk} username={author.username}"
+    return format_html("<!--personal:{}-->{}<!--/personal:follow-->", marker, html)
