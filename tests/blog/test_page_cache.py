@@ -118,19 +118,26 @@ def test_archiving_takes_the_post_off_every_cached_listing(
     assert "Second" not in Client().get(site["essays"].get_absolute_url()).content.decode()
 
 
-def test_a_new_comment_drops_only_its_posts_page(site, django_capture_on_commit_callbacks):
+def test_a_new_comment_drops_its_posts_page_and_the_listings_that_count_it(
+    site, django_capture_on_commit_callbacks
+):
     second, other = site["second"], site["other"]
     second.comments_open = True
     second.save(update_fields=["comments_open"])
     reader = make_verified(UserFactory.create())
     CommentFactory.create(author=reader, post=other)  # known to the site: not held for review
-    _warm(second.get_absolute_url(), other.get_absolute_url(), "/")
+    notes = site["notes"].get_absolute_url()
+    essays = site["essays"].get_absolute_url()
+    _warm(second.get_absolute_url(), other.get_absolute_url(), "/", essays, notes)
     with django_capture_on_commit_callbacks(execute=True):
         create_comment(actor=reader, post=second, body="A cached page hears this at once.")
     assert _state(second.get_absolute_url()) == "miss"
     assert "hears this at once" in Client().get(second.get_absolute_url()).content.decode()
+    # The cards of the post show its comment count; listings without it stay.
+    assert _state("/") == "miss"
+    assert "1 comment<" in Client().get(essays).content.decode()
     assert _state(other.get_absolute_url()) == "hit"
-    assert _state("/") == "hit"
+    assert _state(notes) == "hit"
 
 
 def test_a_held_comment_drops_nothing(site, django_capture_on_commit_callbacks):
