@@ -9,7 +9,7 @@ from django.test import Client
 
 from apps.accounts.models import Follow
 from apps.accounts.roles import Role
-from apps.accounts.selectors import follower_ids, followed_author_ids, is_following
+from apps.accounts.selectors import followed_author_ids, follower_ids, is_following
 from apps.accounts.services import follow_author, unfollow_author
 from apps.blog.services import notices
 from apps.blog.services.workflow import archive_post, publish_post
@@ -214,7 +214,8 @@ def test_follow_view_htmx_returns_the_new_button(reader, author):
     assert response.status_code == 200
     assert "<html" not in html
     assert html.lstrip().startswith('<div id="follow-ada"')
-    assert "Following" in html and 'aria-pressed="true"' in html
+    assert "Following" in html
+    assert 'aria-pressed="true"' in html
     assert "You’ll hear when Ada publishes." in html
     assert is_following(follower=reader, author_id=author.pk)
 
