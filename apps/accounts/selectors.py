@@ -44,6 +44,9 @@ def audit_events() -> QuerySet[AuditEvent]:
 
 # What an admin should notice on the overview; routine sign-ins and sign-outs are left out.
 SECURITY_KINDS = (
+    # New accounts and new second factors: an admin watching for abuse wants to see both.
+    AuditEvent.Kind.SIGNUP,
+    AuditEvent.Kind.MFA_ENROLLED,
     AuditEvent.Kind.LOGIN_FAILED,
     AuditEvent.Kind.LOCKOUT,
     AuditEvent.Kind.LOCKOUT_CLEARED,
