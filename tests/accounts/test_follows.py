@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from apps.accounts.models import Follow
+from apps.accounts.models import Follow, User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import followed_author_ids, follower_ids, is_following
 from apps.accounts.services import follow_author, unfollow_author
@@ -93,7 +93,7 @@ def test_follower_ids_skips_closed_accounts_and_counts_each_reader_once(author):
 # --- publishing tells the followers ----------------------------------------------------
 
 
-def _follow(count: int, author) -> list:
+def _follow(count: int, author) -> list[User]:
     readers = UserFactory.create_batch(count)
     Follow.objects.bulk_create([Follow(follower=r, author=author) for r in readers])
     return readers

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core.files.storage import default_storage
@@ -15,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from apps.blog import cards
-from apps.blog.models import PreviewLink
+from apps.blog.models import Post, PreviewLink
 from apps.blog.search import SNIPPET_CHARS, snippet_html
 from apps.blog.services.previews import signed_token
 from apps.comments.models import Comment
@@ -226,8 +225,8 @@ def test_featured_posts_stay_out_of_later_pages(client, settings):
 # --- search snippets -------------------------------------------------------------------
 
 
-def _fake_post(body: str) -> SimpleNamespace:
-    return SimpleNamespace(body=body)
+def _fake_post(body: str) -> Post:
+    return Post(body=body)  # unsaved: the snippet reads only the body
 
 
 def test_search_snippets_start_and_end_on_whole_words():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from pygments.styles import get_style_by_name
-from pygments.token import Token
+from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
+from pygments.token import Token  # type: ignore[import-untyped]
 
 from apps.core.highlight import DARK_STYLE, LIGHT_STYLE, highlight, stylesheet
 from apps.core.markdown import markdown_to_safe_html
