@@ -85,3 +85,9 @@ def test_sign_ups_and_two_factor_enrolments_are_recent_security_events():
 )
 def test_sentence_case(heading, expected):
     assert sentence_case(heading) == expected
+
+
+def test_the_sign_in_page_speaks_in_sentence_case(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert "Remember me" in html
+    assert "Remember Me" not in html
