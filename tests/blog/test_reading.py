@@ -262,3 +262,20 @@ def test_relative_times_say_just_now_under_a_minute():
     assert ago(timezone.now() - timedelta(seconds=59)) == "just now"
     assert ago(timezone.now() - timedelta(minutes=5)) == "5\xa0minutes ago"
     assert ago(None) == ""
+
+
+def test_render_posts_gives_stored_bodies_the_new_rendering(client):
+    from django.core.management import call_command
+
+    body = '```python\nx = 1\n```\n\n![Heron](https://example.com/h.jpg "At dawn")\n'
+    old = PostFactory.create(body=body, body_html="<pre><code>x = 1</code></pre>")
+    current = PostFactory.create(body="Plain words, rendered as today.")
+    out = io.StringIO()
+    call_command("render_posts", stdout=out)
+    assert "1 post(s) changed" in out.getvalue()
+    old.refresh_from_db()
+    assert '<span class="n">x</span>' in old.body_html
+    assert "<figcaption>At dawn</figcaption>" in old.body_html
+    assert current.pk
+    call_command("render_posts", stdout=out)
+    assert "0 post(s) changed" in out.getvalue()
