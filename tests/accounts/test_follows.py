@@ -278,3 +278,16 @@ def test_the_author_sees_no_follow_button_for_themselves(author):
     html = _signed_in(author).get(post.get_absolute_url()).content.decode()
     assert "/accounts/follow/ada/" not in html
     assert "/accounts/login/?next=" not in html
+
+
+def test_a_closed_accounts_posts_offer_no_follow_button(client):
+    closed = UserFactory.create(username="gone")
+    post = PostFactory.create(author=closed)
+    closed.is_active = False
+    closed.save()
+    response = client.get(post.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "About the author" in html
+    assert "personal:follow" not in html
+    assert 'id="follow-gone"' not in html

@@ -107,6 +107,8 @@ def follow_button(context: template.Context, author: User) -> SafeString:
     """
     from apps.accounts.regions import follow_button_html  # regions import the template layer
 
+    if not author.is_active:
+        return SafeString("")  # a closed account (the former-author placeholder) has no followers
     request = context["request"]
     # Only a signed-in reader's button is a form: reading the token for an anonymous page
     # would set the CSRF cookie and keep the page out of the page cache.
