@@ -21,10 +21,11 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema
+.PHONY: help run dev static serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema
 
 help:
-	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
+	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT) as visitors see it (DEBUG off)"
+	@echo "make dev          like run, for development: DEBUG on, autoreload on code changes"
 	@echo "make serve        serve only (HTTP + WebSocket, uvicorn)"
 	@echo "make test         lint + types + infra-check + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
 	@echo "make infra-check  every file under infrastructure/ and .github/ checked by its real tool, the image built and smoke-tested"
@@ -33,13 +34,25 @@ help:
 	@echo "make bench-newsletter  a campaign to 100,000 generated subscribers into an SMTP sink (SUBSCRIBERS=n)"
 	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench-embedded | clean"
 
-run: setup
-	@$(MAKE) --no-print-directory serve
+# `make run` shows the product as a visitor gets it: DEBUG off (the site's own 404 and 500
+# pages), static files collected with hashed names, compressed and cached for a year by
+# whitenoise. The embedded defaults (secret key, localhost hosts) still apply: no setup.
+# `make dev` is the developer's loop: DEBUG on, static files from the source, autoreload.
+VISITOR_ENV := DJANGO_DEBUG=false DJANGO_STATIC_COLLECTED=true
+
+run: setup static
+	@$(VISITOR_ENV) $(MAKE) --no-print-directory serve
+
+dev: setup
+	DJANGO_DEBUG=true DJANGO_STATIC_COLLECTED=false $(PY) manage.py serve --host $(HOST) --port $(PORT) --reload
 
 setup: runtime css migrate demo
 
 serve: runtime
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+static: runtime css
+	$(VISITOR_ENV) $(PY) manage.py collectstatic --noinput -v0
 
 # --- Python ---------------------------------------------------------------
 
@@ -92,7 +105,7 @@ $(THEME)/node_modules/.installed: $(THEME)/package.json $(THEME)/package-lock.js
 	cd $(THEME) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-CSS_SOURCES := $(shell find templates components apps static/js -name '*.html' -o -name '*.py' -o -name '*.js' 2>/dev/null | grep -v node_modules) $(THEME)/src/styles.css
+CSS_SOURCES := $(shell find templates components apps static/js -name '*.html' -o -name '*.py' -o -name '*.js' 2>/dev/null | grep -v node_modules) $(wildcard $(THEME)/src/*.css)
 
 css: $(CSS)
 

@@ -166,3 +166,38 @@ def test_check_deploy_warns_about_a_plain_redis_cache(settings):
         }
     }
     assert [w.id for w in check_resilient_cache(None)] == ["inkwell.W004"]
+
+
+_STATIC = (
+    "import project.settings as s; "
+    "print(s.DEBUG, s.STORAGES['staticfiles']['BACKEND'], s.WHITENOISE_USE_FINDERS)"
+)
+
+
+def test_make_run_serves_collected_compressed_static_files_without_debug():
+    # What the Makefile's VISITOR_ENV sets for `make run`, with the embedded defaults.
+    result = _run(["-c", _STATIC], DJANGO_DEBUG="false", DJANGO_STATIC_COLLECTED="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "False",
+    ]
+
+
+def test_development_serves_static_files_from_the_source():
+    result = _run(["-c", _STATIC])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "True",
+    ]
+
+
+def test_the_makefile_runs_the_product_without_debug_and_develops_with_it():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "VISITOR_ENV := DJANGO_DEBUG=false DJANGO_STATIC_COLLECTED=true" in makefile
+    assert "run: setup static\n\t@$(VISITOR_ENV) $(MAKE) --no-print-directory serve" in makefile
+    assert "dev: setup\n\tDJANGO_DEBUG=true" in makefile
+    assert "--reload" in makefile

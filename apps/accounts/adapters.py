@@ -9,14 +9,44 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.http import Http404, HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 
 from apps.accounts.models import User
+
+# Where a new reader signed up from, kept in their session until they confirm their address.
+RETURN_TO_SESSION_KEY = "inkwell_return_to"
+
+
+def safe_next(request: HttpRequest, url: str | None) -> str | None:
+    """`url` if it is a page of this site (never another host, never the account pages)."""
+    if not url or url.startswith("/accounts/"):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return url
+
+
+def remember_return_to(request: HttpRequest) -> None:
+    """At sign-up: keep the page the reader came from, for after they confirm their address."""
+    target = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if target is not None and hasattr(request, "session"):
+        request.session[RETURN_TO_SESSION_KEY] = target
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is untyped
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.ACCOUNT_ALLOW_SIGNUP)
+
+    def get_email_verification_redirect_url(self, email_address: Any) -> str:
+        # Back to the page the reader signed up from, when this browser remembers it.
+        session = getattr(self.request, "session", None)
+        target = session.pop(RETURN_TO_SESSION_KEY, None) if session is not None else None
+        if safe_next(self.request, target) and self.request.user.is_authenticated:
+            return str(target)
+        return str(super().get_email_verification_redirect_url(email_address))
 
     def get_login_stages(self) -> list[str]:
         # The second factor comes after the password (and after email verification).

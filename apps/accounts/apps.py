@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts import signals  # noqa: F401  (connects the audit receivers)
+        from apps.accounts.regions import follow_region
+        from apps.core import personal
+
+        personal.register("follow", follow_region)

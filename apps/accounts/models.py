@@ -212,3 +212,30 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"Refresh token {self.pk} of {self.user_id} (family {self.family})"
+
+
+class Follow(models.Model):
+    """A reader follows an author: they hear (bell, and mail if chosen) when the author publishes."""
+
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followers"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["follower", "author"], name="follow_once"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("author")), name="follow_not_self"
+            ),
+        ]
+        # "Whom do I follow" is the unique index's prefix; "who follows this author" (the
+        # publishing fan-out) needs its own.
+        indexes: ClassVar = [models.Index(fields=["author"], name="follow_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.author_id}"

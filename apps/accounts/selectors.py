@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from typing import TYPE_CHECKING, TypedDict
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django_otp import device_classes
 from qsessions.models import Session
 
-from apps.accounts.models import AuditEvent, User
+from apps.accounts.models import AuditEvent, Follow, User
 from apps.accounts.roles import Role
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ def audit_events() -> QuerySet[AuditEvent]:
 
 # What an admin should notice on the overview; routine sign-ins and sign-outs are left out.
 SECURITY_KINDS = (
+    # New accounts and new second factors: an admin watching for abuse wants to see both.
+    AuditEvent.Kind.SIGNUP,
+    AuditEvent.Kind.MFA_ENROLLED,
     AuditEvent.Kind.LOGIN_FAILED,
     AuditEvent.Kind.LOCKOUT,
     AuditEvent.Kind.LOCKOUT_CLEARED,
@@ -154,3 +158,46 @@ def filtered_audit_events(
 def recent_security_events(limit: int = 8) -> QuerySet[AuditEvent]:
     """The latest events an admin should notice (failures, lockouts, role and account changes)."""
     return audit_events().filter(kind__in=SECURITY_KINDS)[:limit]
+
+
+# --------------------------------------------------------------------------
+# Follows
+# --------------------------------------------------------------------------
+
+
+def is_following(*, follower: User, author_id: int) -> bool:
+    """True if `follower` (signed in) follows the author with this id."""
+    if not follower.is_authenticated:
+        return False
+    return Follow.objects.filter(follower_id=follower.pk, author_id=author_id).exists()
+
+
+def followed_author_ids(*, follower: User, author_ids: Iterable[int]) -> set[int]:
+    """Which of these authors `follower` follows (one query, however many authors)."""
+    if not follower.is_authenticated:
+        return set()
+    return set(
+        Follow.objects.filter(follower_id=follower.pk, author_id__in=set(author_ids))
+        .values_list("author_id", flat=True)
+        .order_by()
+    )
+
+
+def follower_ids(*, author_ids: Iterable[int]) -> QuerySet[Follow, int]:
+    """The ids of the active accounts following any of these authors, each once, as a query."""
+    return (
+        Follow.objects.filter(author_id__in=set(author_ids), follower__is_active=True)
+        .values_list("follower_id", flat=True)
+        .order_by("follower_id")
+        .distinct()
+    )
+
+
+def follower_count(author: User) -> int:
+    """How many active accounts follow `author`."""
+    return Follow.objects.filter(author=author, follower__is_active=True).count()
+
+
+def followable_author(username: str) -> User | None:
+    """The active account with this username that readers may follow, or None."""
+    return User.objects.filter(username=username.lower(), is_active=True).first()

@@ -1,4 +1,4 @@
-"""Account writes: roles, activation, sessions. Each checks permission and is audited."""
+"""Account writes: roles, activation, sessions (each checks permission and is audited); follows."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from qsessions.models import Session
 
 from apps.accounts.audit import Kind, record_event
-from apps.accounts.models import User
+from apps.accounts.models import Follow, User
 from apps.accounts.permissions import require
 from apps.accounts.roles import ROLE_ORDER, Role, role_of
+from apps.core import personal
 
 
 @transaction.atomic
@@ -134,3 +135,35 @@ def mark_email_verified(*, user: User) -> None:
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
+
+
+# --------------------------------------------------------------------------
+# Follows (not audited: following is a reader's preference, not a security event)
+# --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_author(*, actor: User, author: User) -> Follow:
+    """Make `actor` follow `author` (idempotent); a reader cannot follow themselves or a closed account."""
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied("Sign in to follow authors.")
+    if author.pk == actor.pk:
+        raise ValidationError("You cannot follow yourself.")
+    if not author.is_active:
+        raise ValidationError("This account is closed.")
+    follow, created = Follow.objects.get_or_create(follower=actor, author=author)
+    if created:
+        # The follow buttons kept for this reader's pages (apps.core.personal).
+        personal.forget_reader(actor.pk)
+    return follow
+
+
+@transaction.atomic
+def unfollow_author(*, actor: User, author: User) -> bool:
+    """Stop `actor` following `author`; True if they were following."""
+    if not actor.is_authenticated:
+        raise PermissionDenied("Sign in to follow authors.")
+    deleted, _ = Follow.objects.filter(follower=actor, author=author).delete()
+    if deleted:
+        personal.forget_reader(actor.pk)
+    return bool(deleted)

@@ -19,6 +19,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from apps.accounts.adapters import remember_return_to
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.models import User
 from apps.accounts.services import revoke_other_sessions
@@ -61,6 +62,8 @@ def _locked_out(
 @receiver(allauth_signals.user_signed_up)
 def _signed_up(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     record_event(kind=Kind.SIGNUP, actor=user, target=user, request=request)
+    if request is not None:
+        remember_return_to(request)
 
 
 @receiver(allauth_signals.email_confirmed)
@@ -84,15 +87,18 @@ def _email_changed(
     to_email_address: Any,
     **kwargs: Any,
 ) -> None:
+    # allauth (with CHANGE_EMAIL) also sends this when a new account confirms its first
+    # address: nothing changed then, and EMAIL_VERIFIED has recorded the confirmation.
+    before = getattr(from_email_address, "email", None)
+    after = getattr(to_email_address, "email", None)
+    if before is None or (after is not None and before.lower() == after.lower()):
+        return
     record_event(
         kind=Kind.EMAIL_CHANGED,
         actor=user,
         target=user,
         request=request,
-        data={
-            "from": getattr(from_email_address, "email", None),
-            "to": getattr(to_email_address, "email", None),
-        },
+        data={"from": before, "to": after},
     )
 
 

@@ -79,6 +79,7 @@ class PreferencesIn(StrictIn):
     post_published: Delivery | None = None
     post_sent_back: Delivery | None = None
     mention: Delivery | None = None
+    author_published: Delivery | None = None
 
 
 class PreferencesOut(Schema):
@@ -87,3 +88,4 @@ class PreferencesOut(Schema):
     post_published: Delivery
     post_sent_back: Delivery
     mention: Delivery
+    author_published: Delivery = Field(description="A new post by an author you follow.")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
 from apps.accounts.placeholders import former_author
 
 
@@ -127,6 +128,11 @@ class Post(models.Model):
     @property
     def meta_description(self) -> str:
         return self.seo_description or self.excerpt or self.subtitle
+
+    @property
+    def authors_list(self) -> list[User]:
+        """The author, then the co-authors (load them with prefetch_related("coauthors"))."""
+        return [self.author, *self.coauthors.all()]
 
 
 class PostSlug(models.Model):

@@ -55,10 +55,10 @@ def author_posts_tag(user_id: int) -> str:
 
 
 def card_tags(posts: Iterable[Post]) -> list[str]:
-    """What post cards show: each post, its author, category and tags (all already loaded)."""
+    """What post cards show: each post, its author, category, tags and comment count."""
     tags: list[str] = []
     for post in posts:
-        tags += [post_tag(post.pk), profile_tag(post.author_id)]
+        tags += [post_tag(post.pk), profile_tag(post.author_id), comments_tag(post.pk)]
         if post.category_id is not None:
             tags.append(category_tag(post.category_id))
         tags += [tag_tag(tag.pk) for tag in post.tags.all()]

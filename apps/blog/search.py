@@ -215,16 +215,30 @@ def snippet_html(post: Post, text: str) -> str:
     lowered = body.lower()
     positions = [lowered.find(term.lower()) for term in parsed.positives]
     found = [p for p in positions if p >= 0]
-    start = max(0, min(found) - SNIPPET_CHARS // 3) if found else 0
-    piece = body[start : start + SNIPPET_CHARS]
+    start, end = _word_window(body, min(found) if found else 0)
+    piece = body[start:end].strip()
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + SNIPPET_CHARS < len(body) else ""
+    suffix = "…" if end < len(body) else ""
     html = str(escape(piece))
     for term in sorted(parsed.positives, key=len, reverse=True):
         html = re.sub(
             f"({re.escape(escape(term))})", f"{_OPEN}\\1{_CLOSE}", html, flags=re.IGNORECASE
         )
     return prefix + _marked(html, _OPEN, _CLOSE) + suffix
+
+
+def _word_window(body: str, match: int) -> tuple[int, int]:
+    """About SNIPPET_CHARS of `body` around `match`, starting and ending on whole words."""
+    start = max(0, match - SNIPPET_CHARS // 3)
+    end = min(len(body), start + SNIPPET_CHARS)
+    if start > 0:
+        # Back to the start of the word cut in two (the text is whitespace-folded).
+        start = body.rfind(" ", 0, start) + 1
+    if end < len(body) and body[end] != " ":
+        # Forward to the end of the word cut in two.
+        space = body.find(" ", end)
+        end = len(body) if space < 0 else space
+    return start, end
 
 
 def _marked(html: str, open_: str, close: str) -> str:

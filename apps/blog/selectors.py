@@ -4,15 +4,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.apps import apps as django_apps
 from django.db.models import (
     Case,
     Count,
     F,
     IntegerField,
     OrderBy,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -53,6 +56,28 @@ def published_posts() -> QuerySet[Post]:
 def featured_posts(limit: int = 3) -> QuerySet[Post]:
     """The newest featured posts, for the top of the home page."""
     return published_posts().filter(featured=True)[:limit]
+
+
+def with_comment_counts(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """`posts`, each with `comment_count`: its published comments, counted in the same query.
+
+    A correlated subquery rather than a JOIN and GROUP BY: listings filtered through tags
+    would otherwise count a comment once per matching tag. The comments app sits above the
+    blog (.importlinter), so its model is looked up by name rather than imported.
+    """
+    comment_model = django_apps.get_model("comments", "Comment")
+    counted = (
+        comment_model.objects.filter(
+            post=OuterRef("pk"), status="published", deleted_at__isnull=True
+        )
+        .order_by()
+        .values("post")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return posts.annotate(
+        comment_count=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+    )
 
 
 def published_post_by_slug(slug: str) -> Post | None:

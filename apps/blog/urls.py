@@ -10,6 +10,7 @@ app_name = "blog"
 urlpatterns = [
     path("", views.home, name="home"),
     path("posts/<slug:slug>/", views.post_detail, name="post_detail"),
+    path("posts/<slug:slug>/card-<str:digest>.png", views.social_card, name="social_card"),
     path("search/", views.search, name="search"),
     path("preview/<str:token>/", views.preview, name="preview"),
     path("archive/", views.archive_index, name="archive_index"),

@@ -3,16 +3,18 @@ from __future__ import annotations
 from datetime import MAXYEAR, MINYEAR, date
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.models import User
 from apps.accounts.pages import profile_tag
-from apps.blog import pages, selectors
+from apps.blog import cards, pages, selectors
 from apps.blog.models import Category, Post, Tag
 from apps.blog.search import search_page
 from apps.blog.services import post_for_preview
@@ -31,8 +33,13 @@ def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def home(request: HtmxRequest) -> HttpResponse:
-    page = _paginate(selectors.published_posts(), request.GET.get("page"))
-    featured = list(selectors.featured_posts()) if page.number == 1 else []
+    # Featured posts sit above the list on the first page, so the list leaves them out (on
+    # every page, or paging would show some posts twice and skip others).
+    featured = list(selectors.with_comment_counts(selectors.featured_posts()))
+    latest = selectors.published_posts().exclude(pk__in=[post.pk for post in featured])
+    page = _paginate(selectors.with_comment_counts(latest), request.GET.get("page"))
+    if page.number != 1:
+        featured = []
     depend_on(request, pages.POSTS, *pages.card_tags(page), *pages.card_tags(featured))
     return render_page_or_partial(
         request, "blog/home.html", "post-list", {"page": page, "featured": featured}
@@ -42,7 +49,7 @@ def home(request: HtmxRequest) -> HttpResponse:
 def _listing(
     request: HtmxRequest, *, heading: str, description: str, posts: QuerySet[Post], kind: str
 ) -> HttpResponse:
-    page = _paginate(posts, request.GET.get("page"))
+    page = _paginate(selectors.with_comment_counts(posts), request.GET.get("page"))
     depend_on(request, *pages.card_tags(page))
     return render_page_or_partial(
         request,
@@ -90,7 +97,10 @@ def author_detail(request: HtmxRequest, username: str) -> HttpResponse:
         User.objects.all() if username == "former-author" else User.objects.filter(is_active=True)
     )
     author = get_object_or_404(authors, username=username)
-    page = _paginate(selectors.published_posts().filter(author=author), request.GET.get("page"))
+    page = _paginate(
+        selectors.with_comment_counts(selectors.published_posts().filter(author=author)),
+        request.GET.get("page"),
+    )
     depend_on(
         request,
         profile_tag(author.pk),
@@ -198,8 +208,9 @@ def archive_month(request: HtmxRequest, year: int, month: int) -> HttpResponse:
     if not (1 <= month <= 12 and MINYEAR <= year <= MAXYEAR):
         raise Http404("No such month.")
     depend_on(request, pages.POSTS)
-    posts = selectors.posts_in_month(year, month)
+    posts = selectors.with_comment_counts(selectors.posts_in_month(year, month))
     page = _paginate(posts, request.GET.get("page"))
+    depend_on(request, *[pages.comments_tag(post.pk) for post in page])  # the cards' counts
     title = date(year, month, 1).strftime("%B %Y")
     return render_page_or_partial(
         request,
@@ -219,4 +230,22 @@ def preview(request: HtmxRequest, token: str) -> HttpResponse:
     # Previews are for the people the link was shared with, not for search engines or caches.
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def social_card(request: HtmxRequest, slug: str, digest: str) -> HttpResponseBase:
+    """The post's social card (apps.blog.cards): drawn once, then served from storage.
+
+    The URL names what the card shows, so the answer never changes and caches keep it for a
+    year; an old URL (the title changed since) redirects to the current card.
+    """
+    post = selectors.published_post_by_slug(slug)
+    if post is None:
+        raise Http404("No such post.")
+    current = cards.card_digest(post)
+    if digest != current:
+        return redirect("blog:social_card", slug=post.slug, digest=current, permanent=True)
+    response = FileResponse(default_storage.open(cards.social_card(post)), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -2,6 +2,11 @@
 
 markdown-it's own raw-HTML support is off, and the output still goes through
 nh3: the renderer is not a security boundary, the allowlist is.
+
+Posts get two things beyond CommonMark: fenced code in a known language is highlighted by
+Pygments on the server (apps.core.highlight, through markdown-it's `highlight` option), and
+an image with a title, `![alt](src "Caption")`, alone in its paragraph becomes a
+`<figure>` with that title as its `<figcaption>`.
 """
 
 from __future__ import annotations
@@ -12,8 +17,14 @@ from typing import Literal
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
+
+from apps.core.highlight import TOKEN_CLASSES, highlight
 
 Profile = Literal["post", "comment"]
 
@@ -38,6 +49,8 @@ _POST_ATTRIBUTES = {
     "ol": {"start"},
     "code": {"class"},
 }
+# Highlighted code: the block's marker class and Pygments' token classes, nothing else.
+_POST_CLASSES = {"pre": {"highlight"}, "span": set(TOKEN_CLASSES)}
 _COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -47,12 +60,54 @@ def _renderer(profile: Profile) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     if profile == "post":
         md.enable(["table", "strikethrough"])
+        md.options["highlight"] = highlight
         # Headings get ids, so the table of contents can link to them.
         md.use(anchors_plugin, min_level=2, max_level=3)
+        md.core.ruler.push("figures", _figures)
+        md.add_render_rule("figure_open", _render_figure_open)
+        md.add_render_rule("figure_close", _render_figure_close)
     else:
         # Comments get emphasis, links, code, lists and quotes: no headings or images.
         md.disable(["heading", "lheading", "image", "hr"])
     return md
+
+
+def _figures(state: StateCore) -> None:
+    """Turn a paragraph holding only a titled image into a figure with that caption.
+
+    The paragraph's tokens become `figure_open`/`figure_close`; the caption is written by
+    the figure's close renderer from the image's title, escaped like any text.
+    """
+    tokens = state.tokens
+    for index in range(len(tokens) - 2):
+        opening, inline, closing = tokens[index : index + 3]
+        if not (
+            opening.type == "paragraph_open"
+            and closing.type == "paragraph_close"
+            and inline.type == "inline"
+            and inline.children is not None
+            and len(inline.children) == 1
+            and inline.children[0].type == "image"
+            and inline.children[0].attrGet("title")
+        ):
+            continue
+        caption = str(inline.children[0].attrGet("title"))
+        opening.type, opening.tag = "figure_open", "figure"
+        closing.type, closing.tag = "figure_close", "figure"
+        closing.meta = {"caption": caption}
+
+
+def _render_figure_open(
+    renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return "<figure>"
+
+
+def _render_figure_close(
+    renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    caption = escapeHtml(tokens[idx].meta.get("caption", ""))
+    return f"<figcaption>{caption}</figcaption></figure>\n"
 
 
 def sanitize_html(html: str, *, profile: Profile = "post") -> str:
@@ -60,8 +115,9 @@ def sanitize_html(html: str, *, profile: Profile = "post") -> str:
     if profile == "post":
         return nh3.clean(
             html,
-            tags=set(_POST_TAGS),
+            tags=set(_POST_TAGS | {"span"}),
             attributes={k: set(v) for k, v in _POST_ATTRIBUTES.items()},
+            allowed_classes={k: set(v) for k, v in _POST_CLASSES.items()},
             url_schemes=set(_URL_SCHEMES),
             link_rel="noopener noreferrer",
         )

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     POST_PUBLISHED = "post_published", _("Your post was published")
     POST_SENT_BACK = "post_sent_back", _("Your post was sent back")
     MENTION = "mention", _("A mention of your @username")
+    AUTHOR_PUBLISHED = "author_published", _("A new post by an author you follow")
 
 
 class Delivery(models.TextChoices):

@@ -10,6 +10,7 @@ class CardPost(Protocol):
     """What a card reads from a post (components import no app: apps.blog.Post fits this)."""
 
     title: str
+    subtitle: str
     excerpt: str
     published_at: datetime | None
     reading_minutes: int
@@ -19,7 +20,9 @@ class CardPost(Protocol):
 
 @register("post_card")
 class PostCard(Component):
-    """A post in a listing: category, title, excerpt, author, date, tags.
+    """A post in a listing: category, title, subtitle, excerpt, author, date, tags, comments.
+
+    The comment count shows when the post carries `comment_count` (listings annotate it).
 
     Given a post whose author, category and tags are already loaded; it never queries.
     """

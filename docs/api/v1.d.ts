@@ -805,6 +805,7 @@ export interface components {
          * @description How to receive each kind; kinds left out keep their current choice.
          */
         PreferencesIn: {
+            author_published?: components["schemas"]["Delivery"] | null;
             comment_reply?: components["schemas"]["Delivery"] | null;
             mention?: components["schemas"]["Delivery"] | null;
             post_comment?: components["schemas"]["Delivery"] | null;
@@ -813,6 +814,8 @@ export interface components {
         };
         /** PreferencesOut */
         PreferencesOut: {
+            /** @description A new post by an author you follow. */
+            author_published: components["schemas"]["Delivery"];
             comment_reply: components["schemas"]["Delivery"];
             mention: components["schemas"]["Delivery"];
             post_comment: components["schemas"]["Delivery"];

@@ -18,16 +18,20 @@ if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
-# Manifest storage answers 500 for unbuilt assets, so only after collectstatic (trap 8).
+# Static files collected into STATIC_ROOT (`manage.py collectstatic`): hashed names that
+# whitenoise serves compressed (gzip, Brotli) and cached for a year. Production always;
+# `make run` too, so it shows the site as visitors get it. Manifest storage answers 500 for
+# unbuilt assets, so only after collectstatic (trap 8), and never under pytest.
+STATIC_COLLECTED: bool = env.bool("DJANGO_STATIC_COLLECTED", default=IS_PRODUCTION) and not TESTING
 _static_backend = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    if IS_PRODUCTION and not TESTING
+    if STATIC_COLLECTED
     else "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": _static_backend},
 }
-# Outside production whitenoise serves straight from the finders: no collectstatic.
-WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+# Otherwise whitenoise serves straight from the finders: no collectstatic.
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 WHITENOISE_AUTOREFRESH = DEBUG

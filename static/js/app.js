@@ -22,7 +22,9 @@
 
   function ago(when) {
     var seconds = (when.getTime() - Date.now()) / 1000;
-    if (Math.abs(seconds) < 60) return relative.format(0, "second"); // "now"
+    // Under a minute: "just now", as the server writes it (Intl would say "now", or
+    // "0 minutes ago" with numeric: "always").
+    if (Math.abs(seconds) < 60) return "just now";
     for (var i = 0; i < steps.length; i++) {
       if (Math.abs(seconds) >= steps[i][1]) {
         return relative.format(Math.round(seconds / steps[i][1]), steps[i][0]);
@@ -45,6 +47,47 @@
   // Comments that arrive over the socket are swapped in by the ws extension.
   document.addEventListener("htmx:wsAfterMessage", function () { showRelativeTimes(); });
   window.setInterval(showRelativeTimes, 60000);
+
+  // Sharing a post: the share-intent links work everywhere; these two buttons need a script,
+  // so they stay hidden until it runs, and Share… only where the browser has the Web Share API.
+  function showShareButtons(root) {
+    var copies = (root || document).querySelectorAll("[data-copy-link]");
+    for (var i = 0; i < copies.length; i++) {
+      if (navigator.clipboard) copies[i].classList.remove("hidden");
+    }
+    var shares = (root || document).querySelectorAll("[data-web-share]");
+    for (var j = 0; j < shares.length; j++) {
+      if (navigator.share) shares[j].classList.remove("hidden");
+    }
+  }
+
+  function announce(button, text) {
+    var status = button.parentNode.querySelector("[data-copy-status]");
+    if (status) status.textContent = text;
+  }
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy-link]");
+    if (copy) {
+      navigator.clipboard.writeText(copy.getAttribute("data-copy-link")).then(function () {
+        copy.textContent = "Link copied";
+        announce(copy, "Link copied to the clipboard.");
+        window.setTimeout(function () { copy.textContent = "Copy link"; }, 2500);
+      }, function () {
+        announce(copy, "Could not copy the link; copy it from the address bar.");
+      });
+      return;
+    }
+    var share = event.target.closest("[data-web-share]");
+    if (share && navigator.share) {
+      navigator.share({
+        title: share.getAttribute("data-share-title"),
+        url: share.getAttribute("data-share-url")
+      }).catch(function () { /* the reader closed the share sheet */ });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { showShareButtons(); });
 
   // Live status: show when the post's socket drops, until the ws extension reconnects
   // (it retries with backoff; the server sends a fresh "Live" badge on every connect).

@@ -47,14 +47,14 @@ def assert_our_layout(html: str) -> None:
 ANONYMOUS_PAGES = [
     ("/accounts/login/", 200, "Sign in to Inkwell"),
     ("/accounts/signup/", 200, "Create your Inkwell account"),
-    ("/accounts/password/reset/", 200, "Password Reset"),
+    ("/accounts/password/reset/", 200, "Password reset"),
     ("/accounts/password/reset/done/", 200, "We have sent you an email"),
-    ("/accounts/password/reset/key/1-bad-token/", 200, "Bad Token"),
-    ("/accounts/confirm-email/", 200, "Verify Your Email Address"),
+    ("/accounts/password/reset/key/1-bad-token/", 200, "Bad token"),
+    ("/accounts/confirm-email/", 200, "Verify your email address"),
     ("/accounts/confirm-email/no-such-key/", 200, "expired or is invalid"),
     ("/accounts/inactive/", 200, "This account is inactive."),
-    ("/accounts/3rdparty/login/cancelled/", 200, "Login Cancelled"),
-    ("/accounts/3rdparty/login/error/", 401, "Third-Party Login Failure"),
+    ("/accounts/3rdparty/login/cancelled/", 200, "Login cancelled"),
+    ("/accounts/3rdparty/login/error/", 401, "Third-party login failure"),
 ]
 
 
@@ -70,9 +70,9 @@ def test_allauth_entrance_pages_use_our_layout(client, url, status, text):
 
 SIGNED_IN_PAGES = [
     ("/accounts/email/", "Email address"),
-    ("/accounts/password/change/", "Change Password"),
+    ("/accounts/password/change/", "Change password"),
     ("/accounts/logout/", "Are you sure you want to sign out?"),
-    ("/accounts/3rdparty/", "Account Connections"),
+    ("/accounts/3rdparty/", "Account connections"),
 ]
 
 
@@ -90,7 +90,7 @@ def test_allauth_account_pages_use_our_settings_layout(client, url, text):
 def test_reauthenticate_page_uses_the_entrance_card(client):
     client.force_login(UserFactory.create())
     html = client.get("/accounts/reauthenticate/").content.decode()
-    assert "Confirm Access" in html
+    assert "Confirm access" in html
     assert 'name="password"' in html
     assert_our_layout(html)
 
@@ -106,7 +106,7 @@ def test_set_password_page_for_accounts_without_one(client):
     client.force_login(UserFactory.create(password=None))
     response = client.get("/accounts/password/set/")
     assert response.status_code == 200
-    assert "Set Password" in response.content.decode()
+    assert "Set password" in response.content.decode()
     assert_our_layout(response.content.decode())
 
 
@@ -114,7 +114,7 @@ def test_signup_closed_page_and_header_without_sign_up(client, settings):
     settings.ACCOUNT_ALLOW_SIGNUP = False
     response = client.get("/accounts/signup/")
     html = response.content.decode()
-    assert "Sign Up Closed" in html
+    assert "Sign up closed" in html
     assert_our_layout(html)
     assert 'href="/accounts/signup/"' not in client.get("/accounts/login/").content.decode()
 
@@ -149,7 +149,7 @@ def test_signup_mails_a_working_verification_link_that_names_the_site(client, ma
     assert link, mail.body
     page = client.get(link.group(1))
     assert page.status_code == 200
-    assert "Confirm Email Address" in page.content.decode()
+    assert "Confirm email address" in page.content.decode()
     assert_our_layout(page.content.decode())
     assert client.post(link.group(1)).status_code == 302
     assert EmailAddress.objects.get(email="new@example.com").verified
@@ -214,9 +214,9 @@ def test_social_buttons_show_only_for_configured_providers(client, settings):
 
 def test_header_offers_sign_in_and_sign_up_to_visitors(client):
     html = client.get("/").content.decode()
-    assert 'href="/accounts/login/"' in html
+    assert 'href="/accounts/login/?next=%2F"' in html
     assert ">Sign in<" in html
-    assert 'href="/accounts/signup/"' in html
+    assert 'href="/accounts/signup/?next=%2F"' in html
     assert ">Sign up<" in html
     assert "account menu" not in html
 

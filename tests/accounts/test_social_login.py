@@ -214,7 +214,7 @@ def test_a_forged_state_is_refused_and_nobody_is_signed_in(client, providers):
     response = callback(client, "github", code="the-code", state="forged-state")
     html = response.content.decode()
     assert response.status_code == 401
-    assert "Third-Party Login Failure" in html
+    assert "Third-party login failure" in html
     assert "Skip to content" in html  # our layout
     assert not providers.requests  # no token exchange with a forged state
     assert not User.objects.filter(email="mona@example.com").exists()

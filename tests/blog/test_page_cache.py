@@ -1,5 +1,6 @@
 """Exact invalidation: each change drops the cached pages that show it, and only those."""
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -118,19 +119,26 @@ def test_archiving_takes_the_post_off_every_cached_listing(
     assert "Second" not in Client().get(site["essays"].get_absolute_url()).content.decode()
 
 
-def test_a_new_comment_drops_only_its_posts_page(site, django_capture_on_commit_callbacks):
+def test_a_new_comment_drops_its_posts_page_and_the_listings_that_count_it(
+    site, django_capture_on_commit_callbacks
+):
     second, other = site["second"], site["other"]
     second.comments_open = True
     second.save(update_fields=["comments_open"])
     reader = make_verified(UserFactory.create())
     CommentFactory.create(author=reader, post=other)  # known to the site: not held for review
-    _warm(second.get_absolute_url(), other.get_absolute_url(), "/")
+    notes = site["notes"].get_absolute_url()
+    essays = site["essays"].get_absolute_url()
+    _warm(second.get_absolute_url(), other.get_absolute_url(), "/", essays, notes)
     with django_capture_on_commit_callbacks(execute=True):
         create_comment(actor=reader, post=second, body="A cached page hears this at once.")
     assert _state(second.get_absolute_url()) == "miss"
     assert "hears this at once" in Client().get(second.get_absolute_url()).content.decode()
+    # The cards of the post show its comment count; listings without it stay.
+    assert _state("/") == "miss"
+    assert "1 comment<" in Client().get(essays).content.decode()
     assert _state(other.get_absolute_url()) == "hit"
-    assert _state("/") == "hit"
+    assert _state(notes) == "hit"
 
 
 def test_a_held_comment_drops_nothing(site, django_capture_on_commit_callbacks):
@@ -184,3 +192,37 @@ def test_feeds_are_cached_until_a_post_they_list_changes(site, django_capture_on
     assert _state(essays_feed) == "miss"
     assert _state(notes_feed) == "hit"
     assert "A new paragraph for the feed readers." in Client().get("/feed/").content.decode()
+
+
+def test_an_authors_new_bio_reaches_the_author_box_of_every_post_they_wrote(
+    site, django_capture_on_commit_callbacks
+):
+    ada, bob, first, other = site["ada"], site["bob"], site["first"], site["other"]
+    other.coauthors.add(ada)  # co-written: its author box shows Ada too
+    _warm(first.get_absolute_url(), other.get_absolute_url(), site["second"].get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(
+            actor=ada,
+            user=ada,
+            changes=ProfileChanges(
+                display_name="Ada", username=ada.username, bio="Writes *essays*."
+            ),
+        )
+    for post in (first, other):
+        assert _state(post.get_absolute_url()) == "miss"
+        assert "Writes <em>essays</em>." in Client().get(post.get_absolute_url()).content.decode()
+    assert bob.bio_html == ""
+
+
+def test_a_new_title_gives_the_post_a_new_social_card(site, django_capture_on_commit_callbacks):
+    second = site["second"]
+    before = Client().get(second.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(second, title="Second, renamed")
+    after = Client().get(second.get_absolute_url()).content.decode()
+    card = re.compile(r'<meta property="og:image" content="([^"]+)">')
+    old_card, new_card = card.search(before), card.search(after)
+    assert old_card is not None
+    assert new_card is not None
+    assert old_card[1] != new_card[1]
+    assert "/card-" in new_card[1]

@@ -49,7 +49,7 @@ def test_home_lists_published_posts_newest_first(client):
 
 
 def test_home_full_page_and_htmx_partial(client, htmx_client):
-    _make_posts(15)
+    _make_posts(18)  # three featured above the list, then two pages of 12 and 3
     full = client.get("/")
     assert full.status_code == 200
     assert "<html" in full.content.decode()

@@ -9,7 +9,9 @@ from django.core.management import CommandError, call_command
 
 from apps.accounts.models import User
 from apps.blog.models import Category, Post, Tag
-from apps.comments.models import Comment
+from apps.comments.models import Comment, ModerationSettings
+from apps.comments.selectors import moderation_settings
+from apps.comments.services import create_comment
 from apps.dashboard.demo import content as demo_content
 from apps.dashboard.demo import load_demo_content
 from apps.dashboard.demo.content import CONTENT_DIR, DemoContentError
@@ -116,7 +118,7 @@ def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo", "--admin")
     assert Post.objects.count() == 62
     assert User.objects.count() == 7  # the authors, the admin and the demo reader
-    assert Comment.objects.count() == 5
+    assert Comment.objects.count() == 6  # the demo conversation and the reader's one comment
     assert (Category.objects.count(), Tag.objects.count()) == (6, 20)
     out = capsys.readouterr().out
     second_run = (
@@ -240,3 +242,21 @@ def test_seed_demo_gives_the_newsletter_pages_subscribers_and_a_sent_campaign():
     assert numbers.failed == 1
     assert numbers.sent == numbers.recipients - 1
     assert all(s.email.endswith("@example.com") for s in Subscriber.objects.all())
+
+
+def test_the_demo_reader_is_a_trusted_commenter():
+    call_command("seed_demo", "--admin")
+    assert moderation_settings().hold == ModerationSettings.Hold.FIRST_TIME
+    reader = User.objects.get(email="reader@example.com")
+    post = Post.objects.filter(status=Post.Status.PUBLISHED, comments_open=True).first()
+    assert post is not None
+    comment = create_comment(actor=reader, post=post, body="Trying comments from the README.")
+    assert comment.status == Comment.Status.PUBLISHED
+
+
+def test_seeding_again_trusts_a_demo_reader_made_before(capsys):
+    call_command("seed_demo", "--admin")
+    reader = User.objects.get(email="reader@example.com")
+    Comment.objects.filter(author=reader).delete()
+    call_command("seed_demo", "--admin")
+    assert Comment.objects.filter(author=reader, status=Comment.Status.PUBLISHED).count() == 1

@@ -1,4 +1,4 @@
-"""Profile, sessions and account deletion pages: parse, call a service, render."""
+"""Profile, sessions, account deletion and following authors: parse, call a service, render."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from apps.accounts import selectors as selectors_accounts
 from apps.accounts import services as account_services
 from apps.accounts.models import User
 from apps.accounts.profile import selectors, services
 from apps.accounts.profile.forms import DeleteAccountForm, ProfileForm
+from apps.accounts.regions import follow_button_html
 from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
 SESSIONS_TEMPLATE = "accounts/profile/sessions.html"
@@ -163,3 +167,60 @@ def delete(request: HtmxRequest) -> HttpResponse:
             "is_superuser": user.is_superuser,
         },
     )
+
+
+# --------------------------------------------------------------------------
+# Following authors
+# --------------------------------------------------------------------------
+
+
+def _follow_response(request: HtmxRequest, username: str, *, follow: bool) -> HttpResponse:
+    author = selectors_accounts.followable_author(username)
+    if author is None:
+        raise Http404("No such author.")
+    user = _user(request)
+    notice = ""
+    try:
+        if follow:
+            account_services.follow_author(actor=user, author=author)
+        else:
+            account_services.unfollow_author(actor=user, author=author)
+    except ValidationError as error:
+        notice = " ".join(error.messages)
+    if not request.htmx:
+        if notice:
+            messages.error(request, notice)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = author.get_absolute_url()
+        return redirect(target)
+    following = selectors_accounts.is_following(follower=user, author_id=author.pk)
+    if not notice:
+        notice = (
+            f"You’ll hear when {author.name} publishes."
+            if following
+            else f"You no longer follow {author.name}."
+        )
+    html = follow_button_html(
+        request,
+        author_id=author.pk,
+        author_username=author.username,
+        csrf_token=get_token(request),
+        notice=notice,
+        following=following,
+    )
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+def follow(request: HtmxRequest, username: str) -> HttpResponse:
+    return _follow_response(request, username, follow=True)
+
+
+@login_required
+@require_POST
+def unfollow(request: HtmxRequest, username: str) -> HttpResponse:
+    return _follow_response(request, username, follow=False)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import ngettext
 
 from apps.accounts.models import User
@@ -93,3 +97,76 @@ def duration(value: timedelta | None) -> str:
 def startswith(value: Any, prefix: Any) -> bool:
     """True when the string `value` starts with `prefix` (an empty prefix never matches)."""
     return bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.simple_tag(takes_context=True)
+def follow_button(context: template.Context, author: User) -> SafeString:
+    """An author's follow button, inside the personal region that cached pages fill per reader.
+
+    Rendering for a signed-in reader costs one query; for the stored (anonymous) page none.
+    """
+    from apps.accounts.regions import follow_button_html  # regions import the template layer
+
+    if not author.is_active:
+        return SafeString("")  # a closed account (the former-author placeholder) has no followers
+    request = context["request"]
+    # Only a signed-in reader's button is a form: reading the token for an anonymous page
+    # would set the CSRF cookie and keep the page out of the page cache.
+    token = str(context.get("csrf_token", "")) if request.user.is_authenticated else ""
+    html = follow_button_html(
+        request, author_id=author.pk, author_username=author.username, csrf_token=token
+    )
+    marker = f"follow author={author.pk} username={author.username}"
+    return format_html("<!--personal:{}-->{}<!--/personal:follow-->", marker, html)
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_CAPITALISED = re.compile(r"\b([A-Z][a-z]+)\b")
+# Names keep their capitals; everything else after the first word is lowercased.
+_PROPER_NOUNS = frozenset({"Inkwell", "Google", "GitHub", "Apple", "Facebook", "Microsoft"})
+
+
+@register.filter(is_safe=True)
+def sentence_case(value: str) -> str:
+    """ "Verify Your Email Address" → "Verify your email address": allauth's headings, our style.
+
+    Only a capitalised word's case changes (not "TOTP", not the site's name), and only
+    outside tags, so markup and escaping stay as they were.
+    """
+    keep = _PROPER_NOUNS | {str(settings.SITE_NAME)}
+    first = True
+
+    def lower(match: re.Match[str]) -> str:
+        word = match[1]
+        return word if word in keep else word.lower()
+
+    parts = _TAG.split(str(value))
+    for index, part in enumerate(parts):
+        if part.startswith("<") or not part.strip():
+            continue
+        if first:
+            # The first word keeps its capital: lowercase only what follows it.
+            head = re.match(r"\s*[A-Za-z]+", part)
+            end = head.end() if head else 0
+            parts[index] = part[:end] + _CAPITALISED.sub(lower, part[end:])
+            first = False
+        else:
+            parts[index] = _CAPITALISED.sub(lower, part)
+    result = "".join(parts)
+    return mark_safe(result) if isinstance(value, SafeString) else result  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def return_here(context: template.Context) -> str:
+    """`?next=<this page>` for the header's sign-in and sign-up links, so people come back.
+
+    On the account pages themselves the `next` they already carry is passed on instead.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    if request.path.startswith("/accounts/"):
+        target = request.GET.get("next", "")
+    else:
+        target = request.get_full_path()
+    return f"?{urlencode({'next': target})}" if target else ""

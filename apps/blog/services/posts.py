@@ -17,8 +17,10 @@ from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.content import PostContent
 from apps.blog.models import Category, Post, PostSlug, Revision, Tag
+from apps.blog.pages import post_tag
 from apps.blog.services.pages import invalidate_post, public_tags
 from apps.core.markdown import markdown_to_safe_html_with_toc
+from apps.core.pagecache import invalidate
 
 WORDS_PER_MINUTE = 230
 _WORD = re.compile(r"\w+")
@@ -276,3 +278,24 @@ def delete_post(*, actor: User, post: Post) -> None:
     post.delete()
     if was_public:
         invalidate_post(post, before=shown_before, moved=True)
+
+
+def render_stored_bodies(*, batch: int = 200) -> int:
+    """Render every post's stored HTML and contents again from its Markdown; how many changed.
+
+    For when the renderer learns something (code highlighting, figure captions): stored
+    bodies keep the HTML of the day they were saved until this runs. Revisions, versions
+    and dates stay as they are; the pages of changed posts are invalidated.
+    """
+    changed = 0
+    posts = Post.objects.only("pk", "body", "body_html", "toc").order_by("pk")
+    for post in posts.iterator(chunk_size=batch):
+        body_html, headings = markdown_to_safe_html_with_toc(post.body)
+        toc = [{"level": h.level, "id": h.id, "text": h.text} for h in headings]
+        if body_html == post.body_html and toc == post.toc:
+            continue
+        with transaction.atomic():
+            Post.objects.filter(pk=post.pk).update(body_html=body_html, toc=toc)
+            invalidate(post_tag(post.pk))
+        changed += 1
+    return changed

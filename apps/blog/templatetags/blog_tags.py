@@ -1,16 +1,19 @@
-"""Template helpers for reader pages: structured data for search engines."""
+"""Template helpers for reader pages: structured data for search engines, sharing."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.blog.cards import card_digest
 from apps.blog.models import Post
 
 register = template.Library()
@@ -51,3 +54,50 @@ def article_jsonld(context: template.Context, post: Post) -> SafeString:
         _ESCAPES
     )
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def share_image_url(context: template.Context, post: Post) -> str:
+    """The absolute URL of the image shown when the post is shared: its cover, else its card.
+
+    The card's URL names what it shows (apps.blog.cards), so a new title is a new URL.
+    """
+    request: HttpRequest = context["request"]
+    if post.cover_image:
+        return request.build_absolute_uri(post.cover_image.url)
+    path = reverse("blog:social_card", kwargs={"slug": post.slug, "digest": card_digest(post)})
+    return request.build_absolute_uri(path)
+
+
+@register.simple_tag(takes_context=True)
+def share_links(context: template.Context, post: Post) -> list[dict[str, str]]:
+    """Plain share-intent links for the common networks: no third-party script on the page."""
+    request: HttpRequest = context["request"]
+    url = request.build_absolute_uri(post.get_absolute_url())
+    title = post.title
+    return [
+        {
+            "name": "Bluesky",
+            "href": "https://bsky.app/intent/compose?" + urlencode({"text": f"{title} {url}"}),
+        },
+        {
+            "name": "X",
+            "href": "https://x.com/intent/post?" + urlencode({"text": title, "url": url}),
+        },
+        {
+            "name": "LinkedIn",
+            "href": "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
+        },
+        {
+            "name": "Facebook",
+            "href": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
+        },
+        {
+            "name": "Reddit",
+            "href": "https://www.reddit.com/submit?" + urlencode({"url": url, "title": title}),
+        },
+        {
+            "name": "Email",
+            "href": "mailto:?" + urlencode({"subject": title, "body": url}, quote_via=quote),
+        },
+    ]

@@ -219,6 +219,9 @@ def seed_demo_reader() -> bool:
         User.objects.filter(username__iexact=DEMO_READER_USERNAME).exists()
     )
     if taken:
+        # A site seeded before the reader was trusted: trust the reader it already has.
+        if existing := User.objects.filter(email__iexact=DEMO_READER_EMAIL).first():
+            _trust_demo_reader(existing)
         return False
     reader = User.objects.create_user(
         DEMO_READER_EMAIL,
@@ -227,7 +230,36 @@ def seed_demo_reader() -> bool:
         display_name="Demo Reader",
     )
     mark_email_verified(user=reader)
+    _trust_demo_reader(reader)
     return True
+
+
+DEMO_READER_COMMENT = "Thanks for this, it was a good read."
+
+
+def _trust_demo_reader(reader: User, *, now: datetime | None = None) -> None:
+    """Give the demo reader one published comment, so their next one is not held.
+
+    The default moderation holds a first-time commenter's comment for review; the README
+    invites people to try comments as this reader, which should work at once. Written as a
+    row for the reasons `_seed_thread` gives, a day in the past, on the newest demo post.
+    """
+    if Comment.objects.filter(author=reader, status=Comment.Status.PUBLISHED).exists():
+        return
+    post = (
+        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__isnull=False)
+        .order_by("-published_at")
+        .first()
+    )
+    if post is None:
+        return
+    Comment.objects.create(
+        post=post,
+        author=reader,
+        body=DEMO_READER_COMMENT,
+        body_html=markdown_to_safe_html(DEMO_READER_COMMENT, profile="comment"),
+        created_at=(now or timezone.now()) - timedelta(days=1),
+    )
 
 
 DEMO_SUBSCRIBERS = 48
