@@ -4,7 +4,12 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from apps.core.bodies import require_complete_bodies
+from apps.core import multiproc
+
+# A worker process of the server: shares PROMETHEUS_MULTIPROC_DIR (before any metric exists).
+multiproc.configure(multiproc.SERVER)
+
+from apps.core.bodies import require_complete_bodies  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 

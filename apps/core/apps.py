@@ -14,4 +14,19 @@ class CoreConfig(AppConfig):
         from apps.core.logging import configure_logging
 
         configure_logging()
+        self._metrics()
         personal.register("account", personal.template_filler("_account_nav.html"))
+
+    @staticmethod
+    def _metrics() -> None:
+        import structlog
+
+        from apps.core import metrics, multiproc
+
+        metrics.connect_signals()
+        if multiproc.fallback_reason is not None:
+            structlog.get_logger("inkwell.metrics").warning(
+                "metrics.per_process_fallback",
+                reason=multiproc.fallback_reason,
+                detail="/metrics reports this process only, not the sum over the workers",
+            )

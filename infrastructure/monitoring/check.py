@@ -35,17 +35,7 @@ DATASOURCE_UID = "inkwell-prometheus"
 PROMETHEUS_METRICS = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped"})
 
 PROMQL_WORDS = frozenset(
-    """
-    sum min max avg group stddev stdvar count count_values bottomk topk quantile
-    by without on ignoring group_left group_right bool and or unless offset
-    abs absent absent_over_time ceil changes clamp clamp_max clamp_min day_of_month
-    day_of_week day_of_year days_in_month delta deriv exp floor histogram_quantile
-    histogram_count histogram_sum histogram_fraction holt_winters hour idelta increase irate
-    label_join label_replace ln log2 log10 minute month predict_linear rate resets round
-    scalar sgn sort sort_desc sqrt time timestamp vector year avg_over_time min_over_time
-    max_over_time sum_over_time count_over_time quantile_over_time stddev_over_time
-    stdvar_over_time last_over_time present_over_time inf nan
-    """.split()
+    ["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "abs", "absent", "absent_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "delta", "deriv", "exp", "floor", "histogram_quantile", "histogram_count", "histogram_sum", "histogram_fraction", "holt_winters", "hour", "idelta", "increase", "irate", "label_join", "label_replace", "ln", "log2", "log10", "minute", "month", "predict_linear", "rate", "resets", "round", "scalar", "sgn", "sort", "sort_desc", "sqrt", "time", "timestamp", "vector", "year", "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time", "quantile_over_time", "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time", "inf", "nan"]
 )
 
 
