@@ -11,7 +11,6 @@ import os
 import re
 import urllib.request
 from collections import Counter as Tally
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -147,12 +146,11 @@ def test_a_missing_directory_falls_back_to_per_process_metrics(tmp_path: Path) -
 
 
 @pytest.fixture
-def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """multiproc's per-process decision, undone after the test; no atexit hook left behind."""
     for name in ("role", "requested", "directory", "fallback_reason"):
         monkeypatch.setattr(multiproc, name, None)
     monkeypatch.setattr("atexit.register", lambda *args: None)
-    yield
 
 
 def test_a_command_never_uses_the_directory(fresh: None, metrics_dir: Path) -> None:
