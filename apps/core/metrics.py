@@ -264,6 +264,10 @@ def render() -> tuple[bytes, str]:
 
 def exported_sample_names() -> set[str]:
     """Every sample name /metrics can carry, from the registries (no database touched)."""
+    # django-prometheus registers its request metrics when its middleware is first built.
+    from django_prometheus.middleware import Metrics
+
+    Metrics.get_instance()
     names: set[str] = set()
     families: list[Metric] = list(REGISTRY.collect())
     for collector in SCRAPE_COLLECTORS:

@@ -35,7 +35,88 @@ DATASOURCE_UID = "inkwell-prometheus"
 PROMETHEUS_METRICS = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped"})
 
 PROMQL_WORDS = frozenset(
-    ["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "abs", "absent", "absent_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "delta", "deriv", "exp", "floor", "histogram_quantile", "histogram_count", "histogram_sum", "histogram_fraction", "holt_winters", "hour", "idelta", "increase", "irate", "label_join", "label_replace", "ln", "log2", "log10", "minute", "month", "predict_linear", "rate", "resets", "round", "scalar", "sgn", "sort", "sort_desc", "sqrt", "time", "timestamp", "vector", "year", "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time", "quantile_over_time", "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time", "inf", "nan"]
+    [
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "group",
+        "stddev",
+        "stdvar",
+        "count",
+        "count_values",
+        "bottomk",
+        "topk",
+        "quantile",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "and",
+        "or",
+        "unless",
+        "offset",
+        "abs",
+        "absent",
+        "absent_over_time",
+        "ceil",
+        "changes",
+        "clamp",
+        "clamp_max",
+        "clamp_min",
+        "day_of_month",
+        "day_of_week",
+        "day_of_year",
+        "days_in_month",
+        "delta",
+        "deriv",
+        "exp",
+        "floor",
+        "histogram_quantile",
+        "histogram_count",
+        "histogram_sum",
+        "histogram_fraction",
+        "holt_winters",
+        "hour",
+        "idelta",
+        "increase",
+        "irate",
+        "label_join",
+        "label_replace",
+        "ln",
+        "log2",
+        "log10",
+        "minute",
+        "month",
+        "predict_linear",
+        "rate",
+        "resets",
+        "round",
+        "scalar",
+        "sgn",
+        "sort",
+        "sort_desc",
+        "sqrt",
+        "time",
+        "timestamp",
+        "vector",
+        "year",
+        "avg_over_time",
+        "min_over_time",
+        "max_over_time",
+        "sum_over_time",
+        "count_over_time",
+        "quantile_over_time",
+        "stddev_over_time",
+        "stdvar_over_time",
+        "last_over_time",
+        "present_over_time",
+        "inf",
+        "nan",
+    ]
 )
 
 
@@ -136,7 +217,7 @@ def check_dashboard(path: Path, exported: set[str]) -> dict[str, Any]:
     if not isinstance(uid, str) or not 0 < len(uid) <= MAX_UID_LENGTH:
         raise CheckError(f"{path.name}: uid must be 1-{MAX_UID_LENGTH} characters")
     if dashboard.get("id") is not None:
-        raise CheckError(f"{path.name}: a provisioned dashboard has \"id\": null")
+        raise CheckError(f'{path.name}: a provisioned dashboard has "id": null')
     panel_ids: set[int] = set()
     panels = list(_panels(dashboard))
     if not panels:
@@ -217,16 +298,18 @@ def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["standalone-config"] and len(argv) == 4:
             for note in standalone_config(Path(argv[1]), Path(argv[2]), Path(argv[3])):
-                print(f"monitoring: {note}")
+                sys.stdout.write(f"monitoring: {note}\n")
             return 0
         if argv[:1] == ["dashboards"] and len(argv) == 2:
             titles = check_grafana(Path(argv[1]), exported_metric_names())
-            print(f"monitoring: {len(titles)} Grafana dashboards valid: {', '.join(titles)}")
+            sys.stdout.write(
+                f"monitoring: {len(titles)} Grafana dashboards valid: {', '.join(titles)}\n"
+            )
             return 0
     except (CheckError, OSError, yaml.YAMLError) as error:
-        print(f"monitoring: FAILED: {error}", file=sys.stderr)
+        sys.stderr.write(f"monitoring: FAILED: {error}\n")
         return 1
-    print(__doc__, file=sys.stderr)
+    sys.stderr.write(__doc__ or "")
     return 2
 
 
