@@ -6,6 +6,9 @@ comments in tests/comments/test_services_create.py, beside what they count.
 
 from __future__ import annotations
 
+import re
+import socket
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -196,3 +199,41 @@ def test_a_socket_closed_for_a_redis_outage_is_a_drop():
         await communicator.wait()
 
     async_to_sync(run)()
+
+
+def test_the_task_worker_serves_its_own_metrics():
+    from apps.core.management.commands.db_worker import serve_metrics
+    from tests.servers import free_port
+
+    port = free_port()
+    server = serve_metrics("127.0.0.1", port)
+    try:
+        metrics.email_failed("notification")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            body = response.read().decode()
+    finally:
+        server.shutdown()
+    assert 'inkwell_emails_failed_total{kind="notification"}' in body
+
+
+def test_a_taken_metrics_port_is_a_clear_error():
+    from django.core.management.base import CommandError
+
+    from apps.core.management.commands.db_worker import serve_metrics
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=f"Cannot serve metrics on 127.0.0.1:{port}"):
+            serve_metrics("127.0.0.1", port)
+
+
+@pytest.mark.postgres
+def test_the_database_pool_gauges_follow_psycopg_pool(client):
+    client.get("/healthz")  # request_finished refreshes them
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    size = float(re.search(r"^inkwell_db_pool_size ([0-9.]+)$", body, re.M).group(1))
+    available = float(re.search(r"^inkwell_db_pool_available ([0-9.]+)$", body, re.M).group(1))
+    assert size >= 1
+    assert 0 <= available <= size
