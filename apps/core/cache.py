@@ -201,7 +201,9 @@ class ResilientRedisCache(RedisCache):
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
         keys = list(keys)
-        found = self._read(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+        found: dict[str, Any] = self._read(
+            lambda: super(ResilientRedisCache, self).get_many(keys, version), {}
+        )
         cache_read(self.metrics_alias, len(found), len(keys) - len(found))
         return found
 

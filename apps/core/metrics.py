@@ -233,7 +233,7 @@ def _task_counts() -> dict[str, tuple[int, int]]:
     return {row["queue_name"]: (row["queued"], row["late"]) for row in rows}
 
 
-SCRAPE_COLLECTORS: list[Collector] = [TaskQueueCollector()]
+SCRAPE_COLLECTORS: list[TaskQueueCollector] = [TaskQueueCollector()]
 
 # --- /metrics ------------------------------------------------------------------------
 
@@ -248,7 +248,7 @@ def render() -> tuple[bytes, str]:
 
         try:
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             body = generate_latest(registry)
         except (OSError, ValueError) as error:
             # The directory went away or a file is unreadable: this process's own figures.

@@ -98,7 +98,7 @@ def _drop_dead_siblings(path: Path) -> None:
 def _mark_dead(pid: int, path: Path) -> None:
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(pid, str(path))
+    multiprocess.mark_process_dead(pid, str(path))  # type: ignore[no-untyped-call]
 
 
 def configure(this_role: str, environ: os._Environ[str] | dict[str, str] = os.environ) -> None:

@@ -233,7 +233,7 @@ def test_a_taken_metrics_port_is_a_clear_error():
 def test_the_database_pool_gauges_follow_psycopg_pool(client):
     client.get("/healthz")  # request_finished refreshes them
     body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
-    size = float(re.search(r"^inkwell_db_pool_size ([0-9.]+)$", body, re.M).group(1))
-    available = float(re.search(r"^inkwell_db_pool_available ([0-9.]+)$", body, re.M).group(1))
+    gauges = dict(re.findall(r"^inkwell_db_pool_(size|available) ([0-9.]+)$", body, re.M))
+    size, available = float(gauges["size"]), float(gauges["available"])
     assert size >= 1
     assert 0 <= available <= size

@@ -204,7 +204,7 @@ def test_an_unwritable_directory_falls_back(
     fresh: None, metrics_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As root, chmod cannot make a directory unwritable: ask the check the same question.
-    monkeypatch.setattr(multiproc.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
     environ = {multiproc.ENV: str(metrics_dir)}
 
     multiproc.configure(multiproc.SERVER, environ)

@@ -14,10 +14,11 @@ reaches it (docs/monitoring.md).
 from __future__ import annotations
 
 import os
+from argparse import ArgumentParser
 from typing import Any
 
 import structlog
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
@@ -29,7 +30,7 @@ logger = structlog.get_logger("inkwell.tasks")
 class Command(db_worker.Command):
     help = "Run a database background worker; re-queue tasks whose worker died."
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--metrics-port",
