@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CoreConfig(AppConfig):
@@ -15,6 +16,10 @@ class CoreConfig(AppConfig):
 
         configure_logging()
         self._metrics()
+        if settings.TRACING_ENABLED:
+            from apps.core import tracing
+
+            tracing.configure(settings.OTEL_SERVICE_NAME)
         personal.register("account", personal.template_filler("_account_nav.html"))
 
     @staticmethod
