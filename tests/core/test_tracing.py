@@ -72,7 +72,7 @@ def exporter() -> Iterator[Any]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_request_makes_a_server_span_with_database_and_redis_spans(exporter):
     from opentelemetry.trace import SpanKind
 
@@ -106,7 +106,7 @@ def test_one_request_makes_a_server_span_with_database_and_redis_spans(exporter)
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_health_probes_are_not_traced(exporter):
     assert Client().get("/healthz").status_code == 200
     assert exporter.get_finished_spans() == ()
