@@ -7,6 +7,11 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    if sys.argv[1:2] == ["serve"]:
+        # The server's metrics directory is emptied for this run (apps.core.multiproc).
+        from apps.core import multiproc
+
+        multiproc.configure(multiproc.SERVE)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

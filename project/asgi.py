@@ -14,6 +14,11 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from apps.core import multiproc
+
+# A worker process of the server: shares PROMETHEUS_MULTIPROC_DIR (before any metric exists).
+multiproc.configure(multiproc.SERVER)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 # Django must be set up before anything imports models.

@@ -7,9 +7,19 @@ import sys
 # whenever they are there (its Twisted integration, rich tracebacks for the console
 # renderer): a page worker started from a development venv (`make bench`) would carry
 # about 5 MiB of them that production never loads. JSON logs need neither.
-for _dev_only in ("twisted", "rich"):
-    if _dev_only not in sys.modules:
-        sys.modules[_dev_only] = None  # type: ignore[assignment]  # "not installed"
+# OpenTelemetry likewise: redis-py imports its SDK whenever it is installed (about 2.4 MiB a
+# worker), though only tracing uses it, and tracing is off without an OTLP endpoint.
+_unused = ["twisted", "rich"]
+if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    _unused.append("opentelemetry")
+for _name in _unused:
+    if _name not in sys.modules:
+        sys.modules[_name] = None  # type: ignore[assignment]  # "not installed"
+
+from apps.core import multiproc  # noqa: E402
+
+# A worker process of the server: shares PROMETHEUS_MULTIPROC_DIR (before any metric exists).
+multiproc.configure(multiproc.SERVER)
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 

@@ -148,7 +148,7 @@ def test_embedded_default_uses_in_process_backends():
     )
     result = _run(["-c", code])
     assert result.stdout.split() == [
-        "django.core.cache.backends.locmem.LocMemCache",
+        "apps.core.cache.CountedLocMemCache",
         "channels.layers.InMemoryChannelLayer",
         "django_tasks.backends.immediate.ImmediateBackend",
         "django.core.mail.backends.console.EmailBackend",

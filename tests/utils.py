@@ -73,3 +73,10 @@ def inline_code(html: str) -> list[str]:
     collector = _Collector()
     collector.feed(html)
     return collector.inline_code
+
+
+def metric_sample(name: str, **labels: str) -> float:
+    """A sample's value in this process's Prometheus registry (0 before it is first counted)."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0

@@ -39,11 +39,16 @@ from typing import Any, TypeVar
 import structlog
 from django.core.cache import BaseCache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from apps.core.metrics import cache_read
+
 logger = structlog.get_logger("inkwell.cache")
+
+_MISS = object()
 
 # What a broken or unreachable Redis raises.
 CACHE_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
@@ -93,6 +98,8 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         params = {**params, "OPTIONS": dict(params.get("OPTIONS", {}))}
         self.retry_interval = float(params["OPTIONS"].pop("RETRY_INTERVAL", DEFAULT_RETRY_INTERVAL))
+        # The CACHES alias, for `inkwell_cache_hits_total{cache=...}` (Django does not say).
+        self.metrics_alias = str(params.get("ALIAS", "default"))
         super().__init__(server, params)
         # Django makes one backend object per thread; the outage state is the process's.
         servers = self._servers  # type: ignore[attr-defined]  # django-stubs lacks RedisCache's
@@ -187,13 +194,18 @@ class ResilientRedisCache(RedisCache):
     # -- Django's cache API ----------------------------------------------------------------
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        return self._read(
-            lambda: super(ResilientRedisCache, self).get(key, default, version), default
-        )
+        value = self._read(lambda: super(ResilientRedisCache, self).get(key, _MISS, version), _MISS)
+        # While Redis is down every read is a miss, and counts as one.
+        cache_read(self.metrics_alias, 0 if value is _MISS else 1, 1 if value is _MISS else 0)
+        return default if value is _MISS else value
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
         keys = list(keys)
-        return self._read(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+        found: dict[str, Any] = self._read(
+            lambda: super(ResilientRedisCache, self).get_many(keys, version), {}
+        )
+        cache_read(self.metrics_alias, len(found), len(keys) - len(found))
+        return found
 
     def has_key(self, key: str, version: int | None = None) -> bool:
         return self._read(lambda: super(ResilientRedisCache, self).has_key(key, version), False)
@@ -309,3 +321,18 @@ def send_commands(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
 def cache_available(backend: BaseCache) -> bool:
     """False while a resilient Redis cache is known to be down (no network touched)."""
     return not isinstance(backend, ResilientRedisCache) or backend.available
+
+
+class CountedLocMemCache(LocMemCache):
+    """Django's local-memory cache (the embedded default) with its hits and misses counted."""
+
+    def __init__(self, name: str, params: dict[str, Any]) -> None:
+        super().__init__(name, params)
+        self.metrics_alias = str(params.get("ALIAS", "default"))
+
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        value = super().get(key, _MISS, version)
+        cache_read(self.metrics_alias, 0 if value is _MISS else 1, 1 if value is _MISS else 0)
+        return default if value is _MISS else value
+
+    # get_many is BaseCache's, one `get` per key: counted there.

@@ -79,3 +79,24 @@ def check_resilient_cache(app_configs: Sequence[AppConfig] | None, **kwargs: Any
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_metrics_directory(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[Warning]:
+    """PROMETHEUS_MULTIPROC_DIR must be a directory the servers can write (apps.core.multiproc)."""
+    from apps.core import multiproc
+
+    if multiproc.requested is None:
+        return []
+    problem = multiproc.fallback_reason or multiproc.problem(multiproc.requested)
+    if problem is None:
+        return []
+    return [
+        Warning(
+            f"{problem}: each server process will report only its own metrics.",
+            hint="Create the directory (an emptyDir or tmpfs) writable by the server's user.",
+            id="inkwell.W005",
+        )
+    ]

@@ -18,7 +18,7 @@ import contextlib
 import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 from urllib.parse import parse_qs
 
 import structlog
@@ -30,6 +30,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
 
+from apps.core import metrics
 from apps.core.aio import dispatch_until_done
 
 logger = structlog.get_logger("inkwell.live")
@@ -53,6 +54,7 @@ class LiveEvent(TypedDict):
     type: str
     html: str
     data: dict[str, Any]
+    sent_at: NotRequired[float]  # time.time() in send_event
 
 
 def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
@@ -60,9 +62,11 @@ def send_event(groups: str | Iterable[str], event: LiveEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # When it was sent, for `inkwell_broadcast_latency_seconds` where a consumer relays it.
+    stamped = cast(LiveEvent, {**event, "sent_at": metrics.broadcast_stamp()})
     for group in [groups] if isinstance(groups, str) else groups:
         try:
-            async_to_sync(layer.group_send)(group, event)
+            async_to_sync(layer.group_send)(group, stamped)
         except LAYER_ERRORS as error:
             # The write is committed; clients get it on reload or replay. Never re-raise, and
             # log one line: during an outage every broadcast fails the same way.
@@ -226,3 +230,4 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
             await self.send_json(event["data"])
         else:
             await self.send(text_data=event["html"])
+        metrics.broadcast_delivered(event["type"], event.get("sent_at"))

@@ -123,6 +123,10 @@ def configure_logging() -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
     ]
+    if settings.TRACING_ENABLED:
+        from apps.core.tracing import add_trace_ids
+
+        shared.insert(1, add_trace_ids)  # trace_id and span_id of the current span
     renderer: Any
     if settings.LOG_FORMAT == "json":
         renderer = structlog.processors.JSONRenderer()

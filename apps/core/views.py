@@ -94,7 +94,11 @@ def metrics_refusal(request: HttpRequest) -> HttpResponse | None:
 @require_safe
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponseBase:
-    """django-prometheus's exposition, for allowed networks and the bearer token only."""
-    from django_prometheus.exports import ExportToDjangoView
+    """Every worker's metrics (apps.core.metrics), for allowed networks and the token only."""
+    refusal = metrics_refusal(request)
+    if refusal is not None:
+        return refusal
+    from apps.core.metrics import render
 
-    return metrics_refusal(request) or ExportToDjangoView(request)
+    body, content_type = render()
+    return HttpResponse(body, content_type=content_type)

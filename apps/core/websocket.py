@@ -34,6 +34,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from redis.exceptions import RedisError
 
+from apps.core import metrics
 from apps.core.channel_layers import ReaderEndedError
 
 logger = structlog.get_logger("inkwell.live")
@@ -178,38 +179,46 @@ class LiveSocketGuard:
         self.application = application
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        route = metrics.socket_route(str(scope.get("path", "")))
+        open_sockets = metrics.LIVE_SOCKETS_OPEN.labels(route=route)
         accepted = closed = False
 
         async def guarded_send(message: dict[str, Any]) -> None:
             nonlocal accepted, closed
             if closed:
                 return  # the socket is closing: nothing more may be sent on it
-            if message["type"] == "websocket.accept":
+            if message["type"] == "websocket.accept" and not accepted:
                 accepted = True
+                open_sockets.inc()
             elif message["type"] == "websocket.close":
                 closed = True
             await send(message)
 
         try:
-            await self.application(scope, receive, guarded_send)
-        except RedisError as error:
-            # The outage is the news, not the stack: one line per socket, which closes with
-            # a code the client retries. What it misses comes back through ?since=.
-            logger.warning(
-                "live.redis_unavailable",
-                path=scope.get("path", "")[:200],
-                error=f"{type(error).__name__}: {error}"[:300],
-            )
-            code = CLOSE_TRY_AGAIN_LATER
-        except ReaderEndedError:
-            # The layer's reader gave up and logged why, once for all of its sockets.
-            code = CLOSE_INTERNAL_ERROR
-        else:
-            return
-        if closed:
-            return
-        # The client may have gone too; then there is nobody left to tell.
-        with contextlib.suppress(OSError, RuntimeError):
-            if not accepted:
-                await send({"type": "websocket.accept"})
-            await send({"type": "websocket.close", "code": code})
+            try:
+                await self.application(scope, receive, guarded_send)
+            except RedisError as error:
+                # The outage is the news, not the stack: one line per socket, which closes
+                # with a code the client retries. What it misses comes back through ?since=.
+                logger.warning(
+                    "live.redis_unavailable",
+                    path=scope.get("path", "")[:200],
+                    error=f"{type(error).__name__}: {error}"[:300],
+                )
+                code, reason = CLOSE_TRY_AGAIN_LATER, "redis_unavailable"
+            except ReaderEndedError:
+                # The layer's reader gave up and logged why, once for all of its sockets.
+                code, reason = CLOSE_INTERNAL_ERROR, "reader_ended"
+            else:
+                return
+            metrics.LIVE_SOCKET_DROPS.labels(route=route, reason=reason).inc()
+            if closed:
+                return
+            # The client may have gone too; then there is nobody left to tell.
+            with contextlib.suppress(OSError, RuntimeError):
+                if not accepted:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": code})
+        finally:
+            if accepted:
+                open_sockets.dec()

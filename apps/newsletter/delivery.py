@@ -47,6 +47,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from apps.core import metrics
 from apps.newsletter import mail
 from apps.newsletter.models import (
     Campaign,
@@ -281,6 +282,7 @@ def send_batch(
             )
             done.add(delivery.pk)
             result.sent += 1
+            metrics.email_sent("newsletter")
     finally:
         _fast_commits(False)
         backend.close()
@@ -320,6 +322,7 @@ def _reopen(backend: BaseEmailBackend) -> None:
 
 def _record_failure(delivery: Delivery, exc: BaseException, result: SendResult) -> None:
     reason = _reason(exc)
+    metrics.email_failed("newsletter")  # each refused attempt, retried or not
     if delivery.attempts >= settings.NEWSLETTER_MAX_ATTEMPTS or not _retryable(exc):
         Delivery.objects.filter(pk=delivery.pk, status=D.SENDING).update(
             status=D.FAILED, error=reason, next_attempt_at=None

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core import metrics
 from apps.notifications.models import Delivery, Notification, NotificationEmail
 from apps.notifications.selectors import preferences_for
 
@@ -129,8 +130,10 @@ def _send_batch(recipient_id: int, now: datetime) -> bool:
     try:
         _mail(claim.recipient, claim.items, message_id=claim.email.message_id)
     except Exception as error:
+        metrics.email_failed("notification")
         _release(claim, error)
         raise
+    metrics.email_sent("notification")
     NotificationEmail.objects.filter(pk=claim.email.pk).update(sent_at=timezone.now())
     return True
 

@@ -116,6 +116,7 @@ if REDIS_URL:
         "default": {
             # Django's RedisCache, but an outage is a cache miss, not an error.
             "BACKEND": "apps.core.cache.ResilientRedisCache",
+            "ALIAS": "default",  # the `cache` label of inkwell_cache_hits_total and misses
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
@@ -130,17 +131,19 @@ if REDIS_URL:
             },
         }
     }
-    # cachalot checks the backend's dotted path against a list; ours is Django's RedisCache
-    # underneath (a subclass), which cachalot supports.
-    SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Django's LocMemCache, with hits and misses counted (apps.core.metrics).
+            "BACKEND": "apps.core.cache.CountedLocMemCache",
+            "ALIAS": "default",
             "LOCATION": "inkwell",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+# cachalot checks the backend's dotted path against a list; ours are Django's RedisCache and
+# LocMemCache underneath (subclasses), which cachalot supports.
+SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]
 CACHALOT_ENABLED: bool = env.bool("CACHALOT_ENABLED", default=True)
 # Only the primary's queries are cached: cachalot invalidates a table per database alias, so
 # rows cached from a replica would outlive a write to the primary (django-cachalot #37).

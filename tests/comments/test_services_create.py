@@ -15,6 +15,7 @@ from tests.comments.conftest import _listen, _received
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
 from tests.factories.comments import CommentFactory
+from tests.utils import metric_sample
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limit", "notified")]
 
@@ -46,6 +47,19 @@ def test_create_comment_publishes_sanitised_markdown(
     assert f'id="comment-item-{comment.pk}"' in event["html"]
     assert event["data"]["comment"]["id"] == comment.pk
     assert event["data"]["comment"]["author"]["username"] == commenter.username
+
+
+def test_a_posted_comment_is_counted_once_committed(
+    commenter, published_post, no_hold, django_capture_on_commit_callbacks
+):
+    before = metric_sample("inkwell_comments_posted_total", status="published")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.create_comment(actor=commenter, post=published_post, body="Counted")
+        # Not before the commit: a rolled-back comment was never posted.
+        assert metric_sample("inkwell_comments_posted_total", status="published") == before
+    for callback in callbacks:
+        callback()
+    assert metric_sample("inkwell_comments_posted_total", status="published") == before + 1
 
 
 def test_create_comment_holds_a_first_time_commenter(

@@ -24,6 +24,7 @@ from apps.newsletter.models import (
 from tests.factories.newsletter import NewsletterFactory, SubscriberFactory, SubscriptionFactory
 from tests.newsletter.sending import audience, sending_campaign, use_sink
 from tests.newsletter.smtp_sink import SmtpSink
+from tests.utils import metric_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -104,10 +105,12 @@ def test_send_loop_sends_each_recipient_once_into_a_real_smtp_server(settings):
     audience(30, letter)
     campaign = sending_campaign(letter)
     settings.NEWSLETTER_BATCH_SIZE = 7
+    sent = metric_sample("inkwell_emails_sent_total", kind="newsletter")
     with SmtpSink() as sink:
         use_sink(settings, sink)
         result = sending.run_campaign(campaign_id=campaign.pk)
     assert result.finished
+    assert metric_sample("inkwell_emails_sent_total", kind="newsletter") == sent + 30
     assert result.sent == 30
     by_rcpt = Counter(r for m in sink.messages for r in m.recipients)
     assert len(by_rcpt) == 30
@@ -195,11 +198,13 @@ def test_permanent_refusal_fails_at_once(settings):
     letter = NewsletterFactory.create()
     audience(1, letter)
     campaign = sending_campaign(letter)
+    failed = metric_sample("inkwell_emails_failed_total", kind="newsletter")
     with SmtpSink(mode="reject") as sink:
         use_sink(settings, sink)
         result = sending.run_campaign(campaign_id=campaign.pk)
     assert result.finished
     assert result.failed == 1
+    assert metric_sample("inkwell_emails_failed_total", kind="newsletter") == failed + 1
     assert Delivery.objects.get().error.startswith("Refused: 550")
 
 

@@ -16,6 +16,12 @@ from apps.notifications.models import (
 )
 from apps.notifications.tasks import send_notification_emails
 from tests.factories.accounts import UserFactory
+from tests.utils import metric_sample
+
+
+def sample(name: str) -> float:
+    return metric_sample(name, kind="notification")
+
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +154,11 @@ def test_a_failing_mail_stays_pending_and_others_go_out(emailed, mailoutbox, mon
         real_mail(recipient, items, **kwargs)
 
     monkeypatch.setattr(emails, "_mail", flaky)
+    sent, failed = sample("inkwell_emails_sent_total"), sample("inkwell_emails_failed_total")
     assert emails.send_notification_emails() == 1
     assert [m.to for m in mailoutbox] == [[other.email]]
+    assert sample("inkwell_emails_sent_total") == sent + 1
+    assert sample("inkwell_emails_failed_total") == failed + 1
     assert Notification.objects.get(recipient=emailed).emailed_at is None
     # The refusal is on record, and the items go out in a later batch of their own.
     refused = NotificationEmail.objects.get(recipient=emailed)

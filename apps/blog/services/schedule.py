@@ -25,6 +25,7 @@ from django_tasks import default_task_backend, task
 from apps.blog.models import Post
 from apps.blog.services.notices import notify_post_published
 from apps.blog.services.pages import invalidate_post, public_tags
+from apps.core import metrics
 
 logger = structlog.get_logger("inkwell.blog")
 
@@ -57,7 +58,9 @@ def publish_if_due(*, post_id: int, expected_publish_at: datetime | None = None)
         return False
     if post.published_at > timezone.now():
         return False
+    delay = (timezone.now() - post.published_at).total_seconds()
     make_public(post, when=post.published_at)
+    transaction.on_commit(lambda: metrics.post_published(delay))
     # In this transaction: a worker killed after the commit must not lose the notice, and
     # one killed before it leaves neither (the reaped task then does both, once).
     notify_post_published(post_id=post.pk)

@@ -28,7 +28,7 @@ from apps.comments.models import MAX_DEPTH, Comment, CommentReport
 from apps.comments.services import stream
 from apps.comments.services.notices import notify_for_comment
 from apps.comments.services.rules import initial_status, spam_signal
-from apps.core import personal
+from apps.core import metrics, personal
 from apps.core.markdown import markdown_to_safe_html
 from apps.core.pagecache import invalidate
 from apps.core.ratelimit import hit
@@ -174,6 +174,8 @@ def create_comment(
             return done
         raise
     logger.info("comment.created", comment_id=comment.pk, post_id=post.pk, status=comment.status)
+    posted_status = str(comment.status)
+    transaction.on_commit(lambda: metrics.comment_posted(posted_status))
     _announce(comment)
     return comment
 
