@@ -35,6 +35,15 @@ CHECKBOX = (
 )
 
 
+# Fields shown in the editor's settings panel, outside the <form> element: their inputs name
+# the form they belong to, so they still submit, autosave and reach `form.elements` with it.
+FORM_ID = "post-form"
+SETTINGS_FIELDS = (
+    "slug", "excerpt", "category", "featured", "tags", "new_tags", "coauthors",
+    "cover_image", "remove_cover", "cover_alt", "seo_title", "seo_description", "canonical_url",
+)  # fmt: skip
+
+
 class CoauthorField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.name
@@ -204,6 +213,9 @@ class PostEditorForm(forms.Form):
             del self.fields["featured"]
         if autosave:
             del self.fields["cover_image"], self.fields["remove_cover"]
+        for name in SETTINGS_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget.attrs["form"] = FORM_ID
         if post is None:
             del self.fields["version"], self.fields["overwrite_version"]
         else:
