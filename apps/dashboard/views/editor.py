@@ -205,9 +205,7 @@ def _render_editor(
             "workflow": workflow_context(request, post),
             "preview_links": links_context(request, post),
         }
-    return render_page_or_partial(
-        request, TEMPLATE, "editor-save-response", context, status=status
-    )
+    return render_page_or_partial(request, TEMPLATE, "editor-save-response", context, status=status)
 
 
 def _fresh_form(request: HtmxRequest, post: Post) -> PostEditorForm:
