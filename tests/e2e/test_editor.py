@@ -95,6 +95,8 @@ def test_author_formats_counts_focuses_and_settings_still_save(
     expect(count).to_have_text(re.compile(r"^1\d words · 1 min read$"))
     expect(page.locator("#save-status")).to_contain_text("Saved at", timeout=15_000)
     expect(page).to_have_url(re.compile(r"/dashboard/posts/\d+/edit/$"))
+    body.evaluate("el => { el.focus(); el.setSelectionRange(el.value.length, el.value.length); }")
+    page.mouse.move(0, 0)
     _shoot(page, "editor")
 
     # The settings live in the panel beside the text; their fields still autosave.

@@ -85,7 +85,7 @@ class PostEditorForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "class": "block min-h-[28rem] w-full resize-y rounded-none border-0 bg-transparent "
-                "px-4 py-4 font-mono text-sm leading-6 text-slate-900 placeholder:text-slate-400 "
+                "px-4 py-4 font-serif text-[1.0625rem] leading-7 text-slate-900 placeholder:text-slate-500 "
                 "focus:ring-0 dark:text-slate-100",
                 "rows": 24,
                 "placeholder": "Write in Markdown…",
