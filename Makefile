@@ -21,12 +21,13 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema lighthouse screenshots
+.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema lighthouse screenshots
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
 	@echo "make serve        serve only (HTTP + WebSocket, uvicorn)"
-	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
+	@echo "make test         lint + types + infra-check + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
+	@echo "make infra-check  every file under infrastructure/ and .github/ checked by its real tool, the image built and smoke-tested"
 	@echo "make quick        lint + unit: the edit loop"
 	@echo "make bench       Inkwell in its production shape against a Django hello-world (wrk)"
 	@echo "make bench-newsletter  a campaign to 100,000 generated subscribers into an SMTP sink (SUBSCRIBERS=n)"
@@ -111,7 +112,7 @@ demo: runtime
 
 # --- Tests ------------------------------------------------------------------
 
-test: lint unit integration e2e
+test: lint infra-check unit integration e2e
 
 # The edit loop: every static check and the quick suite, no services or browser needed.
 quick: lint unit
@@ -138,6 +139,15 @@ docs-serve: install
 fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Every file under infrastructure/ and .github/workflows/ checked by its real tool: nginx -t,
+# kustomize + strict schema validation of each overlay, promtool, hadolint, actionlint,
+# shellcheck, the compose schema, and the production image built with podman and
+# smoke-tested (docs/development.md#make-infra-check). Installs the Debian tools it lacks.
+# `make infra-check CHECKS="nginx kustomize"` runs only those.
+CHECKS ?=
+infra-check: install
+	BIN=$(BIN) bash infrastructure/ci/infra-check.sh $(CHECKS)
 
 # The quick suite on the embedded default (SQLite, local memory, in-memory layer).
 unit: install css

@@ -92,9 +92,14 @@ class Site:
 
 
 def write_site(
-    tmp_path: Path, *, wsgi: str = "127.0.0.1:8001", asgi: str = "127.0.0.1:8002"
+    tmp_path: Path,
+    *,
+    wsgi: str = "127.0.0.1:8001",
+    asgi: str = "127.0.0.1:8002",
+    conf: Path = CONF,
 ) -> Site:
-    """The site file inside an http block, its machine paths moved under tmp_path."""
+    """The site file (`conf`, the repository's by default) inside an http block, its
+    machine paths moved under tmp_path."""
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", f"/CN={HOST}", "-keyout", str(tmp_path / "privkey.pem"),
@@ -102,7 +107,7 @@ def write_site(
         check=True, capture_output=True,
     )  # fmt: skip
     plain, tls = free_port(), free_port()
-    site = CONF.read_text()
+    site = conf.read_text()
     for deployed, here in {
         "/etc/ssl/inkwell/": f"{tmp_path}/",
         "/var/cache/nginx/inkwell": f"{tmp_path}/cache",
@@ -114,7 +119,7 @@ def write_site(
         "server 127.0.0.1:8001;": f"server {wsgi};",
         "server 127.0.0.1:8002;": f"server {asgi};",
     }.items():
-        assert deployed in site, f"{deployed!r} is no longer in {CONF.name}: update tests/nginx.py"
+        assert deployed in site, f"{deployed!r} is no longer in {conf.name}: update tests/nginx.py"
         site = site.replace(deployed, here)
     (tmp_path / "inkwell.conf").write_text(site)
     temp = "".join(f"  {kind}_temp_path {tmp_path}/{kind};\n" for kind in TEMP_KINDS)

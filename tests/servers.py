@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,3 +226,267 @@ class RedisServer:
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PRIMARY_HOST, PRIMARY_PORT = "127.0.0.1", 5432
+
+
+def _as_postgres(*command: str) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the postgres OS user."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *command]
+    return list(command)
+
+
+class PostgresReplica:
+    """A streaming standby of the machine's PostgreSQL (127.0.0.1:5432), on a free port.
+
+    `pg_basebackup -R` into a temporary directory owned by the postgres OS user, then
+    `pg_ctl start` with a minimal configuration of its own (Debian keeps the cluster's
+    postgresql.conf and pg_hba.conf outside the data directory, so the copy has none).
+    Needs a `host replication` entry for 127.0.0.1 in the primary's pg_hba.conf (.ci/run adds
+    it). No replication slot: nothing is left on the shared primary when a run dies.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="inkwell-replica-"))
+        self.data = self.root / "data"
+        self.log_path = self.root / "postgres.log"
+        self.started = False
+
+    @staticmethod
+    def available() -> str | None:
+        """Why a replica cannot be made here, or None when it can."""
+        if not (PG_BIN / "pg_ctl").exists():
+            return f"needs PostgreSQL 15's server binaries in {PG_BIN}"
+        if os.geteuid() == 0 and shutil.which("runuser") is None:
+            return "needs runuser to run PostgreSQL as the postgres user"
+        return None
+
+    def create(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "pg_basebackup"),
+                f"--host={PRIMARY_HOST}",
+                f"--port={PRIMARY_PORT}",
+                "--username=postgres",
+                f"--pgdata={self.data}",
+                "--wal-method=stream",
+                "--write-recovery-conf",
+                "--checkpoint=fast",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.root}'",
+            "hba_file": f"'{self.data / 'pg_hba.conf'}'",
+            "hot_standby": "on",
+            # A hot standby needs at least the primary's values of these.
+            "max_connections": "100",
+            "max_worker_processes": "8",
+            "max_wal_senders": "10",
+            "max_locks_per_transaction": "64",
+            "shared_buffers": "16MB",
+            "fsync": "off",
+            "logging_collector": "off",
+            "wal_receiver_status_interval": "1s",
+        }
+        conf = "".join(f"{name} = {value}\n" for name, value in settings.items())
+        self._write_as_postgres(self.data / "postgresql.conf", conf)
+        self._write_as_postgres(
+            self.data / "pg_hba.conf",
+            "local all all trust\nhost all all 127.0.0.1/32 trust\n",
+        )
+        self.start()
+
+    def _write_as_postgres(self, path: Path, text: str) -> None:
+        path.write_text(text)
+        if os.geteuid() == 0:
+            shutil.chown(path, "postgres", "postgres")
+
+    def start(self) -> None:
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "pg_ctl"),
+                f"--pgdata={self.data}",
+                f"--log={self.log_path}",
+                "--wait",
+                "--timeout=60",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        self.started = True
+
+    def stop(self) -> None:
+        if not self.started:
+            return
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "pg_ctl"),
+                f"--pgdata={self.data}",
+                "--mode=immediate",
+                "--wait",
+                "stop",
+            ),
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
+        self.started = False
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def settings_for(self, name: str) -> dict[str, object]:
+        """The DATABASES entry for database `name` on this replica."""
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": "postgres",
+            "PASSWORD": "",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "OPTIONS": {"connect_timeout": 2},
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        }
+
+    def wait_for(
+        self, name: str, sql: str, params: tuple[object, ...] = (), timeout: float = 30
+    ) -> None:
+        """Wait until `sql` returns a true first column on this replica (replay caught up)."""
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                with psycopg.connect(
+                    host="127.0.0.1",
+                    port=self.port,
+                    user="postgres",
+                    dbname=name,
+                    connect_timeout=2,
+                ) as conn:
+                    row = conn.execute(sql, params).fetchone()
+                    if row and row[0]:
+                        return
+            except psycopg.Error as exc:
+                last = exc
+            time.sleep(0.1)
+        raise RuntimeError(f"the replica did not catch up in {timeout:.0f} s ({last})")
+
+
+PGBOUNCER = "/usr/sbin/pgbouncer"
+
+
+class PgBouncer:
+    """pgbouncer in transaction mode on a free port, in front of 127.0.0.1:5432.
+
+    Every database name is passed through (`* =`), so test databases made through it work.
+    It runs as the postgres OS user when we are root (pgbouncer refuses root). `stop()` and
+    `start()` again on the same port stand for a restart or a crash.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="inkwell-pgbouncer-"))
+        self.log_path = self.root / "pgbouncer.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> str | None:
+        if not Path(PGBOUNCER).exists():
+            return "needs pgbouncer (apt-get install pgbouncer; .ci/run installs it)"
+        return None
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _write(self) -> Path:
+        config = self.root / "pgbouncer.ini"
+        config.write_text(
+            "[databases]\n"
+            f"* = host={PRIMARY_HOST} port={PRIMARY_PORT}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {self.port}\n"
+            f"unix_socket_dir = {self.root}\n"
+            "auth_type = trust\n"
+            f"auth_file = {self.root / 'userlist.txt'}\n"
+            "pool_mode = transaction\n"
+            "default_pool_size = 10\n"
+            "max_client_conn = 200\n"
+            # A client waits this long for a server connection, then gets an error.
+            "query_wait_timeout = 10\n"
+            "server_idle_timeout = 10\n"
+            "ignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.log_path}\n"
+        )
+        (self.root / "userlist.txt").write_text('"postgres" ""\n')
+        if os.geteuid() == 0:
+            for path in (self.root, config, self.root / "userlist.txt"):
+                shutil.chown(path, "postgres", "postgres")
+        return config
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        config = self._write()
+        as_postgres = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+        self.process = subprocess.Popen(
+            [PGBOUNCER, str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **as_postgres,  # type: ignore[call-overload]
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with psycopg.connect(
+                    host="127.0.0.1",
+                    port=self.port,
+                    user="postgres",
+                    dbname="postgres",
+                    connect_timeout=1,
+                    prepare_threshold=None,
+                ) as conn:
+                    conn.execute("SELECT 1")
+                    return
+            except psycopg.OperationalError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log = self.log_path.read_text() if self.log_path.exists() else ""
+                raise RuntimeError(f"pgbouncer did not start:\n{log[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        # SIGINT: a "safe shutdown" waits for clients; SIGTERM drops them at once, as a crash.
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -31,9 +31,13 @@ def clear_cache() -> None:
         cache.clear()
     # The page cache's copies in this process are checked against the tokens just removed,
     # so they would never be served; dropped anyway so a test starts with nothing.
-    from apps.core import pagecache
+    from apps.core import pagecache, replay
 
     pagecache._local.clear()
+    replay.forget()
+    from apps.accounts.middleware import forget_users
+
+    forget_users()
 
 
 class _Collector(HTMLParser):

@@ -1,15 +1,30 @@
-"""Session activity for the sessions page (qsessions stores the time)."""
+"""Sessions (qsessions, with the real client address and activity) and the signed-in user."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
+from cachalot.api import get_last_invalidation
+from cachalot.settings import cachalot_settings
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
+from django.db import router
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 
 from apps.core.http import client_ip, user_agent
+from apps.core.pagecache import CACHE_ERRORS
 
 LAST_SEEN_KEY = "_last_seen"
 # Saving the session on every request would write to the database each time;
@@ -42,3 +57,110 @@ class SessionMiddleware(QSessionMiddleware):  # type: ignore[misc]  # qsessions 
             user_agent=user_agent(request),
             session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME),
         )
+
+
+# -- the signed-in reader, without a query per request ---------------------------------------
+
+# Per process: user id -> (the users table's last invalidation when read, field names, values).
+_USERS_LIMIT = 10_000
+_users: OrderedDict[Any, tuple[float, tuple[str, ...], tuple[Any, ...]]] = OrderedDict()
+_users_lock = threading.Lock()
+
+
+def _invalidation_stamp() -> float | None:
+    """When the users table last changed (django-cachalot's record), or None without it."""
+    if not cachalot_settings.CACHALOT_ENABLED:
+        return None
+    try:
+        return float(get_last_invalidation(get_user_model()))
+    except CACHE_ERRORS:
+        return None  # the cache is down: read the row
+
+
+def _remember_user(user_id: Any, stamp: float, user: Any) -> None:
+    fields = user._meta.concrete_fields
+    names = tuple(field.attname for field in fields)
+    values = tuple(getattr(user, name) for name in names)
+    with _users_lock:
+        _users[user_id] = (stamp, names, values)
+        _users.move_to_end(user_id)
+        while len(_users) > _USERS_LIMIT:
+            _users.popitem(last=False)
+
+
+def _backend_user(backend: Any, user_id: Any) -> Any:
+    """`backend.get_user(user_id)`, from this process's copy while the users table is unchanged.
+
+    Every signed-in request read its user: a query (through cachalot: building the SQL,
+    one cache read and unpickling the row) that cost a fifth of a signed-in page. The copy
+    holds the row's values only; each request gets a new instance made from them, so
+    nothing one request sets on its user (django-otp's device) reaches another. Any write
+    to the users table (a sign-in's last_login, a profile, a password, a deactivation, a
+    role) moves cachalot's stamp at commit, and the next request reads the row again.
+    """
+    model = get_user_model()
+    stamp = _invalidation_stamp()
+    if stamp is None or not isinstance(backend, ModelBackend):
+        return backend.get_user(user_id)
+    held = _users.get(user_id)
+    if held is not None and held[0] == stamp:
+        copy = model.from_db(router.db_for_read(model), list(held[1]), list(held[2]))
+        return copy if backend.user_can_authenticate(copy) else None
+    user = backend.get_user(user_id)  # the stamp was read first: this row is at least as new
+    if user is not None:
+        _remember_user(user_id, stamp, user)
+    return user
+
+
+def forget_users() -> None:
+    """Drop this process's copies (tests)."""
+    with _users_lock:
+        _users.clear()
+
+
+def get_user(request: HttpRequest) -> Any:
+    """django.contrib.auth.get_user, with the backend's lookup through `_backend_user`."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = None
+    try:
+        user_id = auth._get_user_session_key(request)  # type: ignore[attr-defined]
+        backend_path = request.session[auth.BACKEND_SESSION_KEY]
+    except KeyError:
+        pass
+    else:
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            backend = auth.load_backend(backend_path)
+            user = _backend_user(backend, user_id)
+            # Verify the session, as Django does.
+            if hasattr(user, "get_session_auth_hash"):
+                session_hash = request.session.get(auth.HASH_SESSION_KEY)
+                session_auth_hash = user.get_session_auth_hash()
+                verified = isinstance(session_hash, str) and constant_time_compare(
+                    session_hash, session_auth_hash
+                )
+                if not verified:
+                    if session_hash and any(
+                        constant_time_compare(session_hash, fallback)
+                        for fallback in user.get_session_auth_fallback_hash()
+                    ):
+                        request.session.cycle_key()
+                        request.session[auth.HASH_SESSION_KEY] = session_auth_hash
+                    else:
+                        request.session.flush()
+                        user = None
+    return user or AnonymousUser()
+
+
+def _cached_user(request: HttpRequest) -> Any:
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = get_user(request)  # type: ignore[attr-defined]
+    return request._cached_user  # type: ignore[attr-defined]
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, reading the signed-in user through this process's copy (`_backend_user`)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)  # its checks (a session middleware in front), auser
+        request.user = SimpleLazyObject(lambda: _cached_user(request))  # type: ignore[assignment]

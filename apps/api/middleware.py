@@ -37,7 +37,7 @@ from apps.api.auth import bearer_token
 from apps.api.errors import error_response
 from apps.core.errors import ensure_api_envelope
 from apps.core.http import client_ip
-from apps.core.ratelimit import Usage, hit
+from apps.core.ratelimit import API_USAGE_MARKER, Usage, api_anonymous_usage, hit
 
 API_PREFIX = "/api/"
 V1_PREFIX = "/api/v1/"
@@ -53,12 +53,16 @@ def _subject(request: HttpRequest) -> str | None:
 
 
 def _rate_limit(request: HttpRequest) -> Usage:
+    # apps.core.replay counted this request already (and found it over the limit, so
+    # Django answers it): counted once, refused here.
+    counted = request.META.pop(API_USAGE_MARKER, None)
+    if isinstance(counted, Usage):
+        return counted
     window = int(settings.API_RATE_LIMIT_WINDOW)
     subject = _subject(request)
     if subject is not None:
         return hit(f"api:user:{subject}", limit=int(settings.API_RATE_LIMIT_USER), window=window)
-    ip = client_ip(request) or "unknown"
-    return hit(f"api:ip:{ip}", limit=int(settings.API_RATE_LIMIT_ANON), window=window)
+    return api_anonymous_usage(client_ip(request))
 
 
 def _too_big(request: HttpRequest) -> bool:

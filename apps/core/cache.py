@@ -286,6 +286,26 @@ def redis_client(backend: BaseCache, key: str | None = None, *, write: bool) -> 
         yield backend._cache.get_client(key, write=write)  # type: ignore[attr-defined]
 
 
+def send_commands(client: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Send `commands` on one connection of `client`'s pool and read their replies in order.
+
+    redis-py's pipeline object costs more Python than the round trip for the two or three
+    small commands of a hot path (a rate limit's INCRBY + EXPIRE). A failure disconnects
+    the connection, so a reply half read never reaches the next caller, and raises what
+    redis-py raised (an error reply included).
+    """
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_packed_command(connection.pack_commands(commands), check_health=False)
+        return [connection.read_response() for _ in commands]
+    except BaseException:
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
+
+
 def cache_available(backend: BaseCache) -> bool:
     """False while a resilient Redis cache is known to be down (no network touched)."""
     return not isinstance(backend, ResilientRedisCache) or backend.available

@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 logger = structlog.get_logger("inkwell.health")
 
@@ -19,11 +19,14 @@ CHANNEL_LAYER_TIMEOUT = 2.0
 
 
 def check_database() -> None:
-    """Run a trivial query on every configured database."""
-    for alias in connections:
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+    """Run a trivial query on the primary.
+
+    Replicas are not part of readiness: one that is down or lagging is skipped and the
+    primary serves its reads (apps.core.db_router), so the site is still ready.
+    """
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
 
 
 def check_cache() -> None:

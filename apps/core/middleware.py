@@ -37,9 +37,13 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 logger = structlog.get_logger("inkwell.request")
 
 
+def valid_request_id(value: str) -> bool:
+    return _VALID_ID.match(value) is not None
+
+
 def _request_id(request: HttpRequest) -> str:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    return incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if valid_request_id(incoming) else uuid.uuid4().hex
 
 
 class RequestIdMiddleware:

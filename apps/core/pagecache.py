@@ -26,14 +26,16 @@ rendering (it may have read the old rows) is served once but not stored.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import structlog
 from django.conf import settings
@@ -44,6 +46,7 @@ from django.utils.cache import patch_vary_headers
 from redis.exceptions import RedisError
 
 from apps.core.cache import cache_available, redis_client
+from apps.core.db_router import read_staleness_ns
 from apps.core.transactions import after_commit
 
 logger = structlog.get_logger("inkwell.pagecache")
@@ -53,6 +56,8 @@ PAGE_PREFIX = "page:body:"
 LOCK_PREFIX = "page:lock:"
 # Every cached page depends on this: a site-wide change (name, layout) drops them all.
 SITE = "site"
+# Where a hit served from this process's copies is noted for apps.core.replay.
+REPLAY_MARKER = "inkwell.page_copy"
 # Headers that are made anew for each answer (or must never be shared), so not stored; the
 # rest (type, language, Vary, CSP, framing…) travel with the body.
 FRESH_HEADERS = frozenset(
@@ -74,6 +79,37 @@ class Entry(TypedDict):
     headers: dict[str, str]
     etag: str
     deps: dict[str, str]
+    # The body gzipped once when stored (absent when it would not pay): a hit sends it to
+    # every reader whose browser accepts gzip, so no worker or proxy compresses it again.
+    gzip: NotRequired[bytes]
+
+
+# Django's GZipMiddleware's test of Accept-Encoding.
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Smaller bodies gain less than the header costs; other types are compressed already.
+_GZIP_MIN_BYTES = 1024
+_GZIP_TYPES = ("text/", "application/json", "application/xml", "application/rss+xml",
+               "application/atom+xml", "image/svg+xml")  # fmt: skip
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    return bool(accept_encoding) and _ACCEPTS_GZIP.search(accept_encoding) is not None
+
+
+def _gzipped(body: bytes, headers: dict[str, str]) -> bytes | None:
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if len(body) < _GZIP_MIN_BYTES or "content-encoding" in lowered:
+        return None
+    if not lowered.get("content-type", "").startswith(_GZIP_TYPES):
+        return None
+    # mtime=0: the same body always compresses to the same bytes (one ETag per version).
+    packed = gzip.compress(body, compresslevel=6, mtime=0)
+    return packed if len(packed) < len(body) else None
+
+
+def gzip_etag(etag: str) -> str:
+    """The ETag of the gzipped representation: another entity, so another tag."""
+    return etag[:-1] + '-gz"' if etag.endswith('"') else etag + "-gz"
 
 
 def _cache() -> BaseCache:
@@ -143,12 +179,19 @@ def _fresh(entry: Entry) -> bool:
     return all(current.get(DEP_PREFIX + tag) == token for tag, token in entry["deps"].items())
 
 
-class _Copy(NamedTuple):
+class _Copy:
     """A page this process served lately, with how to check its tokens in one read."""
 
-    entry: Entry
-    keys: list[str]  # the tokens' keys as the backend names them (prefix, version)
-    expected: list[Any]  # the tokens as the backend returns them raw
+    __slots__ = ("entry", "expected", "keys", "packed", "size")
+
+    def __init__(self, entry: Entry, keys: list[str], expected: list[Any]) -> None:
+        self.entry = entry
+        self.keys = keys  # the tokens' keys as the backend names them (prefix, version)
+        self.expected = expected  # the tokens as the backend returns them raw
+        # The MGET of those keys as the connection sends it, packed on first use: packing
+        # thirty keys costs more than the round trip, and they never change for this copy.
+        self.packed: list[bytes] | None = None
+        self.size = len(entry["body"]) + len(entry.get("gzip", b""))
 
 
 class _LocalPages:
@@ -174,27 +217,30 @@ class _LocalPages:
                 self._copies.move_to_end(key)
             return copy
 
+    def peek(self, key: str) -> _Copy | None:
+        """The copy held for `key`, without counting it as used (no lock: one dict read)."""
+        return self._copies.get(key)
+
     def put(self, key: str, entry: Entry) -> None:
         limit = settings.PAGE_CACHE_LOCAL_BYTES
-        size = len(entry["body"])
-        if size > limit // 4:
-            return  # one page must not push out everything else
         cache = _cache()
         keys = [cache.make_and_validate_key(DEP_PREFIX + tag) for tag in entry["deps"]]
         copy = _Copy(entry, keys, [_raw(cache, token) for token in entry["deps"].values()])
+        if copy.size > limit // 4:
+            return  # one page must not push out everything else
         with self._lock:
             if (previous := self._copies.pop(key, None)) is not None:
-                self._bytes -= len(previous.entry["body"])
+                self._bytes -= previous.size
             self._copies[key] = copy
-            self._bytes += size
+            self._bytes += copy.size
             while self._bytes > limit:
                 _, dropped = self._copies.popitem(last=False)
-                self._bytes -= len(dropped.entry["body"])
+                self._bytes -= dropped.size
 
     def drop(self, key: str) -> None:
         with self._lock:
             if (copy := self._copies.pop(key, None)) is not None:
-                self._bytes -= len(copy.entry["body"])
+                self._bytes -= copy.size
 
     def clear(self) -> None:
         with self._lock:
@@ -216,10 +262,21 @@ def _copy_fresh(copy: _Copy) -> bool:
     """Whether every token the copy recorded is still current: one read of the cache."""
     cache = _cache()
     if isinstance(cache, RedisCache):
-        # The raw client: Django's get_many validates and unpickles key by key, which
-        # costs more than the round trip for a page with 30 dependencies.
+        # The raw connection: Django's get_many validates and unpickles key by key, and
+        # redis-py packs the thirty keys anew each time; this copy's MGET is packed once.
         with redis_client(cache, write=False) as client:
-            current = client.mget(copy.keys)
+            pool = client.connection_pool
+            connection = pool.get_connection()
+            try:
+                if copy.packed is None:
+                    copy.packed = connection.pack_command("MGET", *copy.keys)
+                connection.send_packed_command(copy.packed, check_health=False)
+                current = connection.read_response()
+            except BaseException:
+                connection.disconnect()  # a reply half-read must not reach the next caller
+                raise
+            finally:
+                pool.release(connection)
         return bool(current == copy.expected)
     return _fresh(copy.entry)
 
@@ -283,13 +340,22 @@ def _public_headers(response: HttpResponse, etag: str) -> None:
 
 
 def _from_entry(request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
-    if request.headers.get("If-None-Match") == entry["etag"]:
+    packed = entry.get("gzip")
+    zipped = packed is not None and accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    etag = gzip_etag(entry["etag"]) if zipped else entry["etag"]
+    if request.headers.get("If-None-Match") == etag:
         response: HttpResponse = HttpResponseNotModified()
     else:
-        response = HttpResponse(entry["body"], status=entry["status"])
+        body = packed if zipped and packed is not None else entry["body"]
+        response = HttpResponse(body, status=entry["status"])
         for name, value in entry["headers"].items():
             response[name] = value
-    _public_headers(response, entry["etag"])
+        response["Content-Length"] = str(len(body))
+        if zipped:
+            response["Content-Encoding"] = "gzip"
+    _public_headers(response, etag)
+    if packed is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
     response["X-Page-Cache"] = state
     return response
 
@@ -313,17 +379,20 @@ def _store(key: str, response: HttpResponse, deps: set[str], *, started_ns: int)
         return None
     body = response.content
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    headers = {
+        name: value
+        for name, value in response.items()
+        if name.lower() not in FRESH_HEADERS and not name.lower().startswith("access-control-")
+    }
     entry: Entry = {
         "body": body,
         "status": response.status_code,
-        "headers": {
-            name: value
-            for name, value in response.items()
-            if name.lower() not in FRESH_HEADERS and not name.lower().startswith("access-control-")
-        },
+        "headers": headers,
         "etag": etag,
         "deps": tokens,
     }
+    if (packed := _gzipped(body, headers)) is not None:
+        entry["gzip"] = packed
     _cache().set(PAGE_PREFIX + key, entry, timeout=settings.PAGE_CACHE_TIMEOUT)
     if settings.PAGE_CACHE_LOCAL_BYTES:
         _local.put(key, entry)
@@ -377,6 +446,9 @@ def _through_cache(request: HttpRequest, respond: Callable[[], HttpResponse]) ->
     try:
         entry, fresh = _lookup(key)
         if fresh and entry is not None:
+            if (copy := _local.peek(key)) is not None and copy.entry is entry:
+                # Read by apps.core.replay: the next identical request may skip Django.
+                request.META[REPLAY_MARKER] = (key, copy)
             return _from_entry(request, entry, "hit")
     except CACHE_ERRORS:
         logger.warning("pagecache.unavailable", path=request.path)
@@ -388,7 +460,9 @@ def _through_cache(request: HttpRequest, respond: Callable[[], HttpResponse]) ->
         response = respond()
         if pending.deps is not None and pending.locked and _storable(response):
             try:
-                stored = _store(key, response, pending.deps, started_ns=pending.started_ns)
+                # Rendered from a replica, the page may show rows as old as its lag.
+                started_ns = pending.started_ns - getattr(request, "replica_staleness_ns", 0)
+                stored = _store(key, response, pending.deps, started_ns=started_ns)
             except CACHE_ERRORS:
                 logger.warning("pagecache.store_failed", path=request.path)
                 stored = None
@@ -479,7 +553,7 @@ def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -
     except CACHE_ERRORS:
         logger.warning("pagecache.unavailable", path=request.path)
         return render()
-    started_ns = time.time_ns()
+    started_ns = time.time_ns() - read_staleness_ns()
     deps: set[str] = {SITE}
     outer = getattr(request, "_page_deps", None)
     request._page_deps = deps  # type: ignore[attr-defined]  # read by depend_on

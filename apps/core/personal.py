@@ -26,8 +26,10 @@ per answer (the CSRF token), filled in each time they are served.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from django.conf import settings
@@ -90,28 +92,87 @@ def template_filler(template_name: str) -> Filler:
     return fill
 
 
-def personalise(request: HttpRequest, page: str) -> str | None:
-    """The stored page with every region filled for this reader; None if one declined."""
+class _Region(NamedTuple):
+    name: str
+    raw_args: str  # as written in the marker, " post=42"
+    args: dict[str, str]
 
-    def fill(match: re.Match[str]) -> str:
-        name = match["name"]
-        filler = _FILLERS.get(name)
-        if filler is None:
-            logger.warning("personal.no_filler", region=name)
-            raise DeclinedError(name)
+
+# A stored page cut at its regions once: static bytes, regions, and where the body tag's
+# CSRF header goes (None), so a signed-in answer is a join of pieces, not a scan of the
+# whole page per request. Kept per version of the page (its ETag), a few hundred at most.
+_Piece = bytes | _Region | None
+_SPLIT_LIMIT = 256
+_splits: OrderedDict[str, tuple[_Piece, ...]] = OrderedDict()
+_splits_lock = threading.Lock()
+
+
+def _split(page: bytes) -> tuple[_Piece, ...]:
+    text = page.decode()
+    pieces: list[_Piece] = []
+    at = 0
+    for match in _REGION.finditer(text):
+        pieces.append(text[at : match.start()].encode())
         args = dict(pair.split("=", 1) for pair in match["args"].split())
-        html = _filled(request, name, filler, args, match["args"])
-        if html is None:
-            raise DeclinedError(name)
-        return f"<!--personal:{name}{match['args']}-->{html}<!--/personal:{name}-->"
+        pieces.append(_Region(match["name"], match["args"], args))
+        at = match.end()
+    pieces.append(text[at:].encode())
+    # The body tag is outside every region: the first static piece that holds it is cut
+    # there, and None marks where the reader's CSRF header goes.
+    body = _BODY.encode()
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, bytes) and body in piece:
+            before, _, after = piece.partition(body)
+            pieces[index : index + 1] = [before, None, after]
+            break
+    return tuple(pieces)
 
-    try:
-        filled = _REGION.sub(fill, page)
-    except DeclinedError:
-        return None
-    token = get_token(request)
-    filled = filled.replace(CSRF_PLACEHOLDER, token)
-    return filled.replace(_BODY, f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\' ', 1)
+
+def _pieces(etag: str, page: bytes) -> tuple[_Piece, ...]:
+    with _splits_lock:
+        found = _splits.get(etag)
+        if found is not None:
+            _splits.move_to_end(etag)
+            return found
+    pieces = _split(page)
+    with _splits_lock:
+        _splits[etag] = pieces
+        while len(_splits) > _SPLIT_LIMIT:
+            _splits.popitem(last=False)
+    return pieces
+
+
+def personalise(request: HttpRequest, page: str | bytes, *, etag: str = "") -> bytes | None:
+    """The stored page with every region filled for this reader; None if one declined.
+
+    `etag` names this version of the page (the stored entry's): its cut is then kept.
+    """
+    raw = page.encode() if isinstance(page, str) else page
+    pieces = _pieces(etag, raw) if etag else _split(raw)
+    token: str | None = None
+    out: list[bytes] = []
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            out.append(piece)
+            continue
+        if token is None:
+            token = get_token(request)
+        if piece is None:  # where "<body " was: the tag, with the reader's CSRF header
+            out.append(f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\' '.encode())
+            continue
+        filler = _FILLERS.get(piece.name)
+        if filler is None:
+            logger.warning("personal.no_filler", region=piece.name)
+            return None
+        html = _filled(request, piece.name, filler, piece.args, piece.raw_args)
+        if html is None:
+            return None
+        out.append(
+            f"<!--personal:{piece.name}{piece.raw_args}-->"
+            f"{html.replace(CSRF_PLACEHOLDER, token)}"
+            f"<!--/personal:{piece.name}-->".encode()
+        )
+    return b"".join(out)
 
 
 def _filled(
@@ -168,7 +229,7 @@ class MemberPageMiddleware:
         entry = pagecache.stored_page(request)
         if entry is None or not entry["headers"].get("Content-Type", "").startswith("text/html"):
             return None
-        page = personalise(request, entry["body"].decode())
+        page = personalise(request, entry["body"], etag=entry["etag"])
         if page is None:
             return None
         response = HttpResponse(page, status=entry["status"])

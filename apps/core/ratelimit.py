@@ -22,11 +22,12 @@ import time
 from dataclasses import dataclass
 
 import structlog
+from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
-from apps.core.cache import CacheUnavailableError, redis_client
+from apps.core.cache import CacheUnavailableError, redis_client, send_commands
 
 logger = structlog.get_logger("inkwell.ratelimit")
 
@@ -82,10 +83,9 @@ def _count(bucket: str, cost: int, window: int) -> int:
         with redis_client(backend, name, write=True) as client:
             # The first hit of a window gives the counter its expiry; later hits keep it.
             # Django stores integers unpickled, so peek() reads the same counter.
-            pipeline = client.pipeline(transaction=False)
-            pipeline.incrby(name, cost)
-            pipeline.expire(name, window + 1, nx=True)
-            count, _ = pipeline.execute()
+            count, _ = send_commands(
+                client, [("INCRBY", name, cost), ("EXPIRE", name, window + 1, "NX")]
+            )
         return int(count)
     # add() is atomic: the first hit in a window creates the counter with its expiry.
     if cache.add(bucket, cost, timeout=window + 1):
@@ -110,3 +110,16 @@ def reset(key: str, *, window: int) -> None:
     """Forget the current window's count (tests, and admins lifting a limit)."""
     bucket, _ = _bucket(key, window, time.time())
     cache.delete(bucket)
+
+
+# Where apps.core.replay leaves the usage of an API request it counted and did not answer.
+API_USAGE_MARKER = "inkwell.api_usage"
+
+
+def api_anonymous_usage(ip: str | None) -> Usage:
+    """Count one API request of a client without a token against its IP's budget."""
+    return hit(
+        f"api:ip:{ip or 'unknown'}",
+        limit=int(settings.API_RATE_LIMIT_ANON),
+        window=int(settings.API_RATE_LIMIT_WINDOW),
+    )

@@ -83,10 +83,13 @@ MIDDLEWARE = [
     "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
     # Stored pages for anonymous readers, before sessions, users, CSRF and URL resolving.
     "apps.core.pagecache.PageCacheMiddleware",
+    # Anonymous GETs may read from a replica; writers stay on the primary (read-your-writes).
+    "apps.core.db_router.ReplicaRoutingMiddleware",
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user read from a per-process copy while unchanged.
+    "apps.accounts.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.SessionActivityMiddleware",

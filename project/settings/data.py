@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from project.settings.environment import TESTING, VAR_DIR, env
 
 VAR_DIR.mkdir(exist_ok=True)
@@ -11,9 +13,27 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'inkwell.sqlite3'}")
 }
 _db = DATABASES["default"]
+# "pgbouncer" when DATABASE_URL (and the replicas') point at pgbouncer in transaction mode:
+# a server connection serves another client after every transaction, so nothing may live
+# on it between transactions (docs/operations.md, "pgbouncer").
+DATABASE_POOLER: str = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER={DATABASE_POOLER!r}: the only pooler Inkwell knows is 'pgbouncer' "
+        "(leave it empty when connecting to PostgreSQL directly)."
+    )
+BEHIND_PGBOUNCER = DATABASE_POOLER == "pgbouncer"
 if _db["ENGINE"] == "django.db.backends.postgresql":
+    if BEHIND_PGBOUNCER:
+        # No server-side prepared statements (psycopg prepares a query run 5 times, and the
+        # next transaction may land on a server connection that never saw it) and no named
+        # server-side cursors (.iterator() keeps one open across transactions).
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
     # psycopg 3's pool; Django requires persistent connections off when it is used.
-    if env.bool("DATABASE_POOL", default=True):
+    # pgbouncer is the pool when it is in front: a persistent connection to it (checked at
+    # the start of each request, so a restarted pgbouncer costs one reconnect) is enough.
+    if env.bool("DATABASE_POOL", default=not BEHIND_PGBOUNCER):
         _db["CONN_MAX_AGE"] = 0
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
@@ -38,6 +58,49 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Where `manage.py backup` writes when given no --output (docs/operations.md, "Backups").
+BACKUP_DIR: str = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# Read replicas (PostgreSQL streaming standbys), comma-separated URLs: aliases replica_1, ….
+# apps.core.db_router sends anonymous GETs' reads to a healthy one (docs/operations.md).
+DATABASE_REPLICA_URLS: list[str] = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    try:
+        _replica = env.db_url_config(_url)
+    except Exception as exc:  # environ raises several kinds for a bad URL
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS entry {_number} is not a database URL ({exc})."
+        ) from exc
+    if _replica.get("ENGINE") != "django.db.backends.postgresql" or not _replica.get("NAME"):
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS entry {_number} must be a postgres:// URL with a database "
+            "name (replicas are PostgreSQL streaming standbys)."
+        )
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL on PostgreSQL.")
+    _replica["OPTIONS"] = {
+        **_replica.get("OPTIONS", {}),
+        # An unreachable replica is skipped after this long, not after the OS's timeout.
+        "connect_timeout": env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2),
+        **({"prepare_threshold": None} if BEHIND_PGBOUNCER else {}),
+    }
+    # No pool: a dead replica must cost one failed connect per check, not a pool's retries.
+    _replica["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["DISABLE_SERVER_SIDE_CURSORS"] = BEHIND_PGBOUNCER
+    # Tests: the replica is the test database itself (nothing to create or migrate).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+DATABASE_ROUTERS = ["apps.core.db_router.ReplicaRouter"]
+# A replica further behind than this (seconds of replay lag) is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS: float = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How long (seconds) each process trusts a replica's last health and lag check.
+REPLICA_CHECK_INTERVAL: float = env.float("REPLICA_CHECK_INTERVAL", default=5.0)
+# After a write, the writer's requests read from the primary for this long (a cookie).
+REPLICA_STICKY_SECONDS: int = env.int("REPLICA_STICKY_SECONDS", default=15)
+REPLICA_STICKY_COOKIE = "inkwell_primary"
 
 REDIS_URL: str = env.str("REDIS_URL", default="")
 # Keeps parallel test runs (and several sites on one Redis) apart.
@@ -79,6 +142,9 @@ else:
         }
     }
 CACHALOT_ENABLED: bool = env.bool("CACHALOT_ENABLED", default=True)
+# Only the primary's queries are cached: cachalot invalidates a table per database alias, so
+# rows cached from a replica would outlive a write to the primary (django-cachalot #37).
+CACHALOT_DATABASES = frozenset({"default"})
 CACHALOT_TIMEOUT = 60 * 60
 # Tables that change on every request or that must always be read fresh.
 CACHALOT_UNCACHABLE_TABLES = frozenset(

@@ -34,6 +34,9 @@ TESTING = DJANGO_ENV == "test" or "pytest" in sys.modules
 # so production refuses it (below) and `check --deploy` flags it (apps.core.checks).
 EMBEDDED_SECRET_KEY = "inkwell-embedded-development-key-not-for-production-use-0123456789"  # noqa: S105
 SECRET_KEY: str = env.str("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
+# Earlier keys, still accepted for what they signed (sessions, reset links) while a new key
+# rolls out (docs/operations.md, "Rotate secrets"); comma-separated.
+SECRET_KEY_FALLBACKS: list[str] = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG: bool = env.bool("DJANGO_DEBUG", default=not IS_PRODUCTION and not TESTING)
 ALLOWED_HOSTS: list[str] = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
