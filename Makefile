@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run dev static serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema
+.PHONY: help run dev static serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema lighthouse screenshots
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT) as visitors see it (DEBUG off)"
@@ -32,6 +32,8 @@ help:
 	@echo "make quick        lint + unit: the edit loop"
 	@echo "make bench       Inkwell in its production shape against a Django hello-world (wrk)"
 	@echo "make bench-newsletter  a campaign to 100,000 generated subscribers into an SMTP sink (SUBSCRIBERS=n)"
+	@echo "make lighthouse   Lighthouse mobile scores of the home page and a post with 100 comments (production shape)"
+	@echo "make screenshots  refresh the editor screenshots of docs/user/writing.md from the browser suite"
 	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench-embedded | clean"
 
 # `make run` shows the product as a visitor gets it: DEBUG off (the site's own 404 and 500
@@ -217,6 +219,22 @@ bench: install css
 SUBSCRIBERS ?= 100000
 bench-newsletter: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/bench_newsletter.py --subscribers $(SUBSCRIBERS)
+
+# Lighthouse (npm, mobile) against the production shape: the home page and a post with 100
+# comments; fails under performance 95 or accessibility, best practices, SEO 100, or when the
+# home page's first-load CSS + JS pass 60 KB compressed. PostgreSQL and Redis as for the bench.
+LIGHTHOUSE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell_bench_lighthouse
+LIGHTHOUSE_REDIS_URL ?= redis://127.0.0.1:6379/6
+LIGHTHOUSE_RUNS ?= 1
+
+lighthouse: install css npm-install
+	CHROME_PATH=$(CHROMIUM) $(PY) tests/perf/lighthouse.py --database $(LIGHTHOUSE_DATABASE_URL) \
+	  --redis $(LIGHTHOUSE_REDIS_URL) --runs $(LIGHTHOUSE_RUNS) --chrome $(CHROMIUM)
+
+# The screenshots of docs/user/writing.md, taken by the editor's browser journeys.
+screenshots: install css
+	INKWELL_SCREENSHOTS=docs/user/img env -u DATABASE_URL -u REDIS_URL \
+	  $(BIN)/pytest -m e2e -p no:xdist tests/e2e/test_editor.py
 
 # The older comparison: one embedded ASGI process (SQLite), the page cache off and on.
 bench-embedded: install css

@@ -1,5 +1,10 @@
 // The post editor: autosave with a copy in this browser, conflicts, the preview toggle,
-// shortcuts, image uploads, character counters and time zones.
+// the formatting toolbar and its shortcuts, word count, distraction-free mode, the settings
+// panel, image uploads, character counters and time zones.
+//
+// The settings panel sits outside <form id="post-form">: its inputs carry form="post-form",
+// so `form.elements`, FormData and a plain submit include them. Never look for the form's
+// fields with form.querySelector: use field(), elementsOf() or belongs().
 //
 // Loaded only on the editor page, as a file (the CSP forbids inline script). htmx is
 // loaded after this file, so it is looked up when needed, never while this file runs.
@@ -47,6 +52,15 @@
     return f ? f.elements.namedItem(name) : null;
   }
 
+  // The form's own inputs and those that name it with a form attribute.
+  function elementsOf(f) {
+    return Array.prototype.slice.call(f.elements);
+  }
+
+  function belongs(f, el) {
+    return !!el && (el.form === f || f.contains(el));
+  }
+
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -90,7 +104,9 @@
   function apply(f, vals, only) {
     Object.keys(vals).forEach(function (name) {
       if (only && !only[name]) return;
-      each(f, '[name="' + name + '"]', function (el) {
+      elementsOf(f).filter(function (el) {
+        return el.name === name;
+      }).forEach(function (el) {
         if (el.type === "checkbox" || el.type === "radio") {
           el.checked = vals[name].indexOf(el.value) !== -1;
         } else if (el.type !== "file") {
@@ -411,7 +427,9 @@
           if (response.status === 409) {
             showConflict();
           } else {
-            var invalid = fresh.querySelector("[aria-invalid=true]");
+            var invalid = elementsOf(fresh).filter(function (el) {
+              return el.getAttribute("aria-invalid") === "true";
+            })[0];
             if (invalid) invalid.focus();
           }
           return false;
@@ -535,7 +553,7 @@
   }
 
   function updateSlug(f) {
-    var out = f.querySelector("[data-slug-preview]");
+    var out = document.querySelector("[data-slug-preview]");
     if (out) out.textContent = addressFor(f) || "…";
   }
 
@@ -549,7 +567,7 @@
   }
 
   function updateSnippet(f) {
-    var box = f.querySelector("[data-search-snippet]");
+    var box = document.querySelector("[data-search-snippet]");
     if (!box) return;
     function value(name) {
       var el = field(name);
@@ -729,14 +747,291 @@
   }
 
   // ------------------------------------------------------------------
+  // Formatting: Markdown written into the text (the browser's undo keeps working)
+  // ------------------------------------------------------------------
+
+  // Replace [start, end) of the textarea with `text`, then select [from, to).
+  function replaceRange(textarea, start, end, text, from, to) {
+    textarea.focus();
+    textarea.setSelectionRange(start, end);
+    var done = false;
+    try {
+      done = document.execCommand("insertText", false, text);
+    } catch (e) {
+      done = false;
+    }
+    if (!done || textarea.value.slice(start, start + text.length) !== text) {
+      textarea.value = textarea.value.slice(0, start) + text + textarea.value.slice(end);
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    textarea.setSelectionRange(from, to);
+  }
+
+  // **bold**, *italic*, `code` around the selection (or a placeholder); again removes them.
+  function wrapInline(textarea, marker, placeholder) {
+    var value = textarea.value;
+    var start = textarea.selectionStart;
+    var end = textarea.selectionEnd;
+    var selected = value.slice(start, end);
+    var m = marker.length;
+    if (value.slice(start - m, start) === marker && value.slice(end, end + m) === marker) {
+      replaceRange(textarea, start - m, end + m, selected, start - m, end - m);
+      return;
+    }
+    var lead = selected.trim() ? /^\s*/.exec(selected)[0] : "";
+    var trail = selected.trim() ? /\s*$/.exec(selected)[0] : "";
+    var inner = selected.trim() ? selected.slice(lead.length, selected.length - trail.length) : placeholder;
+    var from = start + lead.length + m;
+    replaceRange(textarea, start, end, lead + marker + inner + marker + trail, from, from + inner.length);
+  }
+
+  // Several lines of code become a fenced block on lines of their own.
+  function codeBlock(textarea) {
+    var value = textarea.value;
+    var start = textarea.selectionStart;
+    var end = textarea.selectionEnd;
+    var selected = value.slice(start, end).replace(/\n$/, "");
+    var lead = start === 0 || value[start - 1] === "\n" ? "" : "\n";
+    var text = lead + "```\n" + selected + "\n```\n";
+    var from = start + lead.length + 4;
+    replaceRange(textarea, start, end, text, from, from + selected.length);
+  }
+
+  function link(textarea) {
+    var value = textarea.value;
+    var start = textarea.selectionStart;
+    var end = textarea.selectionEnd;
+    var selected = value.slice(start, end).trim();
+    var text;
+    var from;
+    var length;
+    if (/^https?:\/\/\S+$/.test(selected)) {
+      text = "[link text](" + selected + ")";
+      from = start + 1;
+      length = 9;
+    } else {
+      var label = selected || "link text";
+      text = "[" + label + "](https://)";
+      from = start + label.length + 3;
+      length = 8;
+    }
+    replaceRange(textarea, start, end, text, from, from + length);
+  }
+
+  var LINE_PREFIX = {
+    heading: /^#{1,6} +/,
+    quote: /^> ?/,
+    bullets: /^[-*+] +/,
+    numbers: /^\d+[.)] +/,
+  };
+
+  // The whole lines the selection touches.
+  function lineRange(textarea) {
+    var value = textarea.value;
+    var start = value.lastIndexOf("\n", textarea.selectionStart - 1) + 1;
+    var last = textarea.selectionEnd;
+    if (last > textarea.selectionStart && value[last - 1] === "\n") last -= 1;
+    var end = value.indexOf("\n", last);
+    return [start, end === -1 ? value.length : end];
+  }
+
+  // Headings cycle ## → ### → plain; quotes and lists go on, or off when every line has them.
+  function toggleLines(textarea, kind) {
+    var range = lineRange(textarea);
+    var collapsed = textarea.selectionStart === textarea.selectionEnd;
+    var lines = textarea.value.slice(range[0], range[1]).split("\n");
+    var pattern = LINE_PREFIX[kind];
+    var filled = lines.filter(function (line) {
+      return line.trim();
+    });
+    var all = filled.length > 0 && filled.every(function (line) {
+      return pattern.test(line);
+    });
+    var level = kind === "heading" ? (/^(#{1,6}) /.exec(lines[0]) || ["", ""])[1].length : 0;
+    var number = 0;
+    var out = lines.map(function (line) {
+      if (!line.trim() && lines.length > 1) return line;
+      if (kind === "heading") {
+        var bare = line.replace(pattern, "");
+        return level === 0 ? "## " + bare : level === 2 ? "### " + bare : bare;
+      }
+      if (all) return line.replace(pattern, "");
+      var plain = line.replace(LINE_PREFIX.bullets, "").replace(LINE_PREFIX.numbers, "");
+      if (kind === "quote") return "> " + line;
+      number += 1;
+      return (kind === "bullets" ? "- " : number + ". ") + plain;
+    });
+    var text = out.join("\n");
+    var to = range[0] + text.length;
+    replaceRange(textarea, range[0], range[1], text, collapsed ? to : range[0], to);
+  }
+
+  function format(kind) {
+    var body = field("body");
+    if (!body) return;
+    state.bodyTouched = true;
+    if (kind === "bold") wrapInline(body, "**", "bold text");
+    else if (kind === "italic") wrapInline(body, "*", "italic text");
+    else if (kind === "link") link(body);
+    else if (kind === "code") {
+      if (body.value.slice(body.selectionStart, body.selectionEnd).indexOf("\n") !== -1) codeBlock(body);
+      else wrapInline(body, "`", "code");
+    } else if (LINE_PREFIX[kind]) toggleLines(body, kind);
+  }
+
+  // Ctrl/⌘ + key in the body; with Shift, by the key's place (Shift changes the character).
+  var SHORTCUTS = { b: "bold", i: "italic", k: "link", e: "code" };
+  var SHIFT_SHORTCUTS = { KeyH: "heading", Period: "quote", Digit8: "bullets", Digit7: "numbers" };
+
+  // Arrow keys move between the toolbar's buttons; Tab enters and leaves it at one stop.
+  function toolbarKeys(event) {
+    var bar = event.target.closest && event.target.closest("[data-format-toolbar]");
+    if (!bar || ["ArrowLeft", "ArrowRight", "Home", "End"].indexOf(event.key) === -1) return false;
+    var buttons = Array.prototype.slice.call(bar.querySelectorAll("button"));
+    var at = buttons.indexOf(event.target);
+    var next = event.key === "Home" ? 0 : event.key === "End" ? buttons.length - 1
+      : (at + (event.key === "ArrowRight" ? 1 : -1) + buttons.length) % buttons.length;
+    buttons.forEach(function (button, i) {
+      button.tabIndex = i === next ? 0 : -1;
+    });
+    buttons[next].focus();
+    event.preventDefault();
+    return true;
+  }
+
+  function setUpToolbar(root) {
+    each(root, "[data-format-toolbar]", function (bar) {
+      bar.hidden = false;
+      each(bar, "button", function (button, i) {
+        button.tabIndex = i === 0 ? 0 : -1;
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------
+  // Word count and reading time (the same count as the server's reading_minutes)
+  // ------------------------------------------------------------------
+
+  var WORDS_PER_MINUTE = 230;
+  var WORD = (function () {
+    try {
+      return new RegExp("[\\p{L}\\p{M}\\p{N}_]+", "gu");
+    } catch (e) {
+      return /\w+/g;
+    }
+  })();
+
+  function updateWordCount() {
+    var out = document.querySelector("[data-word-count]");
+    var body = field("body");
+    if (!out || !body) return;
+    var words = (body.value.match(WORD) || []).length;
+    var minutes = Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
+    out.textContent =
+      words.toLocaleString() + (words === 1 ? " word" : " words") + " · " + minutes + " min read";
+    out.hidden = false;
+  }
+
+  // ------------------------------------------------------------------
+  // Distraction-free mode and the settings panel
+  // ------------------------------------------------------------------
+
+  var SETTINGS_PREFERENCE = STORAGE_PREFIX + "settings";
+  var WIDE = "(min-width: 64rem)"; // Tailwind's lg: the panel is a column, not a drawer
+
+  function focusMode() {
+    return document.documentElement.dataset.focusMode === "on";
+  }
+
+  function setFocusMode(on) {
+    var root = document.documentElement;
+    if (on) root.dataset.focusMode = "on";
+    else delete root.dataset.focusMode;
+    each(document, "[data-focus-toggle]", function (button) {
+      button.setAttribute("aria-pressed", String(on));
+    });
+    var body = field("body");
+    if (on && body) body.focus();
+  }
+
+  function settingsOpen() {
+    var panel = document.getElementById("editor-settings");
+    return !!panel && panel.dataset.state === "open";
+  }
+
+  function setSettings(open, options) {
+    var panel = document.getElementById("editor-settings");
+    var layout = document.querySelector("[data-editor-layout]");
+    if (!panel) return;
+    var wide = window.matchMedia(WIDE).matches;
+    panel.dataset.state = open ? "open" : "closed";
+    if (layout) layout.dataset.settings = open ? "open" : "closed";
+    each(document, "[data-settings-toggle]", function (button) {
+      button.setAttribute("aria-expanded", String(open));
+    });
+    if (options && options.remember && wide) {
+      try {
+        localStorage.setItem(SETTINGS_PREFERENCE, open ? "open" : "closed");
+      } catch (e) {
+        /* not remembered */
+      }
+    }
+    if (options && options.focus) {
+      if (open) panel.focus();
+      else {
+        var toggle = document.querySelector("[data-settings-toggle]");
+        if (toggle) toggle.focus();
+      }
+    }
+  }
+
+  function settingsPreference() {
+    if (!window.matchMedia(WIDE).matches) return false;
+    try {
+      return localStorage.getItem(SETTINGS_PREFERENCE) !== "closed";
+    } catch (e) {
+      return true;
+    }
+  }
+
+  // "Goes live on … (site's zone)" gains the same moment in the editor's own zone.
+  function yourTimes(root) {
+    var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    each(root, "[data-your-time]", function (el) {
+      var moment = new Date(el.dataset.yourTime);
+      if (!el.dataset.yourTime || isNaN(moment.getTime()) || el.dataset.siteZone === mine) return;
+      el.textContent =
+        "Your time: " +
+        new Intl.DateTimeFormat([], {
+          weekday: "short",
+          month: "short",
+          day: "numeric",
+          year: "numeric",
+          hour: "2-digit",
+          minute: "2-digit",
+        }).format(moment) +
+        " (" +
+        mine +
+        ").";
+      el.hidden = false;
+    });
+  }
+
+  // ------------------------------------------------------------------
   // Page set-up, also after every swap
   // ------------------------------------------------------------------
 
   // Controls that only work with this script are hidden until it runs.
   function enhance(root) {
-    each(root, "[data-preview-toggle], [data-image-tools], [data-filter-list]", function (el) {
-      el.hidden = false;
-    });
+    each(
+      root,
+      "[data-preview-toggle], [data-image-tools], [data-filter-list], [data-focus-toggle], [data-settings-toggle], [data-settings-close]",
+      function (el) {
+        el.hidden = false;
+      }
+    );
+    setUpToolbar(root);
+    yourTimes(root);
     if (navigator.clipboard) {
       each(root, "[data-copy]", function (el) {
         el.hidden = false;
@@ -748,7 +1043,8 @@
   }
 
   function refresh(f) {
-    enhance(f);
+    enhance(document);
+    updateWordCount();
     setPreview(previewPreference(), false);
     updateSlug(f);
     updateSnippet(f);
@@ -757,7 +1053,7 @@
   function init() {
     var f = form();
     if (!f) return;
-    enhance(document);
+    setSettings(settingsPreference());
     refresh(f);
     offerLocalCopy(f);
   }
@@ -781,8 +1077,11 @@
     if (target.matches("[data-counter]")) updateCounter(target);
     if (target.matches("[data-site-time]")) showReaderTime(target);
     var f = form();
-    if (!f || !f.contains(target) || !target.name || BOOKKEEPING[target.name]) return;
-    if (target.name === "body") state.bodyTouched = true;
+    if (!f || !belongs(f, target) || !target.name || BOOKKEEPING[target.name]) return;
+    if (target.name === "body") {
+      state.bodyTouched = true;
+      later("words", 150, updateWordCount);
+    }
     updateSlug(f);
     updateSnippet(f);
     markDirty();
@@ -796,7 +1095,7 @@
       return;
     }
     var f = form();
-    if (f && target.type === "file" && f.contains(target)) {
+    if (f && target.type === "file" && belongs(f, target)) {
       state.coverPending = target.files.length > 0;
       if (state.coverPending) setStatus("dirty", "The new cover image is uploaded when you press Save.");
     }
@@ -810,10 +1109,20 @@
 
   document.addEventListener("click", function (event) {
     var target = event.target.closest
-      ? event.target.closest("[data-preview-toggle], [data-image-pick], [data-copy], [data-discard-local], .js-restore-accept, .js-restore-discard")
+      ? event.target.closest(
+          "[data-format], [data-focus-toggle], [data-settings-toggle], [data-settings-close], [data-preview-toggle], [data-image-pick], [data-copy], [data-discard-local], .js-restore-accept, .js-restore-discard"
+        )
       : null;
     if (!target) return;
-    if (target.matches("[data-preview-toggle]")) {
+    if (target.matches("[data-format]")) {
+      format(target.dataset.format);
+    } else if (target.matches("[data-focus-toggle]")) {
+      setFocusMode(!focusMode());
+    } else if (target.matches("[data-settings-toggle]")) {
+      setSettings(!settingsOpen(), { remember: true, focus: !settingsOpen() });
+    } else if (target.matches("[data-settings-close]")) {
+      setSettings(false, { remember: true, focus: true });
+    } else if (target.matches("[data-preview-toggle]")) {
       togglePreview();
     } else if (target.matches("[data-image-pick]")) {
       var input = document.querySelector("[data-image-input]");
@@ -851,14 +1160,37 @@
   });
 
   document.addEventListener("keydown", function (event) {
-    if (!form() || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+    if (!form()) return;
+    if (toolbarKeys(event)) return;
+    if (event.key === "Escape" && !event.ctrlKey && !event.metaKey) {
+      if (focusMode()) {
+        setFocusMode(false);
+      } else if (settingsOpen() && !window.matchMedia(WIDE).matches) {
+        setSettings(false, { focus: true });
+      }
+      return;
+    }
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
     var key = (event.key || "").toLowerCase();
+    var inBody = event.target.name === "body" && belongs(form(), event.target);
     if (key === "s" && !event.shiftKey) {
       event.preventDefault();
       save("manual");
     } else if (key === "p" && event.shiftKey) {
       event.preventDefault();
       togglePreview();
+    } else if (event.code === "KeyF" && event.shiftKey) {
+      event.preventDefault();
+      setFocusMode(!focusMode());
+    } else if (event.code === "Comma" && event.shiftKey) {
+      event.preventDefault();
+      setSettings(!settingsOpen(), { remember: true, focus: !settingsOpen() });
+    } else if (inBody && !event.shiftKey && SHORTCUTS[key]) {
+      event.preventDefault();
+      format(SHORTCUTS[key]);
+    } else if (inBody && event.shiftKey && SHIFT_SHORTCUTS[event.code]) {
+      event.preventDefault();
+      format(SHIFT_SHORTCUTS[event.code]);
     }
   });
 

@@ -154,6 +154,71 @@ def test_edit_page_over_htmx_is_the_form_region_only(client, login_as):
     assert "HX-Request" in response["Vary"]
 
 
+def test_settings_sit_in_the_side_panel_and_belong_to_the_form(client, login_as, make_user):
+    login_as(Role.EDITOR)
+    make_user(Role.AUTHOR)  # someone to name as co-author
+    TagFactory.create(name="craft")
+    html = client.get(reverse("dashboard:post_new")).content.decode()
+    form_end = html.index("</form>", html.index('id="post-form"'))
+    panel = html.index('id="editor-settings"')
+    # The panel is outside the <form> element; its inputs name the form instead.
+    assert panel > form_end
+    for name in ("slug", "excerpt", "category", "tags", "new_tags", "coauthors", "cover_image",
+                 "cover_alt", "seo_title", "seo_description", "canonical_url", "featured"):  # fmt: skip
+        tag = html[html.rindex("<", 0, html.index(f'name="{name}"')) :].split(">", 1)[0]
+        assert 'form="post-form"' in tag, name
+        assert html.index(f'name="{name}"') > panel, name
+    # The text stays inside the form itself.
+    for name in ("title", "subtitle", "body"):
+        assert html.index(f'name="{name}"') < form_end
+    assert 'id="workflow-panel"' in html[panel:]
+    assert 'id="preview-links"' in html[panel:]
+
+
+def test_writing_surface_controls_come_with_the_page(client, login_as):
+    login_as(Role.AUTHOR)
+    html = client.get(reverse("dashboard:post_new")).content.decode()
+    toolbar = html[html.index('role="toolbar"') :]
+    toolbar = toolbar[: toolbar.index("</div>")]
+    for kind in ("bold", "italic", "heading", "link", "quote", "bullets", "numbers", "code"):
+        assert f'data-format="{kind}"' in toolbar
+    assert "data-image-pick" in toolbar
+    assert 'aria-keyshortcuts="Control+B Meta+B"' in toolbar
+    assert "data-format-toolbar hidden" in html  # shown by editor.js: nothing to press without it
+    assert "data-word-count hidden" in html
+    assert "data-focus-toggle hidden" in html
+    assert 'aria-controls="editor-settings" aria-keyshortcuts' in html
+    # The preview scrolls by keyboard: focusable, and named.
+    assert '<article id="editor-preview"' in html
+    preview = html[html.index('<article id="editor-preview"') :].split(">", 1)[0]
+    assert 'tabindex="0"' in preview
+    assert "aria-label=" in preview
+
+
+def test_explicit_save_answers_with_the_form_and_its_settings_out_of_band(client, login_as):
+    author = login_as(Role.AUTHOR)
+    post = _draft(author)
+    response = client.post(_edit(post), _data(post, slug="!!!", title="Kept"), headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.strip().startswith('<div id="editor-form">')
+    assert '<div id="editor-settings-fields" class="space-y-6" hx-swap-oob="true">' in html
+    # The settings' errors come back with them.
+    settings = html[html.index('id="editor-settings-fields"') :]
+    assert "Use letters, numbers and hyphens." in settings
+
+
+def test_scheduled_post_offers_the_editors_own_time(client, login_as, make_user):
+    login_as(Role.EDITOR)
+    author = make_user(Role.AUTHOR)
+    post = _draft(author)
+    Post.objects.filter(pk=post.pk).update(
+        status=Post.Status.SCHEDULED, published_at="2030-01-02T03:04:00+00:00"
+    )
+    html = client.get(_edit(post)).content.decode()
+    assert 'data-your-time="2030-01-02T03:04:00+00:00" data-site-zone="UTC" hidden' in html
+
+
 def test_editors_get_featured_and_new_tags(client, login_as, make_user):
     login_as(Role.EDITOR)
     post = _draft(make_user(Role.AUTHOR))

@@ -49,6 +49,29 @@ def test_row_shows_status_author_category_dates_and_tags(client, login_as, make_
     assert timezone.localtime(when).strftime("%H:%M") in row
 
 
+def test_row_is_one_line_with_its_actions_in_a_menu(client, login_as):
+    author = login_as(Role.AUTHOR)
+    draft = _post(author, S.DRAFT)
+    row = _row(client.get(POSTS).content.decode(), draft)
+    menu = row[row.index("<details") : row.index("</details>")]
+    assert "<summary" in menu
+    assert f'Actions<span class="sr-only"> for “{draft.title}”</span>' in menu
+    # Every action is inside the menu: the moves, editing and the history.
+    assert _move_url(draft, "submit") in menu
+    assert reverse("dashboard:post_edit", args=[draft.pk]) in menu
+    assert reverse("dashboard:post_revisions", args=[draft.pk]) in menu
+    assert row.count("<form") == menu.count("<form")
+    # One line: the title is truncated, not wrapped, and cells do not wrap either.
+    assert 'class="truncate font-semibold' in row
+
+
+def test_every_page_loads_the_htmx_feedback_script(client, login_as):
+    login_as(Role.AUTHOR)
+    for url in (POSTS, reverse("blog:home")):
+        html = client.get(url).content.decode()
+        assert '<script src="/static/js/feedback.js" defer></script>' in html
+
+
 def test_row_offers_only_the_moves_the_user_may_make(client, login_as, make_user):
     author = login_as(Role.AUTHOR)
     draft = _post(author, S.DRAFT)

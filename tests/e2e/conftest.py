@@ -110,3 +110,85 @@ def _fail_on_csp_and_script_errors(page: Page) -> Iterator[None]:
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
     yield
     assert problems == [], "The browser reported:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------
+# People of every role, signed in once per session (the page-wide bars, the editor)
+# --------------------------------------------------------------------------
+
+PEOPLE_PASSWORD = "a-long-enough-passphrase"
+PEOPLE_TOTP_HEX = "3132333435363738393031323334353637383931"
+ROLES = ("reader", "author", "editor", "admin")
+
+PEOPLE_SETUP = f"""
+from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from apps.accounts.models import User
+from apps.accounts.services import mark_email_verified
+from apps.blog.content import PostContent
+from apps.blog.services import save_post_draft
+for role in {ROLES!r}:
+    user = User.objects.create_user(
+        f"bars-{{role}}@example.com", "{PEOPLE_PASSWORD}", username=f"bars-{{role}}",
+        display_name=f"Bars {{role.title()}}",
+    )
+    if role != "reader":
+        user.groups.add(Group.objects.get(name=role))
+    mark_email_verified(user=user)
+    if role in ("editor", "admin"):
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True, key="{PEOPLE_TOTP_HEX}")
+author = User.objects.get(username="bars-author")
+save_post_draft(actor=author, post=None, content=PostContent(
+    title="A draft with a rather long title that must not push the table sideways",
+    body="## A heading\\n\\nSome words, a [link](https://example.com) and `code`.\\n",
+))
+"""
+
+
+@pytest.fixture(scope="session")
+def people(run_in_django: Callable[[str], str]) -> dict[str, str]:
+    """role → email of a verified account (editors and admins have a TOTP device)."""
+    run_in_django(PEOPLE_SETUP)
+    return {role: f"bars-{role}@example.com" for role in ROLES}
+
+
+def sign_in(page: Page, base_url: str, email: str) -> None:
+    """Sign in through the real forms, with the second factor where the role needs one."""
+    from django_otp.oath import totp
+
+    page.goto(base_url + "/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PEOPLE_PASSWORD)
+    page.locator("form").get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    code = page.get_by_label("Verification code")
+    if code.count():
+        code.fill(f"{totp(bytes.fromhex(PEOPLE_TOTP_HEX)):06d}")
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"{email} could not sign in"
+
+
+@pytest.fixture(scope="session")
+def signed_in_states(
+    browser: Any, base_url: str, people: dict[str, str], e2e_workdir: Path
+) -> Callable[[str], str | None]:
+    """role → a Playwright storage state file of a signed-in session (None: anonymous).
+
+    Each role signs in once per session: a TOTP code cannot be used twice."""
+    states: dict[str, str] = {}
+
+    def state_for(role: str) -> str | None:
+        if role == "anonymous":
+            return None
+        if role not in states:
+            context = browser.new_context()
+            page = context.new_page()
+            sign_in(page, base_url, people[role])
+            path = e2e_workdir / f"state-{role}.json"
+            context.storage_state(path=str(path))
+            context.close()
+            states[role] = str(path)
+        return states[role]
+
+    return state_for

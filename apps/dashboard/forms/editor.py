@@ -35,6 +35,15 @@ CHECKBOX = (
 )
 
 
+# Fields shown in the editor's settings panel, outside the <form> element: their inputs name
+# the form they belong to, so they still submit, autosave and reach `form.elements` with it.
+FORM_ID = "post-form"
+SETTINGS_FIELDS = (
+    "slug", "excerpt", "category", "featured", "tags", "new_tags", "coauthors",
+    "cover_image", "remove_cover", "cover_alt", "seo_title", "seo_description", "canonical_url",
+)  # fmt: skip
+
+
 class CoauthorField(forms.ModelMultipleChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.name
@@ -76,7 +85,7 @@ class PostEditorForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "class": "block min-h-[28rem] w-full resize-y rounded-none border-0 bg-transparent "
-                "px-4 py-4 font-mono text-sm leading-6 text-slate-900 placeholder:text-slate-400 "
+                "px-4 py-4 font-serif text-[1.0625rem] leading-7 text-slate-900 placeholder:text-slate-500 "
                 "focus:ring-0 dark:text-slate-100",
                 "rows": 24,
                 "placeholder": "Write in Markdown…",
@@ -204,6 +213,9 @@ class PostEditorForm(forms.Form):
             del self.fields["featured"]
         if autosave:
             del self.fields["cover_image"], self.fields["remove_cover"]
+        for name in SETTINGS_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget.attrs["form"] = FORM_ID
         if post is None:
             del self.fields["version"], self.fields["overwrite_version"]
         else:

@@ -195,7 +195,7 @@ def _render_editor(
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
-    """The whole editor page, or only the form region for editor.js's saves."""
+    """The whole editor page, or the form region and its settings for editor.js's saves."""
     context = _form_context(request, post, form, **extra)
     if not wants_partial(request):
         # The layout, the menu and the workflow buttons each ask for the user's role.
@@ -205,7 +205,7 @@ def _render_editor(
             "workflow": workflow_context(request, post),
             "preview_links": links_context(request, post),
         }
-    return render_page_or_partial(request, TEMPLATE, "editor-form", context, status=status)
+    return render_page_or_partial(request, TEMPLATE, "editor-save-response", context, status=status)
 
 
 def _fresh_form(request: HtmxRequest, post: Post) -> PostEditorForm:
