@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
@@ -186,20 +186,37 @@ def _roll_due_days(today: date) -> list[date]:
         .distinct()
     )
     rolled = dict(RolledDay.objects.filter(day__gte=oldest).values_list("day", "rolled_at"))
-    # Yesterday's last visits end (and reach the drain) up to an idle period after midnight.
-    settled = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(
-        minutes=settings.ANALYTICS_VISIT_IDLE_MINUTES + 5
-    )
+    # A day's last visits end (and reach the drain) up to an idle period after its midnight;
+    # a day rolled up before that (provisionally, during the day) is rolled up again.
+    idle = timedelta(minutes=settings.ANALYTICS_VISIT_IDLE_MINUTES + 5)
+    now = timezone.now()
     due = []
     for day in sorted(with_events | set(rolled)):
         if day >= today:
             continue
+        settled = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)) + idle
         rolled_at = rolled.get(day)
-        if rolled_at is None or (
-            day == today - timedelta(days=1) and rolled_at < settled <= timezone.now()
-        ):
+        if rolled_at is None or rolled_at < settled <= now:
             due.append(day)
     return due
+
+
+def roll_up_today() -> bool:
+    """Roll today up provisionally when ANALYTICS_TODAY_ROLLUP_SECONDS says it is due.
+
+    The selectors then read today's rollups instead of aggregating today's raw events on
+    every request (what keeps the dashboard fast on a busy site). The day is rolled up again,
+    for good, after midnight (`roll_up`).
+    """
+    every = settings.ANALYTICS_TODAY_ROLLUP_SECONDS
+    if every <= 0:
+        return False
+    today = timezone.localdate()
+    last = RolledDay.objects.filter(day=today).values_list("rolled_at", flat=True).first()
+    if last is not None and timezone.now() - last < timedelta(seconds=every):
+        return False
+    roll_up_day(today)
+    return True
 
 
 def roll_up(today: date | None = None) -> list[date]:
@@ -239,6 +256,7 @@ def prune(today: date | None = None) -> tuple[int, int]:
 def drain_due() -> int:
     """The embedded periodic job: write waiting events, and roll up / prune once an hour."""
     written = buffer.drain(time_budget=5.0)
+    roll_up_today()
     if cache.add("analytics:rollup:ran", 1, timeout=ROLLUP_EVERY_SECONDS):
         roll_up()
         prune()

@@ -6,9 +6,10 @@ PostgreSQL only, and destructive: it EMPTIES the analytics tables of the databas
 1. Generation: visits and their page views are made by INSERT … SELECT over generate_series
    in PostgreSQL (no Python per row): a Zipf-like spread over --posts post pages, referrers,
    campaigns, browsers and devices; about 45 % of visits bounce. The last day is today.
-2. Rollup: every finished day goes through the real `roll_up_day`; today stays raw, as in
-   production, so the selectors fold today's raw events in.
-3. The dashboard's heaviest selector calls, each --samples times (cachalot off): p50/p95/max.
+2. Rollup: every finished day goes through the real `roll_up_day`.
+3. The dashboard's heaviest selector calls, each --samples times (cachalot off): p50/p95/max,
+   once with today computed from raw events (ANALYTICS_TODAY_ROLLUP_SECONDS=0, the embedded
+   default) and once with today rolled up provisionally (the production default).
 4. Ingestion: --beacons beacons through the real endpoint (Django's test client, in process,
    distinct visitors) into the in-process buffer, then the batch writer; per-beacon latency
    and events per second of each stage.
@@ -143,7 +144,14 @@ class Command(BaseCommand):
             "daily_rollups": DailyRollup.objects.count(),
             "hourly_rollups": HourlyRollup.objects.count(),
         }
-        report["selectors"] = self._time_selectors(today, options["samples"])
+        # Today first as the embedded default serves it (raw events on every call), then
+        # as production does (ANALYTICS_TODAY_ROLLUP_SECONDS: provisional rollup of today).
+        RolledDay.objects.filter(day=today).delete()
+        report["selectors_today_raw"] = self._time_selectors(today, options["samples"])
+        began = time.perf_counter()
+        roll_up_day(today)
+        report["rollup_today_seconds"] = round(time.perf_counter() - began, 2)
+        report["selectors_today_rolled"] = self._time_selectors(today, options["samples"])
         report["ingestion"] = self._ingest(options["beacons"])
         self.stdout.write(json.dumps(report, indent=2, default=str))
 
