@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from apps.analytics import buffer, metrics, partitions
+from apps.analytics.bulk import write_rows
 from apps.analytics.models import PAGEVIEW, Event, RolledDay, Visit
 from apps.analytics.rollup import roll_up_day
 from apps.analytics.visitors import purge_salts
@@ -114,13 +115,21 @@ def record_events(events: Sequence[dict[str, Any]]) -> int:
                 changed[visit.id] = visit
         row.visitor_id = visit.visitor_id
         row.visit_id = visit.id
-    Visit.objects.bulk_create(new_visits.values(), batch_size=1000)
+    write_rows(Visit, VISIT_COLUMNS, [_values(v, VISIT_COLUMNS) for v in new_visits.values()])
     Visit.objects.bulk_update(
         changed.values(), ["last_seen_at", "exit_path", "duration", "pageviews"], batch_size=1000
     )
-    Event.objects.bulk_create(rows, batch_size=1000)
+    write_rows(Event, EVENT_COLUMNS, [_values(e, EVENT_COLUMNS) for e in rows])
     metrics.written.inc(len(rows))
     return len(rows)
+
+
+VISIT_COLUMNS = tuple(f.column for f in Visit._meta.concrete_fields)
+EVENT_COLUMNS = tuple(f.column for f in Event._meta.concrete_fields if not f.primary_key)
+
+
+def _values(row: Visit | Event, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(getattr(row, column) for column in columns)
 
 
 def _open_visit(
