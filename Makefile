@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run dev static serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema lighthouse screenshots
+.PHONY: help run dev static serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter bench-analytics clean api-schema lighthouse screenshots
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT) as visitors see it (DEBUG off)"
@@ -31,6 +31,7 @@ help:
 	@echo "make infra-check  every file under infrastructure/ and .github/ checked by its real tool, the image built and smoke-tested"
 	@echo "make quick        lint + unit: the edit loop"
 	@echo "make bench       Inkwell in its production shape against a Django hello-world (wrk)"
+	@echo "make bench-analytics   10 million analytics events over 90 days: dashboard queries and ingestion (EVENTS=n)"
 	@echo "make bench-newsletter  a campaign to 100,000 generated subscribers into an SMTP sink (SUBSCRIBERS=n)"
 	@echo "make lighthouse   Lighthouse mobile scores of the home page and a post with 100 comments (production shape)"
 	@echo "make screenshots  refresh the editor screenshots of docs/user/writing.md from the browser suite"
@@ -235,6 +236,15 @@ lighthouse: install css npm-install
 screenshots: install css
 	INKWELL_SCREENSHOTS=docs/user/img env -u DATABASE_URL -u REDIS_URL \
 	  $(BIN)/pytest -m e2e -p no:xdist tests/e2e/test_editor.py
+
+# Analytics at scale (manage.py analytics_bench): EVENTS (default 10,000,000) over 90 days in
+# a database of its own (created and migrated here; its analytics tables are emptied each run).
+EVENTS ?= 10000000
+ANALYTICS_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell_analytics_bench
+bench-analytics: install
+	-psql "$(dir $(ANALYTICS_BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(ANALYTICS_BENCH_DATABASE_URL))" 2>/dev/null
+	DATABASE_URL=$(ANALYTICS_BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v0
+	DATABASE_URL=$(ANALYTICS_BENCH_DATABASE_URL) $(PY) manage.py analytics_bench --events $(EVENTS) --yes
 
 # The older comparison: one embedded ASGI process (SQLite), the page cache off and on.
 bench-embedded: install css

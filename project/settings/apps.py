@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.comments",
     "apps.notifications",
     "apps.newsletter",
+    "apps.analytics",
     "anymail",
     "ninja",  # Swagger UI's files for /api/vN/docs, served by us (CSP: self only)
     "corsheaders",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "apps.core.bodies.CompleteBodyMiddleware",
     # A NUL (%00) anywhere in the request: 400 before anything can pass it to PostgreSQL.
     "apps.core.middleware.RejectNulMiddleware",
+    # Analytics beacons (POST /a/e) are answered here, without the rest of the stack.
+    "apps.analytics.middleware.BeaconMiddleware",
     "apps.core.middleware.HeadMiddleware",  # HEAD answered as GET, without the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from apps.api.base import InkwellAPI
 from apps.api.v1 import auth, me, taxonomy
-from apps.api.v2 import comments, follows, newsletter, notifications, posts
+from apps.api.v2 import analytics, comments, follows, newsletter, notifications, posts
 
 api = InkwellAPI(
     version="v2",
@@ -28,3 +28,4 @@ api.add_router("/", comments.router)
 api.add_router("/", notifications.router)
 api.add_router("/", newsletter.router)
 api.add_router("/", follows.router)
+api.add_router("/", analytics.router)
