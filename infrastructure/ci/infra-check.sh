@@ -116,7 +116,7 @@ check_promtool() {
   local script="$ROOT/infrastructure/monitoring/check.sh"
   if [ -x "$script" ]; then
     # The monitoring folder's own check: rules, their unit tests, the dashboards.
-    "$script" "$(command -v promtool)"
+    PYTHON="$PY" "$script" "$(command -v promtool)"
   else
     # Hook: until infrastructure/monitoring/check.sh exists, the rules alone.
     promtool check rules "$ROOT"/infrastructure/monitoring/alerts.yml
