@@ -150,9 +150,11 @@ class AnalyticsQuery:
         if self.path:
             chips.append(Chip("Page", self.path, self.query(path=None)))
         if self.referrer:
-            chips.append(Chip("Referrer", self.referrer, self.query(referrer=None)))
+            shown = "Direct or unknown" if self.referrer == "(none)" else self.referrer
+            chips.append(Chip("Referrer", shown, self.query(referrer=None)))
         if self.campaign:
-            chips.append(Chip("Campaign", self.campaign, self.query(campaign=None)))
+            shown = "No campaign" if self.campaign == "(none)" else self.campaign
+            chips.append(Chip("Campaign", shown, self.query(campaign=None)))
         return chips
 
 

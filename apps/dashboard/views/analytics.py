@@ -243,7 +243,15 @@ TABLES: Final = (
     ("systems", "os", "Operating systems", "System", ""),
     ("devices", "device", "Devices", "Device", ""),
 )
-EMPTY_LABELS: Final = {"referrer": "Direct or unknown", "utm_campaign": "(none)"}
+# The selectors name a missing value "(none)" (and accept it back as a filter: direct visits).
+NONE_VALUE: Final = "(none)"
+NONE_LABELS: Final = {"referrer": "Direct or unknown", "utm_campaign": "No campaign"}
+
+
+def row_label(value: str, dimension: str) -> str:
+    if value in ("", NONE_VALUE):
+        return NONE_LABELS.get(dimension, "Unknown")
+    return value
 
 
 def _share(value: int, largest: int) -> float:
@@ -261,7 +269,7 @@ def _table_rows(
     largest = max((row.pageviews for row in rows), default=0)
     result = []
     for row in rows:
-        label = row.value or EMPTY_LABELS.get(dimension, "(unknown)")
+        label = row_label(row.value, dimension)
         link = query.query(**{link_key: row.value}) if link_key and row.value else ""
         result.append(
             TableRow(
@@ -521,7 +529,7 @@ class PostFigures:
     days: int
     visitors: int
     pageviews: int
-    referrers: list[Row]
+    referrers: list[tuple[str, int]]  # (host or "Direct or unknown", page views)
     dashboard_url: str
 
 
@@ -535,4 +543,5 @@ def post_figures(post: Post, *, today: date | None = None) -> PostFigures | None
     numbers = selectors.summary(start, today, filters)
     referrers = selectors.breakdown("referrer", start, today, filters, limit=POST_PANEL_REFERRERS)
     url = reverse("dashboard:analytics") + f"?period=30d&post={post.pk}"
-    return PostFigures(POST_PANEL_DAYS, numbers.visitors, numbers.pageviews, referrers, url)
+    sources = [(row_label(row.value, "referrer"), row.pageviews) for row in referrers]
+    return PostFigures(POST_PANEL_DAYS, numbers.visitors, numbers.pageviews, sources, url)
