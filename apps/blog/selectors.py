@@ -24,7 +24,7 @@ from apps.accounts.permissions import can
 from apps.accounts.roles import Role
 from apps.blog.content import PostContent
 from apps.blog.diffs import DiffLine, Segment, line_diff, word_diff
-from apps.blog.models import Category, Post, PreviewLink, Revision, Tag
+from apps.blog.models import Category, Post, PostSlug, PreviewLink, Revision, Tag
 
 
 def visible_until() -> datetime:
@@ -106,6 +106,27 @@ def current_slug_for(old_slug: str) -> str | None:
         .order_by()
         .first()
     )
+
+
+def post_owners_by_slug(slugs: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Post id and author id for each of these slugs (current or former), any status."""
+    owners = {
+        slug: (pk, author_id)
+        for slug, pk, author_id in Post.objects.filter(slug__in=slugs)
+        .order_by()
+        .values_list("slug", "pk", "author_id")
+    }
+    missing = [slug for slug in slugs if slug not in owners]
+    if missing:
+        old = PostSlug.objects.filter(slug__in=missing).order_by()
+        for slug, pk, author_id in old.values_list("slug", "post_id", "post__author_id"):
+            owners[slug] = (pk, author_id)
+    return owners
+
+
+def post_is_by_author(post_id: int, author_id: int) -> bool:
+    """Whether `author_id` wrote the post `post_id` (as its author)."""
+    return Post.objects.filter(pk=post_id, author_id=author_id).exists()
 
 
 def related_posts(post: Post, limit: int = 3) -> list[Post]:

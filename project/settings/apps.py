@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.comments",
     "apps.notifications",
     "apps.newsletter",
+    "apps.analytics",
     "anymail",
     "ninja",  # Swagger UI's files for /api/vN/docs, served by us (CSP: self only)
     "corsheaders",
