@@ -28,7 +28,7 @@ from django.views.decorators.http import require_safe
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.analytics import selectors
-from apps.analytics.selectors import Filters, Row, Summary
+from apps.analytics.selectors import Dimension, Filters, Row, Summary
 from apps.blog.models import Post
 from apps.dashboard.charts import LineChart, line_pair
 from apps.dashboard.exports import _Echo, safe_cell
@@ -234,7 +234,7 @@ class Table:
 
 
 # (key, dimension, title, first column, query-string filter the rows link to)
-TABLES: Final = (
+TABLES: Final[tuple[tuple[str, Dimension, str, str, str], ...]] = (
     ("entry_pages", "entry_page", "Entry pages", "Page", "path"),
     ("exit_pages", "exit_page", "Exit pages", "Page", "path"),
     ("referrers", "referrer", "Referrers", "Source", "referrer"),
