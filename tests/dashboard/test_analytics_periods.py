@@ -143,7 +143,7 @@ def test_summary_figures_label_multi_day_visitors_as_a_sum_of_daily_visitors():
 
 
 def test_series_chart_draws_hours_for_one_day_and_days_otherwise():
-    start = datetime(2026, 3, 18, tzinfo=UTC)
+    start = datetime(2026, 3, 18, tzinfo=UTC)  # in the past: every hour of it is drawn
     hours = [Point(start + timedelta(hours=h), h, h, 2 * h) for h in range(24)]
     chart = series_chart(hours, Period("today", TODAY, TODAY))
     assert chart.hourly

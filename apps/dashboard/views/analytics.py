@@ -191,12 +191,20 @@ class SeriesChart:
     hourly: bool
 
 
+def past_points(points: list[selectors.Point], period: Period) -> list[selectors.Point]:
+    """Hours still to come are not zeros yet: the chart, table and CSV leave them off."""
+    if period.interval != "hour":
+        return points
+    now = timezone.now()
+    return [point for point in points if point.bucket <= now]
+
+
 def series_chart(points: list[selectors.Point], period: Period) -> SeriesChart:
     """Page views and visitors on one scale, per hour for one day, per day otherwise."""
     hourly = period.interval == "hour"
     fmt = "%H:%M" if hourly else "%b %-d"
     rows = []
-    for point in points:
+    for point in past_points(points, period):
         at = timezone.localtime(point.bucket) if timezone.is_aware(point.bucket) else point.bucket
         label = f"{at:%H:%M}" if hourly else f"{at:%a %b %-d}"
         rows.append(SeriesRow(at, label, point.visitors, point.visits, point.pageviews))
@@ -231,6 +239,8 @@ class Table:
     rows: list[TableRow]
     note: str = ""
     count_label: str = "Page views"
+    # Goals recorded by the server (a confirmed subscription) carry no visitor id.
+    show_visitors: bool = True
 
 
 # (key, dimension, title, first column, query-string filter the rows link to)
@@ -327,7 +337,7 @@ def report_tables(
             Table(
                 "goals", "Goals", "Goal", _table_rows(rows, query, "", "goal"),
                 note="Things readers did on the server's side: confirmed a newsletter subscription, posted a comment, signed up.",
-                count_label="Conversions",
+                count_label="Conversions", show_visitors=False,
             )
         )  # fmt: skip
     return tables
@@ -419,6 +429,7 @@ def analytics_live(request: HttpRequest) -> HttpResponse:
         "live_minutes": LIVE_MINUTES,
         "live_url": reverse("dashboard:analytics_live") + query.query(),
         "query": query,
+        "site_wide": author_id is None,
     }
     # Always the fragment: the endpoint exists for the poll, the page itself is /analytics/.
     return render(request, f"{TEMPLATE}#live-visitors", context)
@@ -468,7 +479,8 @@ def analytics_csv_lines(query: AnalyticsQuery, author_id: int | None) -> Iterato
             for cell in _summary_line(f"{period.previous_start}..{period.previous_end}", previous)
         ]
     )
-    for point in selectors.timeseries(period.start, period.end, filters, interval=period.interval):
+    points = selectors.timeseries(period.start, period.end, filters, interval=period.interval)
+    for point in past_points(points, period):
         at = timezone.localtime(point.bucket) if timezone.is_aware(point.bucket) else point.bucket
         stamp = at.isoformat() if period.interval == "hour" else at.date().isoformat()
         yield writer.writerow(
