@@ -23,6 +23,7 @@ urlpatterns = [
     path("comments/", include("apps.comments.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("newsletter/", include("apps.newsletter.urls")),
+    path("a/", include("apps.analytics.urls")),  # the analytics beacon (POST /a/e)
     # django-prometheus's view, behind METRICS_ALLOWED_NETWORKS and METRICS_TOKEN.
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("", include("apps.blog.urls")),

@@ -51,6 +51,13 @@ def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def add_months(day: date, months: int) -> date:
+    month = month_start(day)
+    for _ in range(months):
+        month = next_month(month)
+    return month
+
+
 def partition_name(month: date) -> str:
     return f"{TABLE}_{month:%Y%m}"
 

@@ -29,4 +29,5 @@ from project.settings.site import *  # noqa: F403
 from project.settings.api import *  # noqa: F403
 from project.settings.newsletter import *  # noqa: F403
 from project.settings.metrics import *  # noqa: F403
+from project.settings.analytics import *  # noqa: F403
 # isort: on

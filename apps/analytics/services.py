@@ -1,0 +1,239 @@
+"""Writes of the analytics app: the batch writer, goals, rollups, pruning.
+
+`record_events` turns buffered events into rows: it joins each page view to the visitor's
+open visit (30 minutes idle ends one; yesterday's id continues a visit over midnight), finds
+the post behind a path, and bulk-inserts events and visits in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from apps.analytics import buffer, metrics, partitions
+from apps.analytics.models import PAGEVIEW, Event, RolledDay, Visit
+from apps.analytics.rollup import roll_up_day
+from apps.analytics.visitors import purge_salts
+from apps.blog.selectors import post_owners_by_slug
+
+logger = structlog.get_logger("inkwell.analytics")
+
+# Server-side goals (the "goal" breakdown shows these names).
+GOALS = ("newsletter_confirmed", "comment_posted", "signed_up")
+MAX_VISIT_ID = 2**63 - 1
+ROLLUP_EVERY_SECONDS = 3600
+
+
+def _owners(paths: set[str]) -> dict[str, tuple[int, int]]:
+    """Post id and author id for the paths that are post pages."""
+    slugs: dict[str, str] = {}
+    for path in paths:
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        if match.view_name == "blog:post_detail":
+            slugs[path] = match.kwargs["slug"]
+    found = post_owners_by_slug(list(set(slugs.values()))) if slugs else {}
+    return {path: found[slug] for path, slug in slugs.items() if slug in found}
+
+
+def _moment(event: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event["t"]), tz=UTC)
+
+
+def _event_row(event: dict[str, Any], at: datetime, owners: dict[str, tuple[int, int]]) -> Event:
+    path = str(event.get("p", ""))
+    post_id, author_id = owners.get(path, (None, None))
+    return Event(
+        day=timezone.localdate(at),
+        hour=at.replace(minute=0, second=0, microsecond=0),
+        ts=at,
+        name=str(event.get("n", PAGEVIEW)),
+        path=path,
+        post_id=post_id,
+        author_id=author_id,
+        referrer=str(event.get("r", "")),
+        utm_source=str(event.get("us", "")),
+        utm_medium=str(event.get("um", "")),
+        utm_campaign=str(event.get("uc", "")),
+        browser=str(event.get("b", "")),
+        os=str(event.get("o", "")),
+        device=str(event.get("d", "")),
+        country=str(event.get("c", "")),
+    )
+
+
+@transaction.atomic
+def record_events(events: Sequence[dict[str, Any]]) -> int:
+    """Write a batch of buffered events (apps.analytics.beacons.event); return rows written."""
+    if not events:
+        return 0
+    ordered = sorted(events, key=lambda event: float(event["t"]))
+    idle = timedelta(minutes=settings.ANALYTICS_VISIT_IDLE_MINUTES)
+    owners = _owners({str(event.get("p", "")) for event in ordered})
+    candidates = {event["v"] for event in ordered if event.get("v") is not None} | {
+        event["pv"] for event in ordered if event.get("pv") is not None
+    }
+    open_visits: dict[int, Visit] = {}
+    if candidates:
+        recent = Visit.objects.filter(
+            visitor_id__in=candidates, last_seen_at__gte=_moment(ordered[0]) - idle
+        ).order_by("last_seen_at")
+        open_visits = {visit.visitor_id: visit for visit in recent}
+    new_visits: dict[int, Visit] = {}
+    changed: dict[int, Visit] = {}
+    rows = []
+    for event in ordered:
+        at = _moment(event)
+        row = _event_row(event, at, owners)
+        rows.append(row)
+        if event.get("v") is None:  # a server-side goal: no visitor, no visit
+            continue
+        visit = _open_visit(open_visits, event, at, idle)
+        if visit is None:
+            visit = _start_visit(event, at, row)
+            new_visits[visit.id] = visit
+            open_visits[visit.visitor_id] = visit
+        elif row.name == PAGEVIEW:
+            if at >= visit.last_seen_at:
+                visit.last_seen_at = at
+                visit.exit_path = row.path
+            visit.duration = int((visit.last_seen_at - visit.started_at).total_seconds())
+            visit.pageviews += 1
+            if visit.id not in new_visits:
+                changed[visit.id] = visit
+        row.visitor_id = visit.visitor_id
+        row.visit_id = visit.id
+    Visit.objects.bulk_create(new_visits.values(), batch_size=1000)
+    Visit.objects.bulk_update(
+        changed.values(), ["last_seen_at", "exit_path", "duration", "pageviews"], batch_size=1000
+    )
+    Event.objects.bulk_create(rows, batch_size=1000)
+    metrics.written.inc(len(rows))
+    return len(rows)
+
+
+def _open_visit(
+    open_visits: dict[int, Visit], event: dict[str, Any], at: datetime, idle: timedelta
+) -> Visit | None:
+    """The visit this event continues: today's id first, then yesterday's (over midnight)."""
+    for visitor in (event.get("v"), event.get("pv")):
+        if visitor is None:
+            continue
+        visit = open_visits.get(int(visitor))
+        if visit is not None and at - visit.last_seen_at <= idle:
+            return visit
+    return None
+
+
+def _start_visit(event: dict[str, Any], at: datetime, row: Event) -> Visit:
+    return Visit(
+        id=secrets.randbelow(MAX_VISIT_ID) + 1,
+        visitor_id=int(event["v"]),
+        day=row.day,
+        started_at=at,
+        last_seen_at=at,
+        duration=0,
+        pageviews=1 if row.name == PAGEVIEW else 0,
+        entry_path=row.path,
+        exit_path=row.path,
+        referrer=row.referrer,
+        utm_source=row.utm_source,
+        utm_medium=row.utm_medium,
+        utm_campaign=row.utm_campaign,
+        browser=row.browser,
+        os=row.os,
+        device=row.device,
+        country=row.country,
+    )
+
+
+def record_goal(name: str, *, path: str = "", post_id: int | None = None) -> None:
+    """Count a server-side goal once the caller's transaction commits (never fails it)."""
+    if name not in GOALS:
+        raise ValueError(f"unknown goal {name!r}")
+    if not settings.ANALYTICS_ENABLED:
+        return
+
+    def queue_goal() -> None:
+        # No visitor: a goal is counted, never tied to a reader.
+        event: dict[str, Any] = {"t": timezone.now().timestamp(), "v": None, "n": name, "p": path}
+        buffer.push(event)
+
+    transaction.on_commit(queue_goal, robust=True)
+
+
+def _roll_due_days(today: date) -> list[date]:
+    """Finished days within retention that are not rolled up, or were rolled too early."""
+    oldest = today - timedelta(days=settings.ANALYTICS_RAW_RETENTION_DAYS)
+    with_events = set(
+        Event.objects.filter(day__gte=oldest, day__lt=today)
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    rolled = dict(RolledDay.objects.filter(day__gte=oldest).values_list("day", "rolled_at"))
+    # Yesterday's last visits end (and reach the drain) up to an idle period after midnight.
+    settled = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(
+        minutes=settings.ANALYTICS_VISIT_IDLE_MINUTES + 5
+    )
+    due = []
+    for day in sorted(with_events | set(rolled)):
+        if day >= today:
+            continue
+        rolled_at = rolled.get(day)
+        if rolled_at is None or (
+            day == today - timedelta(days=1) and rolled_at < settled <= timezone.now()
+        ):
+            due.append(day)
+    return due
+
+
+def roll_up(today: date | None = None) -> list[date]:
+    """Roll up every due day, create partitions ahead, delete old salts; return the days."""
+    today = today or timezone.localdate()
+    partitions.ensure_partitions(today, partitions.add_months(today, partitions.MONTHS_AHEAD))
+    days = _roll_due_days(today)
+    for day in days:
+        roll_up_day(day)
+    purge_salts(today)
+    return days
+
+
+def prune(today: date | None = None) -> tuple[int, int]:
+    """Delete raw events and visits older than ANALYTICS_RAW_RETENTION_DAYS; return counts.
+
+    Days not rolled up yet are rolled up first, so pruning never loses a figure.
+    """
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=settings.ANALYTICS_RAW_RETENTION_DAYS)
+    for day in _roll_due_days(today):
+        if day < cutoff:
+            roll_up_day(day)
+    dropped = partitions.drop_partitions_before(cutoff)
+    if dropped:
+        logger.info("analytics.partitions_dropped", partitions=dropped)
+    events, _ = Event.objects.filter(day__lt=cutoff).delete()
+    visits, _ = Visit.objects.filter(
+        last_seen_at__lt=timezone.now() - timedelta(days=settings.ANALYTICS_RAW_RETENTION_DAYS)
+    ).delete()
+    return events, visits
+
+
+def drain_due() -> int:
+    """The embedded periodic job: write waiting events, and roll up / prune once an hour."""
+    written = buffer.drain(time_budget=5.0)
+    if cache.add("analytics:rollup:ran", 1, timeout=ROLLUP_EVERY_SECONDS):
+        roll_up()
+        prune()
+    return written

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("e", views.event, name="event"),
+]
