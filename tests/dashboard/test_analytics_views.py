@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.analytics import buffer
 from apps.analytics.rollup import roll_up_day
+from apps.analytics.visitors import forget_cached_salts
 from tests.dashboard.conftest import _edit, _queries
 from tests.factories.analytics import goal, visit
 from tests.factories.blog import PostFactory
@@ -458,3 +462,48 @@ def test_post_editor_panel_costs_a_fixed_number_of_queries(client, login_as, mak
     # The summary and the top referrers: for each, the rolled-up days, the rollups and the
     # raw events of the days not rolled up yet.
     assert with_panel - without <= 7, (without, with_panel)  # measured: 18 → 25
+
+
+# --------------------------------------------------------------------------
+# End to end in-process: beacons through the real endpoint and batch writer
+# --------------------------------------------------------------------------
+
+READER_AGENTS = (
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+)
+
+
+def test_dashboard_reads_page_views_recorded_through_the_beacon_endpoint(
+    client, login_as, make_user, settings
+):
+    settings.ANALYTICS_ENABLED = True
+    settings.ANALYTICS_FLUSH_SECONDS = 3600  # written when drained below, not by the thread
+    forget_cached_salts()
+    post = PostFactory.create(author=make_user(Role.AUTHOR), title="Beaconed post")
+    reader = Client()
+    url = f"http://testserver{post.get_absolute_url()}?utm_campaign=launch&fbclid=x"
+    try:
+        for agent in READER_AGENTS:
+            response = reader.post(
+                "/a/e",
+                data=json.dumps({"u": url, "r": "https://social.example/some/thread"}),
+                content_type="text/plain",
+                HTTP_USER_AGENT=agent,
+                REMOTE_ADDR="198.51.100.7",
+            )
+            assert response.status_code == 202
+        assert buffer.drain() == 2
+    finally:
+        buffer.memory.items.clear()
+        forget_cached_salts()
+    login_as(Role.EDITOR)
+    response = client.get(PAGE + "?period=today")
+    figures = {f.key: f for f in response.context["figures"]}
+    assert (figures["visitors"].value, figures["pageviews"].value) == ("2", "2")
+    tables = {table.key: table for table in response.context["tables"]}
+    assert [row.label for row in tables["posts"].rows] == ["Beaconed post"]
+    assert [row.label for row in tables["referrers"].rows] == ["social.example"]
+    assert [row.label for row in tables["campaigns"].rows] == ["launch"]
+    assert _live(response.content.decode()) == 2
