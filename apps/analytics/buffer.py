@@ -138,8 +138,12 @@ def drain(*, max_batches: int | None = None, time_budget: float | None = None) -
     while max_batches is None or batches < max_batches:
         if time_budget is not None and time.monotonic() - started > time_budget:
             break
-        with redis_client(backend, key, write=True) as client:
-            raw_items = client.lpop(key, size) or []
+        try:
+            with redis_client(backend, key, write=True) as client:
+                raw_items = client.lpop(key, size) or []
+        except (RedisError, OSError) as error:  # Redis down: the events wait there, or are lost
+            logger.warning("analytics.drain_unavailable", error=type(error).__name__)
+            break
         if not raw_items:
             break
         events = []

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.accounts.roles import Role, has_role
 from apps.analytics import raw
 from apps.analytics.models import DailyRollup, HourlyRollup, RolledDay
 from apps.blog.selectors import post_is_by_author
@@ -361,3 +363,13 @@ def posts_with_stats(
         )
         for post_id, f in ranked[: max(0, limit)]
     ]
+
+
+def filters_for_viewer(user: User, filters: Filters = Filters()) -> Filters | None:
+    """The figures `user` may see, narrowed by `filters`: all (editors, admins), only their
+    own posts (authors: author_id forced to theirs), or None (nobody else)."""
+    if has_role(user, Role.EDITOR):
+        return filters
+    if has_role(user, Role.AUTHOR):
+        return replace(filters, author_id=user.pk)
+    return None

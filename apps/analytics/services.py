@@ -158,8 +158,11 @@ def _start_visit(event: dict[str, Any], at: datetime, row: Event) -> Visit:
     )
 
 
-def record_goal(name: str, *, path: str = "", post_id: int | None = None) -> None:
-    """Count a server-side goal once the caller's transaction commits (never fails it)."""
+def record_goal(name: str, *, path: str = "") -> None:
+    """Count a server-side goal once the caller's transaction commits (never fails it).
+
+    `path` ties the goal to a page (a comment to its post); the writer finds the post.
+    """
     if name not in GOALS:
         raise ValueError(f"unknown goal {name!r}")
     if not settings.ANALYTICS_ENABLED:
@@ -217,9 +220,12 @@ def prune(today: date | None = None) -> tuple[int, int]:
     """
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=settings.ANALYTICS_RAW_RETENTION_DAYS)
-    for day in _roll_due_days(today):
-        if day < cutoff:
-            roll_up_day(day)
+    old_days = set(
+        Event.objects.filter(day__lt=cutoff).order_by().values_list("day", flat=True).distinct()
+    )
+    rolled = set(RolledDay.objects.filter(day__in=old_days).values_list("day", flat=True))
+    for day in sorted(old_days - rolled):
+        roll_up_day(day)
     dropped = partitions.drop_partitions_before(cutoff)
     if dropped:
         logger.info("analytics.partitions_dropped", partitions=dropped)

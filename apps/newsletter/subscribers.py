@@ -38,6 +38,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.accounts.selectors import has_verified_email
+from apps.analytics.services import record_goal
 from apps.core.ratelimit import hit
 from apps.newsletter import selectors, subscriber_mail, tokens
 from apps.newsletter.models import (
@@ -268,6 +269,7 @@ def confirm(*, token: str) -> Confirmation:
         status=SubscriptionStatus.ACTIVE, subscribed_at=now, unsubscribed_at=None, requested_at=None
     )
     logger.info("newsletter.confirmed", activated=len(waiting))
+    record_goal("newsletter_confirmed")  # counted after commit, never fails the confirmation
     return Confirmation(
         subscriber=subscriber, activated=[s.newsletter for s in waiting], already=False
     )

@@ -4,6 +4,106 @@
  */
 
 export interface paths {
+    "/api/v2/analytics/breakdown/{dimension}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top values of a dimension
+         * @description Pages, entry and exit pages, referrers, campaigns, browsers, devices, countries, goals.
+         */
+        get: operations["apps_api_v2_analytics_breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitors on the site now
+         * @description Visitor ids seen in the last few minutes (authors: on their own posts).
+         */
+        get: operations["apps_api_v2_analytics_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Most visited posts
+         * @description Posts by visitors over the range (authors: their own), with their main path.
+         */
+        get: operations["apps_api_v2_analytics_top_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics summary
+         * @description Visitors, visits, page views, bounce rate and visit duration over a range of days.
+         */
+        get: operations["apps_api_v2_analytics_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics over time
+         * @description One point per day (or hour), zeros included.
+         */
+        get: operations["apps_api_v2_analytics_timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/auth/logout": {
         parameters: {
             query?: never;
@@ -685,6 +785,16 @@ export interface components {
              */
             fields?: string | null;
         };
+        /** LiveOut */
+        LiveOut: {
+            /** Minutes */
+            minutes: number;
+            /**
+             * Visitors
+             * @description Visitor ids with a page view in the last `minutes`.
+             */
+            visitors: number;
+        };
         /** MarkReadIn */
         MarkReadIn: {
             /**
@@ -834,15 +944,56 @@ export interface components {
         /** PageParams */
         PageParams: {
             /**
-             * Page
-             * @default 1
+             * End
+             * @description Last day, included; default today.
              */
-            page: number;
+            end?: string | null;
             /**
-             * Page Size
-             * @default 20
+             * Limit
+             * @default 10
              */
-            page_size: number;
+            limit: number;
+            /**
+             * Offset
+             * @default 0
+             */
+            offset: number;
+            /**
+             * Path
+             * @description Only this path.
+             */
+            path?: string | null;
+            /**
+             * Post Id
+             * @description Only this post's page.
+             */
+            post_id?: number | null;
+            /**
+             * Referrer
+             * @description Only visits from this referrer host ("(none)": direct).
+             */
+            referrer?: string | null;
+            /**
+             * Start
+             * @description First day (site time zone); default end − 29.
+             */
+            start?: string | null;
+            /** Utm Campaign */
+            utm_campaign?: string | null;
+        };
+        /** PointOut */
+        PointOut: {
+            /**
+             * Bucket
+             * @description Start of the hour or day, ISO 8601 in the site's time zone.
+             */
+            bucket: string;
+            /** Pageviews */
+            pageviews: number;
+            /** Visitors */
+            visitors: number;
+            /** Visits */
+            visits: number;
         };
         /** PostOut */
         PostOut: {
@@ -926,6 +1077,25 @@ export interface components {
              */
             url: string;
         };
+        /** PostStatsOut */
+        PostStatsOut: {
+            /**
+             * Pageviews
+             * @description Page views; for goals, conversions.
+             */
+            pageviews: number;
+            /** Post Id */
+            post_id: number;
+            /**
+             * Value
+             * @description The value; "(none)" for direct visits or unknown values.
+             */
+            value: string;
+            /** Visitors */
+            visitors: number;
+            /** Visits */
+            visits: number;
+        };
         /**
          * PreferencesIn
          * @description How to receive each kind; kinds left out keep their current choice.
@@ -944,6 +1114,36 @@ export interface components {
             post_comment: components["schemas"]["Delivery"];
             post_published: components["schemas"]["Delivery"];
             post_sent_back: components["schemas"]["Delivery"];
+        };
+        /** RangeParams */
+        RangeParams: {
+            /**
+             * End
+             * @description Last day, included; default today.
+             */
+            end?: string | null;
+            /**
+             * Path
+             * @description Only this path.
+             */
+            path?: string | null;
+            /**
+             * Post Id
+             * @description Only this post's page.
+             */
+            post_id?: number | null;
+            /**
+             * Referrer
+             * @description Only visits from this referrer host ("(none)": direct).
+             */
+            referrer?: string | null;
+            /**
+             * Start
+             * @description First day (site time zone); default end − 29.
+             */
+            start?: string | null;
+            /** Utm Campaign */
+            utm_campaign?: string | null;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -984,6 +1184,59 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** RowOut */
+        RowOut: {
+            /**
+             * Pageviews
+             * @description Page views; for goals, conversions.
+             */
+            pageviews: number;
+            /**
+             * Value
+             * @description The value; "(none)" for direct visits or unknown values.
+             */
+            value: string;
+            /** Visitors */
+            visitors: number;
+            /** Visits */
+            visits: number;
+        };
+        /** SeriesParams */
+        SeriesParams: {
+            /**
+             * End
+             * @description Last day, included; default today.
+             */
+            end?: string | null;
+            /**
+             * Interval
+             * @default day
+             * @enum {string}
+             */
+            interval: "hour" | "day";
+            /**
+             * Path
+             * @description Only this path.
+             */
+            path?: string | null;
+            /**
+             * Post Id
+             * @description Only this post's page.
+             */
+            post_id?: number | null;
+            /**
+             * Referrer
+             * @description Only visits from this referrer host ("(none)": direct).
+             */
+            referrer?: string | null;
+            /**
+             * Start
+             * @description First day (site time zone); default end − 29.
+             */
+            start?: string | null;
+            /** Utm Campaign */
+            utm_campaign?: string | null;
+        };
         /**
          * Status
          * @enum {string}
@@ -1002,6 +1255,35 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "pending" | "unsubscribed";
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            /** Avg Visit Seconds */
+            avg_visit_seconds: number | null;
+            /**
+             * Bounce Rate
+             * @description 0..1; null without visits.
+             */
+            bounce_rate: number | null;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Pageviews */
+            pageviews: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * Visitors
+             * @description Sum of daily unique visitors (not people).
+             */
+            visitors: number;
+            /** Visits */
+            visits: number;
         };
         /** TagOut */
         TagOut: {
@@ -1139,6 +1421,478 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    apps_api_v2_analytics_breakdown: {
+        parameters: {
+            query?: {
+                /** @description First day (site time zone); default end − 29. */
+                start?: string | null;
+                /** @description Last day, included; default today. */
+                end?: string | null;
+                /** @description Only this post's page. */
+                post_id?: number | null;
+                /** @description Only this path. */
+                path?: string | null;
+                /** @description Only visits from this referrer host ("(none)": direct). */
+                referrer?: string | null;
+                utm_campaign?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                dimension: "page" | "entry_page" | "exit_page" | "referrer" | "utm_source" | "utm_medium" | "utm_campaign" | "browser" | "os" | "device" | "country" | "goal";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    apps_api_v2_analytics_live: {
+        parameters: {
+            query?: {
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    apps_api_v2_analytics_top_posts: {
+        parameters: {
+            query?: {
+                /** @description First day (site time zone); default end − 29. */
+                start?: string | null;
+                /** @description Last day, included; default today. */
+                end?: string | null;
+                /** @description Only this post's page. */
+                post_id?: number | null;
+                /** @description Only this path. */
+                path?: string | null;
+                /** @description Only visits from this referrer host ("(none)": direct). */
+                referrer?: string | null;
+                utm_campaign?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostStatsOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    apps_api_v2_analytics_summary: {
+        parameters: {
+            query?: {
+                /** @description First day (site time zone); default end − 29. */
+                start?: string | null;
+                /** @description Last day, included; default today. */
+                end?: string | null;
+                /** @description Only this post's page. */
+                post_id?: number | null;
+                /** @description Only this path. */
+                path?: string | null;
+                /** @description Only visits from this referrer host ("(none)": direct). */
+                referrer?: string | null;
+                utm_campaign?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    apps_api_v2_analytics_timeseries: {
+        parameters: {
+            query?: {
+                /** @description First day (site time zone); default end − 29. */
+                start?: string | null;
+                /** @description Last day, included; default today. */
+                end?: string | null;
+                /** @description Only this post's page. */
+                post_id?: number | null;
+                /** @description Only this path. */
+                path?: string | null;
+                /** @description Only visits from this referrer host ("(none)": direct). */
+                referrer?: string | null;
+                utm_campaign?: string | null;
+                interval?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     apps_api_v1_auth_logout: {
         parameters: {
             query?: never;

@@ -28,6 +28,8 @@ INPROCESS_PERIODIC_JOBS = [
     "apps.newsletter.campaigns.send_due_campaigns",
     # Deletes expired newsletter sign-ups, at most once an hour (cron runs prune_newsletter).
     "apps.newsletter.subscribers.prune_due",
+    # Writes buffered analytics beacons; rolls up and prunes at most once an hour.
+    "apps.analytics.services.drain_due",
 ]
 INPROCESS_PERIODIC_SECONDS: float = env.float("INPROCESS_PERIODIC_SECONDS", default=10.0)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from apps.api.base import InkwellAPI
 from apps.api.v1 import auth, me, taxonomy
-from apps.api.v2 import comments, newsletter, notifications, posts
+from apps.api.v2 import analytics, comments, newsletter, notifications, posts
 
 api = InkwellAPI(
     version="v2",
@@ -27,3 +27,4 @@ api.add_router("/", taxonomy.router)
 api.add_router("/", comments.router)
 api.add_router("/", notifications.router)
 api.add_router("/", newsletter.router)
+api.add_router("/", analytics.router)

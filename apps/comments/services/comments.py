@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.selectors import has_verified_email
+from apps.analytics.services import record_goal
 from apps.blog.models import Post
 from apps.blog.pages import comments_tag
 from apps.comments.models import MAX_DEPTH, Comment, CommentReport
@@ -175,6 +176,7 @@ def create_comment(
         raise
     logger.info("comment.created", comment_id=comment.pk, post_id=post.pk, status=comment.status)
     _announce(comment)
+    record_goal("comment_posted", path=post.get_absolute_url())  # after commit
     return comment
 
 
