@@ -5,9 +5,16 @@ from datetime import UTC, date, datetime, timedelta
 from django.http import QueryDict
 
 from apps.analytics.selectors import Point, Summary
+from apps.analytics.services import GOALS
 from apps.dashboard.charts import line_pair
 from apps.dashboard.forms.analytics import MAX_SPAN_DAYS, Period, parse_query, period_for
-from apps.dashboard.views.analytics import percent_change, series_chart, summary_figures
+from apps.dashboard.views.analytics import (
+    GOAL_LABELS,
+    percent_change,
+    row_label,
+    series_chart,
+    summary_figures,
+)
 
 TODAY = date(2026, 3, 18)
 
@@ -163,3 +170,9 @@ def test_line_pair_puts_both_lines_on_the_larger_ones_scale():
     assert float(visitors.points.split()[1].split(",")[1]) > float(
         views.points.split()[1].split(",")[1]
     )
+
+
+def test_every_goal_has_words_on_the_dashboard():
+    assert set(GOAL_LABELS) == set(GOALS)
+    assert row_label("(none)", "referrer") == "Direct or unknown"
+    assert row_label("some_new_goal", "goal") == "some_new_goal"

@@ -149,10 +149,12 @@ def test_editors_see_the_whole_site_with_goals(client, login_as, traffic):
     assert "Mine to read" in html
     assert "Someone else’s post" in html
     assert 'id="table-goals"' in html
-    assert "newsletter_confirmed" in html
+    assert "Newsletter subscription confirmed" in html
     goals = {table.key: table for table in response.context["tables"]}["goals"]
     assert not goals.show_visitors  # server-side goals have no visitor id
-    assert [(row.label, row.pageviews) for row in goals.rows] == [("newsletter_confirmed", 1)]
+    assert [(row.label, row.pageviews) for row in goals.rows] == [
+        ("Newsletter subscription confirmed", 1)
+    ]
     figures = {f.key: f for f in response.context["figures"]}
     # Today: 2 visits, 3 page views, 2 visitors; nothing yesterday to compare with.
     assert (figures["visits"].value, figures["pageviews"].value) == ("2", "3")

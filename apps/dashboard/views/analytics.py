@@ -258,9 +258,19 @@ NONE_VALUE: Final = "(none)"
 NONE_LABELS: Final = {"referrer": "Direct or unknown", "utm_campaign": "No campaign"}
 
 
+# The server-side goals of apps.analytics.services.GOALS, in words.
+GOAL_LABELS: Final = {
+    "newsletter_confirmed": "Newsletter subscription confirmed",
+    "comment_posted": "Comment posted",
+    "signed_up": "Account created",
+}
+
+
 def row_label(value: str, dimension: str) -> str:
     if value in ("", NONE_VALUE):
         return NONE_LABELS.get(dimension, "Unknown")
+    if dimension == "goal":
+        return GOAL_LABELS.get(value, value)
     return value
 
 
