@@ -509,3 +509,17 @@ def test_dashboard_reads_page_views_recorded_through_the_beacon_endpoint(
     assert [row.label for row in tables["referrers"].rows] == ["social.example"]
     assert [row.label for row in tables["campaigns"].rows] == ["launch"]
     assert _live(response.content.decode()) == 2
+
+
+def test_countries_appear_only_with_a_geoip_database(client, login_as, traffic, settings):
+    login_as(Role.EDITOR)
+    traffic.read(traffic.mine, country="NL")
+    settings.ANALYTICS_GEOIP_PATH = ""
+    response = client.get(PAGE + "?period=today")
+    assert "countries" not in {table.key for table in response.context["tables"]}
+    assert "no GeoIP database is configured" in response.content.decode()
+    settings.ANALYTICS_GEOIP_PATH = "/srv/geoip/GeoLite2-Country.mmdb"
+    response = client.get(PAGE + "?period=today")
+    tables = {table.key: table for table in response.context["tables"]}
+    assert ("NL", 1) in [(row.label, row.pageviews) for row in tables["countries"].rows]
+    assert "no GeoIP database is configured" not in response.content.decode()
