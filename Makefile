@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter clean api-schema
+.PHONY: help run serve setup install runtime lock npm-install css migrate demo test quick lint docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter bench-analytics clean api-schema
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT)"
@@ -29,6 +29,7 @@ help:
 	@echo "make test         lint + types + unit (SQLite) + integration (PostgreSQL, Redis) + e2e (Chromium)"
 	@echo "make quick        lint + unit: the edit loop"
 	@echo "make bench       Inkwell in its production shape against a Django hello-world (wrk)"
+	@echo "make bench-analytics   10 million analytics events over 90 days: dashboard queries and ingestion (EVENTS=n)"
 	@echo "make bench-newsletter  a campaign to 100,000 generated subscribers into an SMTP sink (SUBSCRIBERS=n)"
 	@echo "make lint | unit | integration | e2e | docs | fmt | lock | css | migrate | demo | bench-embedded | clean"
 
@@ -194,6 +195,15 @@ bench: install css
 SUBSCRIBERS ?= 100000
 bench-newsletter: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/bench_newsletter.py --subscribers $(SUBSCRIBERS)
+
+# Analytics at scale (manage.py analytics_bench): EVENTS (default 10,000,000) over 90 days in
+# a database of its own (created and migrated here; its analytics tables are emptied each run).
+EVENTS ?= 10000000
+ANALYTICS_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell_analytics_bench
+bench-analytics: install
+	-psql "$(dir $(ANALYTICS_BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(ANALYTICS_BENCH_DATABASE_URL))" 2>/dev/null
+	DATABASE_URL=$(ANALYTICS_BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v0
+	DATABASE_URL=$(ANALYTICS_BENCH_DATABASE_URL) $(PY) manage.py analytics_bench --events $(EVENTS) --yes
 
 # The older comparison: one embedded ASGI process (SQLite), the page cache off and on.
 bench-embedded: install css

@@ -42,6 +42,28 @@ SCOPE_COLUMNS: dict[str, str | None] = {
     "utm_campaign": "utm_campaign",
     "author": "author_id",
 }
+# Per rollup scope, the dimensions it keeps ("" = the scope's totals). Entry and exit pages
+# are kept site-wide only: within a page, referrer or author they multiply the rows (every
+# page's visits enter by many pages) for a breakdown rarely asked for; those are computed
+# from raw events. A page's own page breakdown is its row in the site-wide one.
+VISIT_LEVEL = (
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "browser",
+    "os",
+    "device",
+    "country",
+    "goal",
+)
+SCOPE_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "": ("", *DIMENSIONS),
+    "page": ("", *VISIT_LEVEL),
+    "referrer": ("", "page", *VISIT_LEVEL),
+    "utm_campaign": ("", "page", *VISIT_LEVEL),
+    "author": ("", "page", *VISIT_LEVEL),
+}
 # Filter names (apps.analytics.selectors.Filters) and the event column each narrows.
 FILTER_COLUMNS = {
     "post_id": "post_id",

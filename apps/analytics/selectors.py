@@ -163,6 +163,9 @@ def _folded(
     totals: dict[tuple[str, int | None], raw.Figures] = defaultdict(raw.Figures)
     if scope.nothing or start > end:
         return totals
+    rolled = raw.SCOPE_DIMENSIONS[scope.scope] + (("page",) if scope.scope == "page" else ())
+    if not scope.fallback and dimension not in rolled:
+        scope = replace(scope, fallback=True)  # not kept in this scope's rollups
     keep_post = dimension == "page"
     if not scope.fallback:
         rows = (

@@ -93,6 +93,9 @@ CACHALOT_UNCACHABLE_TABLES = frozenset(
         "otp_static_statictoken",
         "otp_email_emaildevice",
         "accounts_refreshtoken",  # reuse detection must see every use at once
+        # Written every few seconds by the analytics drain: caching would only churn.
+        "analytics_event",
+        "analytics_visit",
         # Written by senders in other processes (db_worker, `manage.py send_campaigns`) row by
         # row: the sweep must see a campaign another process started, and caching a table
         # that changes with every message sent would only churn invalidations.

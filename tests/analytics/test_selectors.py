@@ -213,3 +213,9 @@ def test_live_visitors_counts_recent_visitors(db, settings):
     assert selectors.live_visitors() == 2
     assert selectors.live_visitors(minutes=30) == 3
     assert selectors.live_visitors(filters=Filters(path="/")) == 1
+
+
+def test_breakdown_not_kept_in_a_scope_comes_from_raw_events(source, traffic):
+    # Entry pages are rolled up site-wide only; within one post they are computed raw.
+    rows = selectors.breakdown("entry_page", DAY1, DAY2, Filters(post_id=traffic["post_b"].pk))
+    assert {row.value: row.visits for row in rows} == {"/posts/a/": 1, "/posts/b/": 1}
