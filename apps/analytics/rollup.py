@@ -8,15 +8,14 @@ PostgreSQL (a day can be tens of thousands of rows), plain batched INSERTs elsew
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import transaction
 from django.utils import timezone
 
 from apps.analytics import raw
+from apps.analytics.bulk import write_rows
 from apps.analytics.models import DailyRollup, HourlyRollup, RolledDay
 
 SCOPE_DIMENSIONS = raw.SCOPE_DIMENSIONS
@@ -27,19 +26,6 @@ DAILY_COLUMNS = (
 HOURLY_COLUMNS = (
     "hour", "day", "scope", "scope_value", "post_id", "visitors", "visits", "pageviews",
 )  # fmt: skip
-
-
-def _write(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    table = model._meta.db_table
-    names = ", ".join(columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 @transaction.atomic
@@ -75,7 +61,7 @@ def roll_up_day(day: date) -> int:
         for scope in SCOPE_DIMENSIONS
         for (hour, scope_value), figures in raw.hourly(selection, scope).items()
     ]
-    _write(DailyRollup, DAILY_COLUMNS, daily)
-    _write(HourlyRollup, HOURLY_COLUMNS, hourly)
+    write_rows(DailyRollup, DAILY_COLUMNS, daily)
+    write_rows(HourlyRollup, HOURLY_COLUMNS, hourly)
     RolledDay.objects.update_or_create(day=day, defaults={"rolled_at": timezone.now()})
     return len(daily) + len(hourly)

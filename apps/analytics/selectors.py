@@ -1,8 +1,10 @@
 """Visitor statistics for the dashboard and the API (reads only).
 
 Figures for days already rolled up come from the rollups (`DailyRollup`, `HourlyRollup`);
-days not rolled up yet (today, usually) are computed from the raw events with the very code
-the rollup uses (apps.analytics.raw), so today's figures are always included and never jump.
+days not rolled up yet are computed from the raw events with the very code the rollup uses
+(apps.analytics.raw), so figures never jump when a day is rolled up. Today is always
+included: from raw events, or from its provisional rollup when ANALYTICS_TODAY_ROLLUP_SECONDS
+is set (busy sites; then up to that many seconds behind). `live_visitors` always reads raw.
 
 One filter at a time is served by a rollup scope; combinations are computed from the raw
 events, which are kept ANALYTICS_RAW_RETENTION_DAYS only (older days then read as zero).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from apps.analytics import buffer, metrics, partitions
+from apps.analytics.bulk import write_rows
 from apps.analytics.models import PAGEVIEW, Event, RolledDay, Visit
 from apps.analytics.rollup import roll_up_day
 from apps.analytics.visitors import purge_salts
@@ -114,13 +115,21 @@ def record_events(events: Sequence[dict[str, Any]]) -> int:
                 changed[visit.id] = visit
         row.visitor_id = visit.visitor_id
         row.visit_id = visit.id
-    Visit.objects.bulk_create(new_visits.values(), batch_size=1000)
+    write_rows(Visit, VISIT_COLUMNS, [_values(v, VISIT_COLUMNS) for v in new_visits.values()])
     Visit.objects.bulk_update(
         changed.values(), ["last_seen_at", "exit_path", "duration", "pageviews"], batch_size=1000
     )
-    Event.objects.bulk_create(rows, batch_size=1000)
+    write_rows(Event, EVENT_COLUMNS, [_values(e, EVENT_COLUMNS) for e in rows])
     metrics.written.inc(len(rows))
     return len(rows)
+
+
+VISIT_COLUMNS = tuple(f.column for f in Visit._meta.concrete_fields)
+EVENT_COLUMNS = tuple(f.column for f in Event._meta.concrete_fields if not f.primary_key)
+
+
+def _values(row: Visit | Event, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(getattr(row, column) for column in columns)
 
 
 def _open_visit(
@@ -186,20 +195,37 @@ def _roll_due_days(today: date) -> list[date]:
         .distinct()
     )
     rolled = dict(RolledDay.objects.filter(day__gte=oldest).values_list("day", "rolled_at"))
-    # Yesterday's last visits end (and reach the drain) up to an idle period after midnight.
-    settled = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(
-        minutes=settings.ANALYTICS_VISIT_IDLE_MINUTES + 5
-    )
+    # A day's last visits end (and reach the drain) up to an idle period after its midnight;
+    # a day rolled up before that (provisionally, during the day) is rolled up again.
+    idle = timedelta(minutes=settings.ANALYTICS_VISIT_IDLE_MINUTES + 5)
+    now = timezone.now()
     due = []
     for day in sorted(with_events | set(rolled)):
         if day >= today:
             continue
+        settled = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)) + idle
         rolled_at = rolled.get(day)
-        if rolled_at is None or (
-            day == today - timedelta(days=1) and rolled_at < settled <= timezone.now()
-        ):
+        if rolled_at is None or rolled_at < settled <= now:
             due.append(day)
     return due
+
+
+def roll_up_today() -> bool:
+    """Roll today up provisionally when ANALYTICS_TODAY_ROLLUP_SECONDS says it is due.
+
+    The selectors then read today's rollups instead of aggregating today's raw events on
+    every request (what keeps the dashboard fast on a busy site). The day is rolled up again,
+    for good, after midnight (`roll_up`).
+    """
+    every = settings.ANALYTICS_TODAY_ROLLUP_SECONDS
+    if every <= 0:
+        return False
+    today = timezone.localdate()
+    last = RolledDay.objects.filter(day=today).values_list("rolled_at", flat=True).first()
+    if last is not None and timezone.now() - last < timedelta(seconds=every):
+        return False
+    roll_up_day(today)
+    return True
 
 
 def roll_up(today: date | None = None) -> list[date]:
@@ -239,6 +265,7 @@ def prune(today: date | None = None) -> tuple[int, int]:
 def drain_due() -> int:
     """The embedded periodic job: write waiting events, and roll up / prune once an hour."""
     written = buffer.drain(time_budget=5.0)
+    roll_up_today()
     if cache.add("analytics:rollup:ran", 1, timeout=ROLLUP_EVERY_SECONDS):
         roll_up()
         prune()

@@ -21,6 +21,7 @@ from apps.analytics.models import Salt
 
 SALT_BYTES = 32
 _salts: dict[date, bytes] = {}  # the process's copy of today's and yesterday's salts
+_absent: set[date] = set()  # past days without a salt: none can appear later (only today's is made)
 _lock = threading.Lock()
 
 
@@ -28,6 +29,8 @@ def _salt_for(day: date, *, create: bool) -> bytes | None:
     with _lock:
         if day in _salts:
             return _salts[day]
+        if not create and day in _absent:
+            return None
     key = Salt.objects.filter(day=day).values_list("key", flat=True).first()
     if key is None and create:
         try:
@@ -36,6 +39,9 @@ def _salt_for(day: date, *, create: bool) -> bytes | None:
         except IntegrityError:  # another process created it first: use theirs
             key = Salt.objects.filter(day=day).values_list("key", flat=True).first()
     if key is None:
+        if day < timezone.localdate():
+            with _lock:
+                _absent.add(day)
         return None
     with _lock:
         for old in [known for known in _salts if known < day - timedelta(days=1)]:
@@ -48,6 +54,7 @@ def forget_cached_salts() -> None:
     """Drop the process's copies (tests, and after `purge_salts`)."""
     with _lock:
         _salts.clear()
+        _absent.clear()
 
 
 def _hash(salt: bytes, user_agent: str, ip: str, host: str) -> int:

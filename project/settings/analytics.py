@@ -32,6 +32,12 @@ ANALYTICS_BATCH_SIZE: int = env.int("ANALYTICS_BATCH_SIZE", default=1000)
 ANALYTICS_FLUSH_SECONDS: float = env.float("ANALYTICS_FLUSH_SECONDS", default=2.0)
 # The Redis list is capped: past this many waiting events, new ones are dropped (and counted).
 ANALYTICS_REDIS_MAX_PENDING: int = env.int("ANALYTICS_REDIS_MAX_PENDING", default=2_000_000)
+# Today's figures: 0 = computed from raw events on every dashboard request (always fresh; fine
+# for small sites), or rolled up provisionally by `analytics_drain` when the last roll-up is
+# older than this many seconds (figures then lag by up to that much; "live" never does).
+ANALYTICS_TODAY_ROLLUP_SECONDS: int = env.int(
+    "ANALYTICS_TODAY_ROLLUP_SECONDS", default=300 if REDIS_URL else 0
+)
 # Beacons per visitor id per window; more are refused with 429 and not stored.
 ANALYTICS_RATE_LIMIT: int = env.int("ANALYTICS_RATE_LIMIT", default=60)
 ANALYTICS_RATE_WINDOW: int = env.int("ANALYTICS_RATE_WINDOW", default=60)

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "apps.core.bodies.CompleteBodyMiddleware",
     # A NUL (%00) anywhere in the request: 400 before anything can pass it to PostgreSQL.
     "apps.core.middleware.RejectNulMiddleware",
+    # Analytics beacons (POST /a/e) are answered here, without the rest of the stack.
+    "apps.analytics.middleware.BeaconMiddleware",
     "apps.core.middleware.HeadMiddleware",  # HEAD answered as GET, without the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)

@@ -9,7 +9,8 @@ from prometheus_client import REGISTRY
 
 from apps.analytics import partitions, selectors
 from apps.analytics.models import DailyRollup, Event, HourlyRollup, RolledDay, Salt, Visit
-from apps.analytics.services import prune, roll_up
+from apps.analytics.rollup import roll_up_day
+from apps.analytics.services import prune, roll_up, roll_up_today
 from apps.analytics.visitors import visitor_ids
 from tests.analytics.conftest import beacon
 from tests.factories.analytics import visit
@@ -126,3 +127,28 @@ def test_events_outside_created_months_land_in_the_default_partition():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {partitions.partition_name(far)}")  # noqa: S608
         assert cursor.fetchone() == (1,)
+
+
+def test_today_is_rolled_up_provisionally_when_configured(settings):
+    settings.ANALYTICS_TODAY_ROLLUP_SECONDS = 0
+    visit(1, [(timezone.now(), "/")])
+    assert not roll_up_today()
+    settings.ANALYTICS_TODAY_ROLLUP_SECONDS = 300
+    assert roll_up_today()
+    assert not roll_up_today()  # rolled up less than 300 s ago
+    today = timezone.localdate()
+    DailyRollup.objects.filter(day=today, scope="", dimension="").update(pageviews=42)
+    assert selectors.summary(today, today).pageviews == 42  # read from the rollup
+    assert selectors.live_visitors() == 1  # live figures always come from raw events
+
+
+def test_a_day_rolled_up_during_the_day_is_rolled_up_again_once_settled(settings):
+    settings.TIME_ZONE = "UTC"
+    today = timezone.localdate()
+    day = today - timedelta(days=3)
+    visit(1, [(noon(day), "/")])
+    roll_up_day(day)
+    RolledDay.objects.filter(day=day).update(rolled_at=noon(day))  # a provisional roll-up
+    visit(2, [(noon(day) + timedelta(hours=5), "/")])  # arrived later that day
+    assert roll_up() == [day]
+    assert selectors.summary(day, day).pageviews == 2

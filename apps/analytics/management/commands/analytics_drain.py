@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from apps.analytics import buffer
+from apps.analytics.services import roll_up_today
 
 
 class Command(BaseCommand):
@@ -29,8 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["follow"]:
             written = buffer.drain(time_budget=options["time_budget"])
-            self.stdout.write(f"Wrote {written} event(s); {buffer.pending()} waiting.")
+            rolled = roll_up_today()
+            self.stdout.write(
+                f"Wrote {written} event(s); {buffer.pending()} waiting."
+                + (" Rolled up today." if rolled else "")
+            )
             return
         while True:  # pragma: no cover - stopped by a signal
             buffer.drain(time_budget=options["time_budget"])
+            roll_up_today()
             time.sleep(options["interval"])
