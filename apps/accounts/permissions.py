@@ -62,6 +62,10 @@ RULES: dict[str, Callable[[AnyUser, Any], bool]] = {
     "newsletter.manage": _role(Role.EDITOR),
     # The subscriber CSV export: everyone's addresses at once, so admins only.
     "newsletter.export": _role(Role.ADMIN),
+    # The analytics dashboard (apps.analytics): authors see their own posts' figures,
+    # editors and admins the whole site's.
+    "analytics.view": _role(Role.AUTHOR),
+    "analytics.view_site": _role(Role.EDITOR),
     "users.manage": _perm("accounts.manage_roles"),
     "audit.view": _perm("accounts.view_audit_log"),
     "settings.manage": _role(Role.ADMIN),

@@ -96,13 +96,23 @@ def _nice_ceiling(value: int) -> int:
     return 10 * magnitude  # pragma: no cover (the loop always returns)
 
 
-def line_chart(series: Sequence[tuple[date, int]], *, x_labels: int = 4) -> LineChart:
-    """One line of (day, value) points, with a y axis from 0 to a round maximum."""
+def line_chart(
+    series: Sequence[tuple[date, int]],
+    *,
+    x_labels: int = 4,
+    label_format: str = "%b %-d",
+    ceiling: int | None = None,
+) -> LineChart:
+    """One line of (day or hour, value) points, with a y axis from 0 to a round maximum.
+
+    `ceiling` puts a second line on the same scale as a first one (see `line_pair`).
+    """
     left, right = float(PAD + 24), float(LINE_WIDTH - PAD / 2)
     top, bottom = PAD // 2, float(LINE_HEIGHT - PAD)
     if not series:
         return LineChart("", "", LINE_WIDTH, LINE_HEIGHT, [], [], top, bottom, left, right, True)
-    ceiling = _nice_ceiling(max(value for _, value in series))
+    if ceiling is None:
+        ceiling = _nice_ceiling(max(value for _, value in series))
     span = max(len(series) - 1, 1)
 
     def x_at(index: int) -> float:
@@ -116,10 +126,25 @@ def line_chart(series: Sequence[tuple[date, int]], *, x_labels: int = 4) -> Line
     area = f"{coords[0][0]},{bottom} {points} {coords[-1][0]},{bottom}"
     step = max(len(series) // max(x_labels, 1), 1)
     chosen = sorted({*range(0, len(series), step), len(series) - 1})
-    x_ticks = [Tick(series[i][0].strftime("%b %-d"), x_at(i), bottom + 18) for i in chosen]
+    x_ticks = [Tick(series[i][0].strftime(label_format), x_at(i), bottom + 18) for i in chosen]
     y_ticks = [
         Tick(f"{ceiling * part // 4:,}", left - 6, y_at(ceiling * part // 4)) for part in range(5)
     ]
     return LineChart(
         points, area, LINE_WIDTH, LINE_HEIGHT, x_ticks, y_ticks, top, bottom, left, right, False
+    )
+
+
+def line_pair(
+    first: Sequence[tuple[date, int]],
+    second: Sequence[tuple[date, int]],
+    *,
+    label_format: str = "%b %-d",
+) -> tuple[LineChart, LineChart]:
+    """Two lines over the same points in time, drawn on one y scale (the larger line's)."""
+    values = [value for _, value in first] + [value for _, value in second]
+    ceiling = _nice_ceiling(max(values, default=0))
+    return (
+        line_chart(first, label_format=label_format, ceiling=ceiling),
+        line_chart(second, label_format=label_format, ceiling=ceiling),
     )

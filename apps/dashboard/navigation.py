@@ -55,6 +55,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(
                 "newsletter", "Newsletter", "dashboard:newsletter", "newsletter.manage", "mail"
             ),
+            NavItem("analytics", "Analytics", "dashboard:analytics", "analytics.view", "chart"),
         ),
     ),
     NavGroup(

@@ -37,6 +37,8 @@ TABLE: dict[tuple[str, str | None], tuple[bool, ...]] = {
     ("comment.moderate", None):        (N,   N,     N,     Y,     Y,    N,       Y),
     ("newsletter.manage", None):       (N,   N,     N,     Y,     Y,    N,       Y),
     ("newsletter.export", None):       (N,   N,     N,     N,     Y,    N,       Y),
+    ("analytics.view", None):          (N,   N,     Y,     Y,     Y,    N,       Y),
+    ("analytics.view_site", None):     (N,   N,     N,     Y,     Y,    N,       Y),
     ("users.manage", None):            (N,   N,     N,     N,     Y,    N,       Y),
     ("audit.view", None):              (N,   N,     N,     N,     Y,    N,       Y),
     ("settings.manage", None):         (N,   N,     N,     N,     Y,    N,       Y),

@@ -38,6 +38,7 @@ from apps.blog.services.posts import MAX_BODY_CHARS
 from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 from apps.core.markdown import markdown_to_safe_html
 from apps.dashboard.forms.editor import ImageUploadForm, PostEditorForm, PreviewForm
+from apps.dashboard.views.analytics import post_figures
 from apps.dashboard.views.base import actor, dashboard_view, error_text, layout_context
 from apps.dashboard.views.publishing import (
     editable_post,
@@ -204,6 +205,8 @@ def _render_editor(
             **layout_context(request, "posts"),
             "workflow": workflow_context(request, post),
             "preview_links": links_context(request, post),
+            # Its readers, last 30 days (two queries, only once the post has been published).
+            "post_figures": post_figures(post) if post is not None else None,
         }
     return render_page_or_partial(request, TEMPLATE, "editor-save-response", context, status=status)
 
