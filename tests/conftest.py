@@ -66,6 +66,27 @@ def page_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _analytics_buffer_held():
+    """Server-side goals (a comment, a sign-up) wait in the in-process analytics buffer.
+
+    Its writer thread would otherwise write them a couple of seconds later, into whatever
+    test runs then: on the shared in-memory SQLite database that write can lock a table
+    under another test's request (a session save failed with 400 that way). Events are
+    written only when a test drains them, and what is left is dropped at the end.
+    """
+    from django.test import override_settings
+
+    from apps.analytics import buffer
+
+    # Not the `settings` fixture: taking it here would restore settings before the cache
+    # fixtures tear down, while a test's own Redis is already gone.
+    with override_settings(ANALYTICS_FLUSH_SECONDS=3600):
+        yield
+    with buffer.memory.lock:
+        buffer.memory.items.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache, so cachalot never serves an earlier test's rows."""
     clear_cache()

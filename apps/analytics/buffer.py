@@ -109,6 +109,9 @@ class MemoryBuffer:
         while True:
             self.wake.wait(max(0.05, settings.ANALYTICS_FLUSH_SECONDS))
             self.wake.clear()
+            with self.lock:
+                if not self.items:
+                    continue  # nothing to write: leave the database alone
             try:
                 self.flush()
             finally:

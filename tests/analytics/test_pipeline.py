@@ -152,3 +152,19 @@ def test_a_day_rolled_up_during_the_day_is_rolled_up_again_once_settled(settings
     visit(2, [(noon(day) + timedelta(hours=5), "/")])  # arrived later that day
     assert roll_up() == [day]
     assert selectors.summary(day, day).pageviews == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_full_batch_is_written_by_the_writer_thread_not_the_request(client, settings):
+    # The embedded default: the request only appends; the background thread writes the
+    # batch as soon as it is full (here 2 events), long before the hour-long timer.
+    settings.ANALYTICS_BUFFER = "memory"
+    settings.ANALYTICS_BATCH_SIZE = 2
+    assert beacon(client).status_code == 202
+    time.sleep(0.3)
+    assert Event.objects.count() == 0  # one event waits: the batch is not full
+    assert beacon(client, ip="198.51.100.8").status_code == 202
+    deadline = time.monotonic() + 10
+    while Event.objects.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert Event.objects.count() == 2
