@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.newsletter",
     "apps.analytics",
+    "apps.transfer",
+    "apps.webhooks",
     "anymail",
     "ninja",  # Swagger UI's files for /api/vN/docs, served by us (CSP: self only)
     "corsheaders",

@@ -1,0 +1,1 @@
+"""Signed webhooks: admins register endpoints for site events; the worker delivers them."""
