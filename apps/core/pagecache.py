@@ -33,7 +33,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any, NotRequired, TypedDict
 
@@ -262,23 +262,40 @@ def _copy_fresh(copy: _Copy) -> bool:
     """Whether every token the copy recorded is still current: one read of the cache."""
     cache = _cache()
     if isinstance(cache, RedisCache):
-        # The raw connection: Django's get_many validates and unpickles key by key, and
-        # redis-py packs the thirty keys anew each time; this copy's MGET is packed once.
-        with redis_client(cache, write=False) as client:
-            pool = client.connection_pool
-            connection = pool.get_connection()
-            try:
-                if copy.packed is None:
-                    copy.packed = connection.pack_command("MGET", *copy.keys)
-                connection.send_packed_command(copy.packed, check_health=False)
-                current = connection.read_response()
-            except BaseException:
-                connection.disconnect()  # a reply half-read must not reach the next caller
-                raise
-            finally:
-                pool.release(connection)
-        return bool(current == copy.expected)
+        return _copy_fresh_with(copy, ())[0]
     return _fresh(copy.entry)
+
+
+def _copy_fresh_with(
+    copy: _Copy, extra: Sequence[tuple[str | int, ...]]
+) -> tuple[bool, list[object]]:
+    """_copy_fresh on Redis, with `extra` commands sent in the same round trip.
+
+    Returns the freshness and the replies to `extra`, in order. Raises what redis-py
+    raises (an error reply included); the connection is then dropped, never reused with
+    a reply half read.
+    """
+    cache = _cache()
+    if not isinstance(cache, RedisCache):
+        raise TypeError("_copy_fresh_with needs the cache on Redis")
+    # The raw connection: Django's get_many validates and unpickles key by key, and
+    # redis-py packs the thirty keys anew each time; this copy's MGET is packed once.
+    with redis_client(cache, write=bool(extra)) as client:
+        pool = client.connection_pool
+        connection = pool.get_connection()
+        try:
+            if copy.packed is None:
+                copy.packed = connection.pack_command("MGET", *copy.keys)
+            packed = [*copy.packed, *connection.pack_commands(extra)] if extra else copy.packed
+            connection.send_packed_command(packed, check_health=False)
+            current = connection.read_response()
+            replies = [connection.read_response() for _ in extra]
+        except BaseException:
+            connection.disconnect()  # a reply half-read must not reach the next caller
+            raise
+        finally:
+            pool.release(connection)
+    return bool(current == copy.expected), replies
 
 
 def _lookup(key: str) -> tuple[Entry | None, bool]:

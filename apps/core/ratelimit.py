@@ -116,6 +116,50 @@ def reset(key: str, *, window: int) -> None:
 API_USAGE_MARKER = "inkwell.api_usage"
 
 
+@dataclass(frozen=True, slots=True)
+class PendingHit:
+    """A hit on Redis prepared to travel with other commands: one round trip for both.
+
+    apps.core.replay sends it with a stored page's freshness check (an MGET), so an API
+    read answered from the replay tier costs one round trip to Redis, not two.
+    """
+
+    name: str  # the counter's full key in Redis
+    limit: int
+    window: int
+    reset: int
+    cost: int = 1
+
+    def commands(self) -> list[tuple[str | int, ...]]:
+        return [("INCRBY", self.name, self.cost), ("EXPIRE", self.name, self.window + 1, "NX")]
+
+    def usage(self, replies: list[object]) -> Usage:
+        """The budget after the hit, from the replies to commands() (in order)."""
+        count = int(replies[0])  # type: ignore[call-overload]
+        return Usage(
+            limit=self.limit,
+            remaining=max(0, self.limit - count),
+            reset=self.reset,
+            allowed=count <= self.limit,
+        )
+
+
+def api_anonymous_pending(ip: str | None) -> PendingHit | None:
+    """api_anonymous_usage's hit, prepared for sending along (None unless the cache is Redis)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return None
+    window = int(settings.API_RATE_LIMIT_WINDOW)
+    now = time.time()
+    bucket, ends = _bucket(f"api:ip:{ip or 'unknown'}", window, now)
+    return PendingHit(
+        name=backend.make_and_validate_key(bucket),
+        limit=int(settings.API_RATE_LIMIT_ANON),
+        window=window,
+        reset=max(0, math.ceil(ends - now)),
+    )
+
+
 def api_anonymous_usage(ip: str | None) -> Usage:
     """Count one API request of a client without a token against its IP's budget."""
     return hit(

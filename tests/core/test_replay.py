@@ -267,6 +267,27 @@ def test_anonymous_api_reads_are_replayed_and_still_rate_limited(app, post, sett
     assert b"rate_limited" in refused.body
 
 
+def test_an_api_read_whose_stored_answer_went_stale_is_counted_once(
+    app, post, settings, django_capture_on_commit_callbacks
+):
+    # The replay tier counts the read (on Redis, in the freshness check's round trip),
+    # finds the stored list out of date and hands the request to Django, which must
+    # answer it fresh without counting it a second time.
+    settings.API_RATE_LIMIT_ANON = 10
+    for _ in range(3):
+        call(app, "/api/v2/posts")  # stored, hit, replayed: 7 left
+    content = replace(services.current_content(post), title="Changed words")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_post(
+            actor=user_in_role("editor"), post=post, content=content, based_on_version=post.version
+        )
+    fresh = call(app, "/api/v2/posts")
+    assert fresh.cache != "replay"
+    assert b"Changed words" in fresh.body
+    assert fresh.headers["RateLimit-Remaining"] == "6"
+    assert call(app, "/api/v2/posts").headers["RateLimit-Remaining"] == "5"
+
+
 def test_an_api_read_from_another_origin_gets_its_own_cors_answer(app, post, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
     for _ in range(3):
