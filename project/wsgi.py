@@ -6,13 +6,15 @@ import sys
 # In production, development tools that the production lock does not install, but that
 # structlog imports whenever they are there (its Twisted integration, rich tracebacks for
 # the console renderer): a page worker started from a development venv (`make bench`) would
-# carry about 5 MiB of them that production never loads. JSON logs need neither.
+# carry about 5 MiB of them that production never loads. JSON logs need neither. Jinja2
+# (development only too) would come in through django.test, which django-components
+# imports: another 1.7 MiB a worker.
 # OpenTelemetry likewise: redis-py imports its SDK whenever it is installed (about 2.4 MiB a
 # worker), though only tracing uses it, and tracing is off without an OTLP endpoint.
 # (Development settings install daphne, which needs Twisted: nothing is held back there.)
 _unused: list[str] = []
 if os.environ.get("DJANGO_ENV") == "production":
-    _unused += ["twisted", "rich"]
+    _unused += ["twisted", "rich", "jinja2"]
 if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
     _unused.append("opentelemetry")
 for _name in _unused:

@@ -13,13 +13,18 @@ import hashlib
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw, ImageFont
 
 from apps.blog.models import Post
+
+if TYPE_CHECKING:  # Pillow is imported when a card is drawn, not by every page worker
+    from PIL import ImageDraw, ImageFont
+
+    FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 80
@@ -35,11 +40,11 @@ VERSION = "1"
 _SERIF_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
 _SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
-FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
 
 @lru_cache(maxsize=16)
 def _font(path: Path, size: int) -> FontType:
+    from PIL import ImageFont
+
     if path.exists():
         return ImageFont.truetype(str(path), size)
     return ImageFont.load_default(size=size)
@@ -86,6 +91,8 @@ def _wrapped_title(title: str, draw: ImageDraw.ImageDraw) -> tuple[list[str], Fo
 
 def draw_card(*, title: str, author: str, site: str) -> bytes:
     """The PNG of one card."""
+    from PIL import Image, ImageDraw, ImageFont
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 12), fill=ACCENT)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 from base64 import b32encode
 
-import qrcode
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from qrcode.image.svg import SvgPathFillImage
 
 
 def otpauth_uri(device: TOTPDevice) -> str:
@@ -18,6 +16,9 @@ def otpauth_uri(device: TOTPDevice) -> str:
 
 def qr_svg(data: str) -> str:
     """`data` as a QR code in SVG: one path on a white square, no style attributes."""
+    import qrcode  # only the enrolment page draws one: not loaded by every page worker
+    from qrcode.image.svg import SvgPathFillImage
+
     image = qrcode.make(data, image_factory=SvgPathFillImage, box_size=10, border=4)
     svg: str = image.to_string(encoding="unicode")
     return svg

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:  # Pillow is imported by an upload, not by every page worker
+    from PIL import Image
 
 AVATAR_SIZE = 256
 MAX_BYTES = 5 * 1024 * 1024
@@ -27,6 +30,8 @@ _NOT_AN_IMAGE = _("This file is not an image we can use. Upload a JPEG, PNG, Web
 
 def open_avatar(upload: File[bytes]) -> Image.Image:
     """The upload decoded as an image; ValidationError says what is wrong with it otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
     if upload.size is not None and upload.size > MAX_BYTES:
         raise ValidationError(
             _("This image is larger than 5 MB. Please choose a smaller one."), code="too_large"
@@ -68,6 +73,8 @@ def open_avatar(upload: File[bytes]) -> Image.Image:
 
 def render_avatar(upload: File[bytes]) -> ContentFile[bytes]:
     """The upload as a validated, square-cropped, EXIF-free AVATAR_SIZE² WebP."""
+    from PIL import Image, ImageOps
+
     image = open_avatar(upload)
     # Apply the camera's rotation before the EXIF that records it is dropped.
     image = ImageOps.exif_transpose(image)

@@ -5,18 +5,21 @@ from __future__ import annotations
 import io
 import uuid
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require
 from apps.blog.models import Post, PostImage
 from apps.blog.services.pages import invalidate_post
+
+if TYPE_CHECKING:  # Pillow is imported by an upload, not by every page worker
+    from PIL import Image
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -25,6 +28,8 @@ RENDITION_WIDTHS = (640, 1280, 1920)
 
 
 def _open_checked(upload: UploadedFile) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
     if upload.size is None or upload.size > MAX_BYTES:
         raise ValidationError({"image": "Images must be 10 MB or smaller."})
     data = upload.read()
@@ -60,6 +65,8 @@ def upload_post_image(
     *, actor: User, post: Post | None, upload: UploadedFile, alt: str = ""
 ) -> PostImage:
     """Store an uploaded image for a post with 640/1280/1920-wide WebP renditions."""
+    from PIL import Image, ImageOps
+
     if post is not None:
         require(actor, "post.edit", post)
     else:
