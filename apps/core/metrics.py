@@ -25,6 +25,8 @@ gauges say how they combine (`livesum`: the sum over the processes alive now).
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -133,9 +135,53 @@ def broadcast_stamp() -> float:
     return time.time()
 
 
+# Latencies waiting to be written: a broadcast to 500 sockets of one process would
+# otherwise write the histogram's shared file 500 times (under its lock) while the
+# last sockets still wait for the event. They are written together a moment later.
+_latencies: dict[str, list[float]] = {}
+_FLUSH_AFTER = 0.25  # seconds
+
+
 def broadcast_delivered(event_type: str, stamp: float | None) -> None:
-    if stamp is not None:
-        BROADCAST_LATENCY.labels(event=event_type).observe(max(time.time() - stamp, 0.0))
+    """A consumer relayed an event stamped `stamp`: record its latency (in a batch)."""
+    if stamp is None:
+        return
+    first = not _latencies
+    _latencies.setdefault(event_type, []).append(max(time.time() - stamp, 0.0))
+    if first and not _flush_soon():
+        flush_broadcast_latencies()
+
+
+def _flush_soon() -> bool:
+    """Ask the running event loop to write the batch in a moment; False outside a loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    loop.call_later(_FLUSH_AFTER, flush_broadcast_latencies)
+    return True
+
+
+def flush_broadcast_latencies() -> None:
+    """Write the waiting latencies: per event type, each bucket and the sum once."""
+    batches = list(_latencies.items())
+    _latencies.clear()
+    for event_type, latencies in batches:
+        child = BROADCAST_LATENCY.labels(event=event_type)
+        bounds: list[float] = getattr(child, "_upper_bounds", [])
+        buckets = getattr(child, "_buckets", None)
+        total = getattr(child, "_sum", None)
+        if not bounds or buckets is None or total is None:  # another prometheus_client
+            for latency in latencies:
+                child.observe(latency)
+            continue
+        counts = [0] * len(bounds)
+        for latency in latencies:
+            counts[bisect.bisect_left(bounds, latency)] += 1
+        for index, count in enumerate(counts):
+            if count:
+                buckets[index].inc(count)
+        total.inc(sum(latencies))
 
 
 def socket_route(path: str) -> str:
