@@ -286,7 +286,12 @@ def _copy_fresh_with(
         try:
             if copy.packed is None:
                 copy.packed = connection.pack_command("MGET", *copy.keys)
-            packed = [*copy.packed, *connection.pack_commands(extra)] if extra else copy.packed
+            # One write: redis-py sends each chunk of a list with its own sendall.
+            packed = (
+                [b"".join([*copy.packed, *connection.pack_commands(extra)])]
+                if extra
+                else copy.packed
+            )
             connection.send_packed_command(packed, check_health=False)
             current = connection.read_response()
             replies = [connection.read_response() for _ in extra]
