@@ -303,7 +303,66 @@ def _copy_fresh_with(
     return bool(current == copy.expected), replies
 
 
-def _lookup(key: str) -> tuple[Entry | None, bool]:
+def _copies_fresh(copies: Sequence[_Copy]) -> list[bool]:
+    """_copy_fresh for several copies on Redis: their MGETs in one write, one round trip."""
+    cache = _cache()
+    if not isinstance(cache, RedisCache):
+        raise TypeError("_copies_fresh needs the cache on Redis")
+    with redis_client(cache, write=False) as client:
+        pool = client.connection_pool
+        connection = pool.get_connection()
+        try:
+            for copy in copies:
+                if copy.packed is None:
+                    copy.packed = connection.pack_command("MGET", *copy.keys)
+            packed = b"".join(chunk for copy in copies for chunk in copy.packed or ())
+            connection.send_packed_command([packed], check_health=False)
+            current = [connection.read_response() for _ in copies]
+        except BaseException:
+            connection.disconnect()  # a reply half-read must not reach the next caller
+            raise
+        finally:
+            pool.release(connection)
+    return [tokens == copy.expected for tokens, copy in zip(current, copies, strict=True)]
+
+
+# Where prefetch() leaves, on the request, what it learnt: key -> (copy, fresh).
+_CHECKED = "_pagecache_checked"
+
+
+def prefetch(request: HttpRequest, keys: Iterable[str]) -> None:
+    """Check this process's copies of `keys` in one round trip, for this request's lookups.
+
+    A signed-in page is the stored page plus a kept fragment per personal region: checked
+    one by one, that is a round trip to Redis each. stored_page() and fragment() in this
+    request then use the answer (for the same copy) instead of asking again. Without Redis
+    or a local copy nothing is done; a failure is left for those lookups to meet.
+    """
+    if settings.PAGE_CACHE_LOCAL_BYTES <= 0 or not isinstance(_cache(), RedisCache):
+        return
+    found = [(key, copy) for key in keys if (copy := _local.get(key)) is not None]
+    if len(found) < 2:
+        return  # one copy: the lookup's own MGET is the same single round trip
+    try:
+        answers = _copies_fresh([copy for _, copy in found])
+    except CACHE_ERRORS:
+        return
+    checked = request.__dict__.setdefault(_CHECKED, {})
+    for (key, copy), fresh in zip(found, answers, strict=True):
+        checked[key] = (copy, fresh)
+
+
+def fragment_key(key: str) -> str:
+    """The page-cache key under which fragment(request, key, …) keeps its HTML."""
+    return "fragment:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def page_key(request: HttpRequest) -> str:
+    """The page-cache key of the page this request asks for (as an anonymous reader)."""
+    return _page_key(request)
+
+
+def _lookup(key: str, request: HttpRequest | None = None) -> tuple[Entry | None, bool]:
     """The page stored for `key` and whether it is fresh.
 
     This process's copy when its tokens are still current, else the cache's (which another
@@ -311,7 +370,12 @@ def _lookup(key: str) -> tuple[Entry | None, bool]:
     """
     local = settings.PAGE_CACHE_LOCAL_BYTES > 0
     if local and (copy := _local.get(key)) is not None:
-        if _copy_fresh(copy):
+        checked = request.__dict__.get(_CHECKED, {}).get(key) if request is not None else None
+        if checked is not None and checked[0] is copy:
+            fresh = bool(checked[1])
+        else:
+            fresh = _copy_fresh(copy)
+        if fresh:
             return copy.entry, True
         _local.drop(key)
     entry: Entry | None = _cache().get(PAGE_PREFIX + key)
@@ -567,9 +631,9 @@ def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -
     per-process copies as pages: a kept fragment costs one MGET of its tokens. A cache that
     is down renders every time.
     """
-    fragment_key = "fragment:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    kept_key = fragment_key(key)
     try:
-        entry, fresh = _lookup(fragment_key)
+        entry, fresh = _lookup(kept_key, request)
         if fresh and entry is not None:
             return entry["body"].decode()
     except CACHE_ERRORS:
@@ -598,9 +662,9 @@ def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -
                 "etag": "",
                 "deps": tokens,
             }
-            _cache().set(PAGE_PREFIX + fragment_key, stored, timeout=settings.PAGE_CACHE_TIMEOUT)
+            _cache().set(PAGE_PREFIX + kept_key, stored, timeout=settings.PAGE_CACHE_TIMEOUT)
             if settings.PAGE_CACHE_LOCAL_BYTES:
-                _local.put(fragment_key, stored)
+                _local.put(kept_key, stored)
     except CACHE_ERRORS:
         logger.warning("pagecache.store_failed", path=request.path)
     return html
@@ -609,7 +673,7 @@ def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -
 def stored_page(request: HttpRequest) -> Entry | None:
     """The fresh page stored for this address (as an anonymous reader gets it), if any."""
     try:
-        entry, fresh = _lookup(_page_key(request))
+        entry, fresh = _lookup(_page_key(request), request)
         if fresh:
             return entry
     except CACHE_ERRORS:

@@ -179,18 +179,39 @@ def _filled(
     request: HttpRequest, name: str, filler: Filler, args: dict[str, str], raw_args: str
 ) -> str | None:
     """The region as its filler renders it for this reader, kept while its tags hold."""
-    user_id = request.user.pk
-    session_key = getattr(getattr(request, "session", None), "session_key", None)
-    if not settings.PERSONAL_REGIONS_KEPT or session_key is None or user_id is None:
+    key = _kept_key(request, name, raw_args)
+    if key is None:
         return filler(request, args)
+    user_id: int = request.user.pk  # type: ignore[assignment]  # signed in: _kept_key said so
 
     def render() -> str | None:
         pagecache.depend_on(request, reader_tag(user_id))
         return filler(request, args)
 
-    return pagecache.fragment(
-        request, f"personal\n{name}{raw_args}\n{user_id}\n{session_key}", render
-    )
+    return pagecache.fragment(request, key, render)
+
+
+def _kept_key(request: HttpRequest, name: str, raw_args: str) -> str | None:
+    """What a region is kept under for this reader and session; None if it is not kept."""
+    user_id = request.user.pk
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if not settings.PERSONAL_REGIONS_KEPT or session_key is None or user_id is None:
+        return None
+    return f"personal\n{name}{raw_args}\n{user_id}\n{session_key}"
+
+
+def _prefetch(request: HttpRequest) -> None:
+    """Check the stored page and this reader's kept regions in one round trip to Redis."""
+    key = pagecache.page_key(request)
+    copy = pagecache._local.peek(key)
+    if copy is None or not copy.entry.get("etag"):
+        return
+    regions = [
+        _kept_key(request, piece.name, piece.raw_args)
+        for piece in _pieces(copy.entry["etag"], copy.entry["body"])
+        if isinstance(piece, _Region)
+    ]
+    pagecache.prefetch(request, [key, *(pagecache.fragment_key(k) for k in regions if k)])
 
 
 def _has_messages(request: HttpRequest) -> bool:
@@ -226,6 +247,7 @@ class MemberPageMiddleware:
             or _has_messages(request)
         ):
             return None
+        _prefetch(request)
         entry = pagecache.stored_page(request)
         if entry is None or not entry["headers"].get("Content-Type", "").startswith("text/html"):
             return None

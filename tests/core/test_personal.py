@@ -322,3 +322,42 @@ def test_another_reader_never_gets_a_kept_region(post):
     )
     assert "Second Reader" in html
     assert "First Reader" not in html
+
+
+@pytest.mark.postgres
+def test_the_page_and_the_kept_regions_are_checked_in_one_round_trip(
+    post, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.core import pagecache
+    from apps.notifications.models import Kind
+    from apps.notifications.services import notify
+
+    url = post.get_absolute_url()
+    _stored(url)
+    reader = make_verified(UserFactory.create())
+    client = _signed_in(reader)
+    _member_page(client, url)  # the regions rendered and kept
+    checks: list[int] = []
+    real = pagecache._copies_fresh
+
+    def counted(copies):
+        checks.append(len(copies))
+        return real(copies)
+
+    monkeypatch.setattr(pagecache, "_copies_fresh", counted)
+    single = pagecache._copy_fresh
+    monkeypatch.setattr(pagecache, "_copy_fresh", lambda copy: checks.append(-1) or single(copy))
+    _member_page(client, url)
+    # The page and each kept region in one MGET batch, no lookup on its own.
+    assert len(checks) == 1, checks
+    assert checks[0] >= 3, checks
+    # A kept region gone stale in that batch is still drawn again.
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipient_ids=[reader.pk],
+            kind=Kind.values[0],
+            actor_id=None,
+            text="A reply while you read",
+            url=url,
+        )
+    assert "A reply while you read" in _member_page(client, url)
