@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cachalot.api import get_last_invalidation
+from cachalot.cache import cachalot_caches
 from cachalot.settings import cachalot_settings
 from django.conf import settings
 from django.contrib import auth
@@ -17,6 +18,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.middleware import (
     AuthenticationMiddleware as DjangoAuthenticationMiddleware,
 )
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import router
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.crypto import constant_time_compare
@@ -57,6 +59,52 @@ class SessionMiddleware(QSessionMiddleware):  # type: ignore[misc]  # qsessions 
             user_agent=user_agent(request),
             session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME),
         )
+        _read_ahead(request, request.session)
+
+
+def _stamp_keys() -> list[str]:
+    """The cache keys get_last_invalidation(User) reads, when it reads only the default cache."""
+    if (
+        not cachalot_settings.CACHALOT_ENABLED
+        or list(settings.CACHES) != [DEFAULT_CACHE_ALIAS]
+        or cachalot_settings.CACHALOT_CACHE != DEFAULT_CACHE_ALIAS
+        # Inside a transaction cachalot keeps its stamps in the transaction's own cache
+        # until commit (tests; never a request's start in production): ask cachalot then.
+        or any(cachalot_caches.atomic_caches[alias] for alias in settings.DATABASES)
+    ):
+        return []
+    aliases = tuple(settings.DATABASES)
+    keys = _stamp_keys_made.get(aliases)
+    if keys is None:
+        keygen = cachalot_settings.CACHALOT_TABLE_KEYGEN
+        table = get_user_model()._meta.db_table
+        keys = _stamp_keys_made[aliases] = [keygen(alias, table) for alias in aliases]
+    return keys
+
+
+_stamp_keys_made: dict[tuple[str, ...], list[str]] = {}
+
+
+def _read_ahead(request: HttpRequest, session: Any) -> None:
+    """One cache read for the session and the users table's stamp (apps/accounts/sessions.py).
+
+    Only when both live in the default cache: the session's store is given its value and the
+    stamp waits on the request for _invalidation_stamp. A failure leaves both to read as usual.
+    """
+    give = getattr(session, "give_cached", None)
+    if give is None or not session.session_key:
+        return
+    if getattr(session, "_cache", None) is not caches[DEFAULT_CACHE_ALIAS]:
+        return
+    stamp_keys = _stamp_keys()
+    try:
+        found = session._cache.get_many([session.cache_key, *stamp_keys])
+    except CACHE_ERRORS:
+        return
+    give(found.get(session.cache_key))
+    if stamp_keys:
+        stamps = [float(found[key]) for key in stamp_keys if key in found]
+        request._users_stamp = max(stamps, default=0.0)  # type: ignore[attr-defined]
 
 
 # -- the signed-in reader, without a query per request ---------------------------------------
@@ -67,10 +115,12 @@ _users: OrderedDict[Any, tuple[float, tuple[str, ...], tuple[Any, ...]]] = Order
 _users_lock = threading.Lock()
 
 
-def _invalidation_stamp() -> float | None:
+def _invalidation_stamp(request: HttpRequest | None = None) -> float | None:
     """When the users table last changed (django-cachalot's record), or None without it."""
     if not cachalot_settings.CACHALOT_ENABLED:
         return None
+    if request is not None and (read := getattr(request, "_users_stamp", None)) is not None:
+        return float(read)  # read with the session (_read_ahead)
     try:
         return float(get_last_invalidation(get_user_model()))
     except CACHE_ERRORS:
@@ -88,7 +138,7 @@ def _remember_user(user_id: Any, stamp: float, user: Any) -> None:
             _users.popitem(last=False)
 
 
-def _backend_user(backend: Any, user_id: Any) -> Any:
+def _backend_user(backend: Any, user_id: Any, request: HttpRequest | None = None) -> Any:
     """`backend.get_user(user_id)`, from this process's copy while the users table is unchanged.
 
     Every signed-in request read its user: a query (through cachalot: building the SQL,
@@ -99,7 +149,7 @@ def _backend_user(backend: Any, user_id: Any) -> Any:
     role) moves cachalot's stamp at commit, and the next request reads the row again.
     """
     model = get_user_model()
-    stamp = _invalidation_stamp()
+    stamp = _invalidation_stamp(request)
     if stamp is None or not isinstance(backend, ModelBackend):
         return backend.get_user(user_id)
     held = _users.get(user_id)
@@ -131,7 +181,7 @@ def get_user(request: HttpRequest) -> Any:
     else:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
             backend = auth.load_backend(backend_path)
-            user = _backend_user(backend, user_id)
+            user = _backend_user(backend, user_id, request)
             # Verify the session, as Django does.
             if hasattr(user, "get_session_auth_hash"):
                 session_hash = request.session.get(auth.HASH_SESSION_KEY)

@@ -11,7 +11,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-SESSION_ENGINE = "qsessions.backends.cached_db"
+# qsessions' cached_db store, whose cache read can travel with another (apps/accounts/sessions.py).
+SESSION_ENGINE = "apps.accounts.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 LOGIN_REDIRECT_URL = "/"
 

@@ -83,3 +83,45 @@ def test_without_cachalot_the_row_is_read_every_time(signed_in, monkeypatch):
     with count_queries() as queries:
         assert signed_in.get("/accounts/profile/").status_code == 200
     assert len(_user_queries(queries)) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_session_and_the_users_stamp_come_in_one_cache_read(
+    signed_in, reader, settings, monkeypatch
+):
+    if not settings.CACHALOT_ENABLED:
+        pytest.skip("the stamp is cachalot's")
+    from django.core.cache import cache
+
+    signed_in.get("/accounts/profile/")  # the session is in the cache, the reader copied
+    reads: list[list[str]] = []
+    singles: list[str] = []
+    real_many, real_get = cache.get_many, cache.get
+
+    inside_many: list[bool] = []
+
+    def get_many(keys, *args, **kwargs):
+        reads.append(list(keys))
+        inside_many.append(True)  # the local-memory cache's get_many calls get per key
+        try:
+            return real_many(keys, *args, **kwargs)
+        finally:
+            inside_many.pop()
+
+    def get(key, *args, **kwargs):
+        if not inside_many:
+            singles.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", get_many)
+    monkeypatch.setattr(cache, "get", get)
+    page = signed_in.get("/accounts/profile/")
+    assert "Copied Reader" in page.content.decode()
+    session_key = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    first = reads[0]
+    assert any(session_key in key for key in first)
+    assert len(first) == 1 + len(settings.DATABASES)  # the session and each database's stamp
+    assert not any(session_key in key for key in singles)  # not read a second time
+    # A change to the users table is still seen at once.
+    User.objects.filter(pk=reader.pk).update(is_active=False)
+    assert not signed_in.get("/accounts/profile/").wsgi_request.user.is_authenticated
