@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     POST_SENT_BACK = "post_sent_back", _("Your post was sent back")
     MENTION = "mention", _("A mention of your @username")
     AUTHOR_PUBLISHED = "author_published", _("A new post by an author you follow")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook endpoint was switched off (admins)")
 
 
 class Delivery(models.TextChoices):
