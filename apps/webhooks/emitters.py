@@ -1,7 +1,8 @@
 """The one-line calls other apps' services make when something webhook-worthy happens.
 
-Each builds its payload now (inside the caller's transaction, so a deleted post can still
-be described) and hands it to `emit`, which waits for the commit.
+Each hands `emit` a function that builds the payload, called only when an endpoint wants the
+event, and called at once, inside the caller's transaction (so a deleted post can still be
+described); `emit` waits for the commit to store and send.
 """
 
 from __future__ import annotations
@@ -20,18 +21,18 @@ if TYPE_CHECKING:
 
 def post_event(event_type: str, post: Post) -> None:
     """`post.published`, `post.unpublished`, `post.updated` or `post.deleted`."""
-    emit(event_type, post_data(post))
+    emit(event_type, lambda: post_data(post))
 
 
 def comment_event(event_type: str, comment: Comment) -> None:
     """`comment.created`, `comment.approved` or `comment.deleted`."""
-    emit(event_type, comment_data(comment))
+    emit(event_type, lambda: comment_data(comment))
 
 
 def subscriber_event(
     event_type: str, subscriber: Subscriber, newsletters: Iterable[Newsletter]
 ) -> None:
     """`subscriber.created` or `subscriber.unsubscribed` (never with the address)."""
-    newsletters = list(newsletters)
-    if newsletters:
-        emit(event_type, subscriber_data(subscriber, newsletters))
+    chosen = list(newsletters)
+    if chosen:
+        emit(event_type, lambda: subscriber_data(subscriber, chosen))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import urllib3
 from django.conf import settings
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import ReadTimeoutError, TimeoutError
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError, TimeoutError
 
 from apps.webhooks.models import BODY_LIMIT
 from apps.webhooks.security import Target
@@ -63,6 +63,9 @@ def _pool(target: Target, address: str, timeout: urllib3.Timeout) -> urllib3.HTT
 
 
 def _describe(error: Exception) -> str:
+    # NewConnectionError is a ConnectTimeoutError subclass in urllib3, but means "refused".
+    if isinstance(error, NewConnectionError):
+        return f"Could not connect: {error}"[:BODY_LIMIT]
     if isinstance(error, ReadTimeoutError) or (
         isinstance(error, TimeoutError) and "read" in str(error).lower()
     ):

@@ -280,9 +280,10 @@ def delete_post(*, actor: User, post: Post) -> None:
     was_public = bool(shown_before)
     if post.status == Post.Status.PUBLISHED:
         post_event("post.deleted", post)  # described now, sent after the commit
-    post.delete()
     if was_public:
+        # Before the delete: a deleted post has no id left to read its tags and authors by.
         invalidate_post(post, before=shown_before, moved=True)
+    post.delete()
 
 
 def render_stored_bodies(*, batch: int = 200) -> int:

@@ -103,7 +103,7 @@ def attempt_delivery(delivery_id: int, *, force: bool = False) -> str | None:
         "webhooks.attempt",
         delivery_id=delivery.pk,
         endpoint_id=endpoint.pk,
-        event=delivery.event_type,
+        event_type=delivery.event_type,
         status=outcome.status,
         ok=outcome.ok,
         duration_ms=outcome.duration_ms,
