@@ -228,12 +228,16 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(receiver, make_user):
     )
     post = _draft()
 
-    class Boom(Exception):
+    class RolledBackError(Exception):
         pass
 
-    with pytest.raises(Boom), transaction.atomic():
-        blog.publish_post(actor=editor, post=post)
-        raise Boom
+    def publish_then_fail():
+        with transaction.atomic():
+            blog.publish_post(actor=editor, post=post)
+            raise RolledBackError
+
+    with pytest.raises(RolledBackError):
+        publish_then_fail()
     assert not Delivery.objects.exists()
     assert receiver.requests == []
     blog.publish_post(actor=editor, post=Post.objects.get(pk=post.pk))
