@@ -37,9 +37,14 @@ class Target:
 
 
 def is_public_address(address: IPAddress) -> bool:
-    """True for a globally routable unicast address (IPv4-mapped IPv6 judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """True for a globally routable unicast address (IPv4 inside IPv6 judged as IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address carried inside IPv6 (mapped, 6to4, Teredo) is judged by itself.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address.teredo is not None:
+            embedded = address.teredo[1]
+        if embedded is not None:
+            return is_public_address(embedded)
     # is_global is False for private, loopback, link-local, reserved, unspecified, shared
     # (100.64/10) and documentation ranges; multicast has global scopes, so it is named.
     return address.is_global and not address.is_multicast

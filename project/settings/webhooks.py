@@ -27,15 +27,19 @@ WEBHOOKS_RETRY_JITTER: float = env.float("WEBHOOKS_RETRY_JITTER", default=0.2)
 # An endpoint whose last this-many attempts all failed (with none succeeding in between) is
 # switched off, and the admins are told.
 WEBHOOKS_DISABLE_AFTER_FAILURES: int = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=15)
+# Finished deliveries (succeeded or given up) are deleted after this many days.
+WEBHOOKS_KEEP_DAYS: int = env.int("WEBHOOKS_KEEP_DAYS", default=30)
 # Test events an admin may send per endpoint per minute.
 WEBHOOKS_TEST_RATE_LIMIT: int = env.int("WEBHOOKS_TEST_RATE_LIMIT", default=5)
 if (
     WEBHOOKS_CONNECT_TIMEOUT <= 0
     or WEBHOOKS_READ_TIMEOUT <= 0
     or WEBHOOKS_DISABLE_AFTER_FAILURES < 1
+    or WEBHOOKS_KEEP_DAYS < 1
     or any(seconds < 0 for seconds in WEBHOOKS_RETRY_SCHEDULE)
 ):
     raise ImproperlyConfigured(
-        "WEBHOOKS_*_TIMEOUT must be above 0, WEBHOOKS_DISABLE_AFTER_FAILURES at least 1 and "
+        "WEBHOOKS_*_TIMEOUT must be above 0, WEBHOOKS_DISABLE_AFTER_FAILURES and "
+        "WEBHOOKS_KEEP_DAYS at least 1, and "
         "WEBHOOKS_RETRY_SCHEDULE made of seconds (0 or more)."
     )

@@ -284,3 +284,17 @@ def test_retry_is_a_deferred_task_where_the_backend_can_defer(
     assert queued.task.name == "send_delivery"
     assert queued.args == [delivery.pk]
     assert queued.task.run_after == delivery.next_attempt_at
+
+
+def test_finished_deliveries_are_pruned_after_the_keep_days(make_endpoint, settings):
+    settings.WEBHOOKS_KEEP_DAYS = 30
+    endpoint = make_endpoint("http://127.0.0.1:9/hook")
+    old = timezone.now() - timedelta(days=31)
+    kept = [_delivery(endpoint) for _ in range(3)]
+    gone = [_delivery(endpoint) for _ in range(2)]
+    Delivery.objects.filter(pk=kept[0].pk).update(status=S.SUCCEEDED, completed_at=timezone.now())
+    Delivery.objects.filter(pk=kept[1].pk).update(status=S.FAILED, next_attempt_at=None)
+    Delivery.objects.filter(pk__in=[d.pk for d in gone]).update(status=S.GAVE_UP, completed_at=old)
+    Delivery.objects.filter(pk=gone[0].pk).update(status=S.SUCCEEDED)
+    assert services.prune_deliveries() == 2
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {d.pk for d in kept}

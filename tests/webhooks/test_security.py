@@ -52,6 +52,9 @@ def test_check_target_refuses_non_public_addresses(url):
         ("2606:4700:4700::1111", True),
         ("::ffff:93.184.215.14", True),
         ("::ffff:10.0.0.1", False),
+        ("2002:7f00:1::", False),  # 6to4 around 127.0.0.1
+        ("2002:5db8:d70e::", True),  # 6to4 around 93.184.215.14
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo around 10.0.0.1
         ("198.51.100.7", False),  # documentation range
         ("233.252.0.1", False),  # multicast
     ],
@@ -148,3 +151,21 @@ def test_the_connection_goes_to_the_address_that_was_checked(receiver, make_endp
     assert services.attempt_delivery(delivery.pk, force=True) == Delivery.Status.SUCCEEDED
     [got] = receiver.requests
     assert got.headers["Host"] == f"hooks.test:{port}"
+
+
+def test_https_connects_to_the_checked_address_with_the_name_for_tls():
+    import urllib3
+
+    from apps.webhooks.security import Target
+    from apps.webhooks.transport import _host_header, _pool
+
+    target = Target("https", "hooks.example.com", 8443, "/x", ("93.184.215.14",))
+    pool = _pool(target, "93.184.215.14", urllib3.Timeout(connect=1, read=1))
+    assert isinstance(pool, urllib3.HTTPSConnectionPool)
+    assert pool.host == "93.184.215.14"
+    assert pool.conn_kw["server_hostname"] == "hooks.example.com"
+    assert pool.assert_hostname == "hooks.example.com"
+    assert pool.cert_reqs == "CERT_REQUIRED"
+    assert _host_header(target) == "hooks.example.com:8443"
+    default_port = Target("https", "hooks.example.com", 443, "/", ("93.184.215.14",))
+    assert _host_header(default_port) == "hooks.example.com"

@@ -4,6 +4,7 @@ from apps.webhooks.services.delivery import (
     attempt_delivery,
     deliver_due,
     dispatch_deliveries,
+    prune_deliveries,
     retry_delay,
     send_delivery,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "emit",
     "enable_endpoint",
     "fan_out",
+    "prune_deliveries",
     "redeliver",
     "retry_delay",
     "rotate_secret",

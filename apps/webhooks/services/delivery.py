@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -43,6 +44,7 @@ S = Delivery.Status
 OPEN = (S.PENDING, S.FAILED)
 # Deliveries `deliver_due` sends per run (the rest wait for the next run).
 DUE_BATCH = 100
+PRUNE_EVERY_SECONDS = 3600
 
 
 def body_bytes(payload: dict[str, Any]) -> bytes:
@@ -183,8 +185,23 @@ def _enqueue_retry(delivery_id: int, when: datetime) -> None:
         send_delivery.using(run_after=when).enqueue(delivery_id)
 
 
+def prune_deliveries(*, now: datetime | None = None) -> int:
+    """Delete finished deliveries older than WEBHOOKS_KEEP_DAYS; how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+    deleted, _ = Delivery.objects.filter(
+        status__in=(S.SUCCEEDED, S.GAVE_UP), completed_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
 def deliver_due(*, limit: int = DUE_BATCH) -> int:
-    """Attempt every delivery whose time has come (oldest first); how many were attempted."""
+    """Attempt every delivery whose time has come (oldest first); how many were attempted.
+
+    Also prunes the log, at most once an hour (the periodic runner calls this every few
+    seconds; `manage.py deliver_webhooks` from cron in production).
+    """
+    if cache.add("webhooks:prune:ran", 1, timeout=PRUNE_EVERY_SECONDS):
+        prune_deliveries()
     due = list(
         Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at")
