@@ -55,6 +55,7 @@ def test_the_worker_sends_a_published_post_and_schedules_retries(
     bad.refresh_from_db()
     assert bad.attempt_count == 2
     assert bad.status == Delivery.Status.FAILED
+    assert bad.next_attempt_at is not None
     assert bad.next_attempt_at > timezone.now() + timedelta(seconds=200)
 
 
