@@ -14,7 +14,7 @@ EVENTS: dict[str, str] = {
     "post.unpublished": "A published post was archived (by an editor or at its unpublish time).",
     "post.updated": "A published post was edited.",
     "post.deleted": "A published post was deleted for good.",
-    "comment.created": "A comment was posted (it may be held for moderation: see `status`).",
+    "comment.created": "A comment was posted (held ones too, without their text).",
     "comment.approved": "A held, rejected or spam comment was approved by a moderator.",
     "comment.deleted": "A comment was removed (by its author or a moderator).",
     "subscriber.created": "A newsletter subscription became active (confirmed sign-up).",

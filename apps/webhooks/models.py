@@ -8,6 +8,7 @@ body, and a log of every attempt to send it.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -83,3 +84,8 @@ class Delivery(models.Model):
     @property
     def last_attempt(self) -> dict[str, Any] | None:
         return self.attempts[-1] if self.attempts else None
+
+    @property
+    def payload_json(self) -> str:
+        """The payload as readable JSON, for the delivery log."""
+        return json.dumps(self.payload, indent=2, ensure_ascii=False)

@@ -9,16 +9,72 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    from apps.accounts.models import User
-    from apps.blog.models import Post
-    from apps.comments.models import Comment
-    from apps.newsletter.models import Newsletter, Subscriber
+from apps.accounts.models import User
+
+# The apps that emit events (blog, comments, newsletter) import this one, so it names their
+# models only by the attributes it reads (import-linter keeps the apps layered).
+
+
+class PostLike(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def excerpt(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def author(self) -> User: ...
+    def get_absolute_url(self) -> str: ...
+
+
+class CommentLike(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def deleted_at(self) -> datetime | None: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def is_public(self) -> bool: ...
+    @property
+    def author(self) -> User | None: ...
+    @property
+    def post(self) -> PostLike: ...
+    def get_absolute_url(self) -> str: ...
+
+
+class SubscriberLike(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def confirmed_at(self) -> datetime | None: ...
+
+
+class NewsletterLike(Protocol):
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
 
 Payload = dict[str, Any]
 
@@ -48,7 +104,7 @@ def _person(user: User | None) -> Payload | None:
     }
 
 
-def post_data(post: Post) -> Payload:
+def post_data(post: PostLike) -> Payload:
     """A post as integrations see it (the author is read once if not already loaded)."""
     return {
         "id": post.pk,
@@ -63,7 +119,7 @@ def post_data(post: Post) -> Payload:
     }
 
 
-def comment_data(comment: Comment) -> Payload:
+def comment_data(comment: CommentLike) -> Payload:
     """A comment: its text only when readers can see it; the author's public name only."""
     post = comment.post
     visible = comment.is_public and comment.deleted_at is None
@@ -79,7 +135,7 @@ def comment_data(comment: Comment) -> Payload:
     }
 
 
-def subscriber_data(subscriber: Subscriber, newsletters: Iterable[Newsletter]) -> Payload:
+def subscriber_data(subscriber: SubscriberLike, newsletters: Iterable[NewsletterLike]) -> Payload:
     """A subscriber by id only (the address is personal data), and the newsletters concerned."""
     return {
         "id": subscriber.pk,
