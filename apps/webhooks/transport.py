@@ -1,20 +1,25 @@
 """One HTTP POST to a checked address: no redirects, no retries here, bounded time and size.
 
 requests resolves the host again when it connects, which would reopen the window the
-address check closed (DNS rebinding). urllib3's connection pool can instead be pointed at
-the IP address itself while the request keeps the real name where it matters: the `Host`
-header, and for https the TLS server name (SNI) and the certificate check
-(`server_hostname`, `assert_hostname`). So the connection goes to exactly the address
-`apps.webhooks.security.check_target` approved.
+address check closed (DNS rebinding). A urllib3 connection can instead be opened to the IP
+address itself while the request keeps the real name where it matters: the `Host` header,
+and for https the TLS server name (SNI) and the certificate check (`server_hostname`,
+`assert_hostname`). So the connection goes to exactly the address
+`apps.webhooks.security.check_target` approved. One connection per attempt, no pool: there
+is nothing to reuse between attempts minutes apart, and no redirect or retry logic in the way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from dataclasses import dataclass
+from http.client import HTTPException
 
-import urllib3
 from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError, TimeoutError
 
@@ -45,28 +50,41 @@ def _host_header(target: Target) -> str:
     return host if target.port == default else f"{host}:{target.port}"
 
 
-def _pool(target: Target, address: str, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPool:
+def _connection(target: Target, address: str) -> HTTPConnection:
+    """A connection to `address` that speaks to the target by its name (Host, SNI, cert)."""
+    connect = settings.WEBHOOKS_CONNECT_TIMEOUT
     if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        return HTTPSConnection(
             address,
             target.port,
-            timeout=timeout,
-            retries=False,
-            maxsize=1,
+            timeout=connect,
             cert_reqs="CERT_REQUIRED",
             server_hostname=target.host,
             assert_hostname=target.host,
         )
-    return urllib3.HTTPConnectionPool(
-        address, target.port, timeout=timeout, retries=False, maxsize=1
-    )
+    return HTTPConnection(address, target.port, timeout=connect)
 
 
-def _describe(error: Exception) -> str:
+def deadline_seconds() -> float:
+    """The longest an attempt may take in all, however slowly the answer trickles in."""
+    return float(settings.WEBHOOKS_CONNECT_TIMEOUT + settings.WEBHOOKS_READ_TIMEOUT)
+
+
+def _cut(connection: HTTPConnection, cut: threading.Event) -> None:
+    cut.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _describe(error: Exception | None, *, cut: bool) -> str:
+    if cut or error is None:
+        return f"Took longer than {deadline_seconds():g} s in all: cut off."
     # NewConnectionError is a ConnectTimeoutError subclass in urllib3, but means "refused".
     if isinstance(error, NewConnectionError):
         return f"Could not connect: {error}"[:BODY_LIMIT]
-    if isinstance(error, ReadTimeoutError) or (
+    if isinstance(error, ReadTimeoutError | socket.timeout) or (
         isinstance(error, TimeoutError) and "read" in str(error).lower()
     ):
         return f"Timed out waiting for the answer (after {settings.WEBHOOKS_READ_TIMEOUT:g} s)."
@@ -77,10 +95,12 @@ def _describe(error: Exception) -> str:
 
 
 def post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
-    """POST `body` to the target's first checked address; never follows a redirect."""
-    timeout = urllib3.Timeout(
-        connect=settings.WEBHOOKS_CONNECT_TIMEOUT, read=settings.WEBHOOKS_READ_TIMEOUT
-    )
+    """POST `body` to the target's first checked address; never follows a redirect.
+
+    Each read waits at most WEBHOOKS_READ_TIMEOUT, and a watchdog cuts the connection once
+    the whole attempt has taken `deadline_seconds()`: a server that answers a byte at a
+    time cannot hold a worker (or outlive the delivery's lease).
+    """
     request_headers = {
         **headers,
         "Host": _host_header(target),
@@ -88,35 +108,35 @@ def post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
         "User-Agent": USER_AGENT,
     }
     started = time.monotonic()
-    pool = _pool(target, target.addresses[0], timeout)
+    connection = _connection(target, target.addresses[0])
+    cut = threading.Event()
+    watchdog = threading.Timer(deadline_seconds(), _cut, args=(connection, cut))
+    watchdog.daemon = True
+    watchdog.start()
 
     def elapsed() -> int:
         return round((time.monotonic() - started) * 1000)
 
     try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body,
-            headers=request_headers,
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
+        connection.connect()
+        connection.timeout = settings.WEBHOOKS_READ_TIMEOUT  # every read from here on
+        connection.request(
+            "POST", target.path, body=body, headers=request_headers, preload_content=False
         )
-        try:
-            # Only the start is kept: a huge or endless answer cannot fill memory or the log.
-            data = response.read(BODY_LIMIT)
-        finally:
-            response.release_conn()
-            response.close()
+        response = connection.getresponse()
+        # Only the start is kept: a huge or endless answer cannot fill memory or the log.
+        data = response.read(BODY_LIMIT)
+        if cut.is_set():
+            # The cut can look like an early end of the headers: never count it as an answer.
+            return Outcome(status=None, duration_ms=elapsed(), error=_describe(None, cut=True))
         return Outcome(
             status=response.status,
             duration_ms=elapsed(),
             body=data.decode("utf-8", errors="replace"),
             location=str(response.headers.get("Location", ""))[:500],
         )
-    except (Urllib3Error, OSError) as error:
-        return Outcome(status=None, duration_ms=elapsed(), error=_describe(error))
+    except (Urllib3Error, OSError, HTTPException) as error:
+        return Outcome(status=None, duration_ms=elapsed(), error=_describe(error, cut=cut.is_set()))
     finally:
-        pool.close()
+        watchdog.cancel()
+        connection.close()

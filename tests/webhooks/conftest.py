@@ -2,7 +2,8 @@
 
 The receiver is `http.server` in a thread. Each path answers one way: `/ok` 200, `/fail`
 500, `/hang` waits past the read timeout, `/redirect` 302 to `/ok`, `/close` drops the
-connection without an answer. Every request it gets is kept (path, headers, body).
+connection without an answer, `/drip` sends its headers a byte at a time, forever. Every
+request it gets is kept (path, headers, body).
 """
 
 from __future__ import annotations
@@ -62,6 +63,16 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
             elif path == "/close":
                 self.close_connection = True  # no answer at all: the socket just closes
+            elif path == "/drip":
+                # Headers a byte at a time, each well within the read timeout, forever.
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                self.wfile.flush()
+                with contextlib.suppress(OSError):
+                    for _ in range(int(HANG_SECONDS * 2 / 0.1)):
+                        time.sleep(0.1)
+                        self.wfile.write(b"z")
+                        self.wfile.flush()
+                self.close_connection = True
             elif path == "/fail":
                 self._answer(500, b"Internal trouble: " + b"x" * 5000)
             else:

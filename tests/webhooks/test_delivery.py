@@ -123,6 +123,17 @@ def test_a_hanging_endpoint_times_out(receiver, make_endpoint):
     assert 400 <= attempt["duration_ms"] < 1900
 
 
+def test_an_answer_that_trickles_in_is_cut_off_at_the_deadline(receiver, make_endpoint):
+    endpoint = make_endpoint(receiver.url("/drip"))
+    delivery = _delivery(endpoint)
+    assert services.attempt_delivery(delivery.pk) == S.FAILED
+    delivery.refresh_from_db()
+    [attempt] = delivery.attempts
+    assert attempt["status"] is None
+    assert attempt["error"] == "Took longer than 1.5 s in all: cut off."
+    assert 1400 <= attempt["duration_ms"] < 2500
+
+
 def test_a_redirect_is_a_failure_and_is_not_followed(receiver, make_endpoint):
     endpoint = make_endpoint(receiver.url("/redirect"))
     delivery = _delivery(endpoint)

@@ -154,18 +154,18 @@ def test_the_connection_goes_to_the_address_that_was_checked(receiver, make_endp
 
 
 def test_https_connects_to_the_checked_address_with_the_name_for_tls():
-    import urllib3
+    from urllib3.connection import HTTPSConnection
 
     from apps.webhooks.security import Target
-    from apps.webhooks.transport import _host_header, _pool
+    from apps.webhooks.transport import _connection, _host_header
 
     target = Target("https", "hooks.example.com", 8443, "/x", ("93.184.215.14",))
-    pool = _pool(target, "93.184.215.14", urllib3.Timeout(connect=1, read=1))
-    assert isinstance(pool, urllib3.HTTPSConnectionPool)
-    assert pool.host == "93.184.215.14"
-    assert pool.conn_kw["server_hostname"] == "hooks.example.com"
-    assert pool.assert_hostname == "hooks.example.com"
-    assert pool.cert_reqs == "CERT_REQUIRED"
+    connection = _connection(target, "93.184.215.14")
+    assert isinstance(connection, HTTPSConnection)
+    assert (connection.host, connection.port) == ("93.184.215.14", 8443)
+    assert connection.server_hostname == "hooks.example.com"
+    assert connection.assert_hostname == "hooks.example.com"
+    assert connection.cert_reqs == "CERT_REQUIRED"
     assert _host_header(target) == "hooks.example.com:8443"
     default_port = Target("https", "hooks.example.com", 443, "/", ("93.184.215.14",))
     assert _host_header(default_port) == "hooks.example.com"
