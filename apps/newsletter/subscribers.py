@@ -298,6 +298,7 @@ def update_preferences(
     now = timezone.now()
     changed: list[Subscription] = []
     added: list[Newsletter] = []
+    left: list[Newsletter] = []
     for newsletter in selectors.newsletters_offered():
         subscription = existing.get(newsletter.pk)
         if newsletter.pk in wanted:
@@ -312,10 +313,11 @@ def update_preferences(
             changed.append(subscription)
             added.append(newsletter)
         elif subscription is not None and subscription.status != SubscriptionStatus.UNSUBSCRIBED:
+            if subscription.status == SubscriptionStatus.ACTIVE:
+                left.append(newsletter)
             _unsubscribe(subscription, now)
             changed.append(subscription)
     subscriber_event("subscriber.created", subscriber, added)
-    left = [s.newsletter for s in changed if s.status == SubscriptionStatus.UNSUBSCRIBED]
     subscriber_event("subscriber.unsubscribed", subscriber, left)
     if added:
         _record_consent(subscriber=subscriber, source=source, newsletters=added)
@@ -350,6 +352,7 @@ def unsubscribe(
         subscriptions = subscriptions.filter(newsletter__in=[n.pk for n in newsletters])
     now = timezone.now()
     changed = list(subscriptions.select_related("newsletter"))
+    left = [s.newsletter for s in changed if s.status == SubscriptionStatus.ACTIVE]
     for subscription in changed:
         _unsubscribe(subscription, now)
     if campaign_id is not None:
@@ -357,7 +360,7 @@ def unsubscribe(
             campaign_id=campaign_id, subscriber=subscriber, unsubscribed_at__isnull=True
         ).update(unsubscribed_at=now)
     logger.info("newsletter.unsubscribed", source=source, count=len(changed))
-    subscriber_event("subscriber.unsubscribed", subscriber, [s.newsletter for s in changed])
+    subscriber_event("subscriber.unsubscribed", subscriber, left)
     return changed
 
 

@@ -242,3 +242,22 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(receiver, make_user):
     blog.publish_post(actor=editor, post=Post.objects.get(pk=post.pk))
     assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
     assert len(receiver.requests) == 1
+
+
+def test_changing_preferences_sends_created_and_unsubscribed(
+    hook, django_capture_on_commit_callbacks
+):
+    stays = NewsletterFactory.create(slug="stays", name="Stays")
+    goes = NewsletterFactory.create(slug="goes", name="Goes")
+    pending = NewsletterFactory.create(slug="pending", name="Pending")
+    signup = subscribers.subscribe(email="pref@example.com", newsletters=[goes], source=Source.PAGE)
+    assert signup.subscriber is not None
+    subscribers.confirm(token=confirm_token(signup.subscriber))
+    subscribers.subscribe(email="pref@example.com", newsletters=[pending], source=Source.PAGE)
+    Delivery.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        subscribers.update_preferences(subscriber=signup.subscriber, newsletters=[stays])
+    created = _only("subscriber.created").payload["data"]["newsletters"]
+    left = _only("subscriber.unsubscribed").payload["data"]["newsletters"]
+    assert [n["slug"] for n in created] == ["stays"]
+    assert [n["slug"] for n in left] == ["goes"]  # not the never-confirmed "pending"
