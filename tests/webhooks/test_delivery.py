@@ -171,16 +171,21 @@ def test_nothing_listening_is_a_failure(make_endpoint):
 
 
 def test_endpoint_is_switched_off_after_n_failures_with_a_notice(
-    receiver, make_endpoint, admin, make_user
+    receiver, make_endpoint, admin, make_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     from apps.accounts.roles import Role
 
     editor = make_user(Role.EDITOR)
     endpoint = make_endpoint(receiver.url("/fail"))
-    for _ in range(5):
-        services.attempt_delivery(_delivery(endpoint).pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            services.attempt_delivery(_delivery(endpoint).pk)
     endpoint.refresh_from_db()
     assert endpoint.enabled is False
+    [mail] = mailoutbox
+    assert mail.to == [admin.email]
+    assert "switched off" in mail.subject
+    assert f"/dashboard/webhooks/{endpoint.pk}/" in mail.body
     assert endpoint.disabled_at is not None
     assert "5 failed attempts in a row" in endpoint.disabled_reason
     notice = Notification.objects.get(kind=Kind.WEBHOOK_DISABLED)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import structlog
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -21,6 +23,7 @@ from apps.accounts.audit import record_event
 from apps.accounts.models import AuditEvent, User
 from apps.accounts.permissions import require
 from apps.accounts.roles import Role
+from apps.core.transactions import after_commit
 from apps.notifications.models import Kind as NoticeKind
 from apps.notifications.services import notify
 from apps.webhooks.events import ALL, EVENTS
@@ -175,8 +178,8 @@ def disable_endpoint(
 ) -> Endpoint | None:
     """Switch an endpoint off (an admin, or the worker after too many failures).
 
-    The worker (no actor) also tells every admin, in the bell and by email if they chose
-    email for this kind. None if it was already off or is gone.
+    The worker (no actor) also tells every admin, in the bell and by email (after commit).
+    None if it was already off or is gone.
     """
     if actor is not None:
         require(actor, MANAGE)
@@ -195,14 +198,37 @@ def disable_endpoint(
     )
     logger.warning("webhooks.endpoint_disabled", endpoint_id=locked.pk, reason=reason)
     if actor is None:
+        admins = admin_ids()
+        text = f"The webhook endpoint {locked.url} was switched off: {locked.disabled_reason}"
+        path = reverse("dashboard:webhook_detail", args=[locked.pk])
         notify(
-            recipient_ids=admin_ids(),
+            recipient_ids=admins,
             kind=NoticeKind.WEBHOOK_DISABLED,
             actor_id=None,
-            text=f"The webhook endpoint {locked.url} was switched off: {locked.disabled_reason}",
-            url=reverse("dashboard:webhook_detail", args=[locked.pk]),
+            text=text,
+            url=path,
         )
+        after_commit(_mail_admins, admins, text, path)
     return locked
+
+
+def _mail_admins(admin_ids: list[int], text: str, path: str) -> None:
+    """Mail the admins too: a switched-off endpoint loses events until someone acts."""
+    addresses = list(
+        User.objects.filter(pk__in=admin_ids, is_active=True).values_list("email", flat=True)
+    )
+    if not addresses:
+        return
+    body = (
+        f"{text}\n\nNothing is sent to it until an admin switches it on again:\n"
+        f"{settings.SITE_URL.rstrip('/')}{path}\n"
+    )
+    send_mail(
+        f"[{settings.SITE_NAME}] A webhook endpoint was switched off",
+        body,
+        None,
+        addresses,
+    )
 
 
 def admin_ids() -> list[int]:
