@@ -9,10 +9,11 @@ URL, a cached page or the browser history).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -167,12 +168,13 @@ def _act(
     return redirect(_detail_url(endpoint))
 
 
-def _run(request: HttpRequest, endpoint: Endpoint, notice: str, call: Any) -> HttpResponse:
+def _run(
+    request: HttpRequest, endpoint: Endpoint, notice: str, call: Callable[[], object]
+) -> HttpResponse:
+    """Call a service; answer with its notice, or with the reason it refused (a 403 stays one)."""
     try:
         call()
-    except (ValidationError, PermissionDenied) as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
+    except ValidationError as exc:
         return _act(request, endpoint, error=error_text(exc))
     return _act(request, endpoint, notice=notice)
 
