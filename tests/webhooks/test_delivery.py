@@ -315,3 +315,18 @@ def test_finished_deliveries_are_pruned_after_the_keep_days(make_endpoint, setti
     Delivery.objects.filter(pk=gone[0].pk).update(status=S.SUCCEEDED)
     assert services.prune_deliveries() == 2
     assert set(Delivery.objects.values_list("pk", flat=True)) == {d.pk for d in kept}
+
+
+def test_an_unexpected_error_is_logged_as_a_failed_attempt(make_endpoint, monkeypatch):
+    from apps.webhooks import transport
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("surprise")
+
+    monkeypatch.setattr(transport, "post", broken)
+    endpoint = make_endpoint("http://127.0.0.1:9/hook")
+    delivery = _delivery(endpoint)
+    assert services.attempt_delivery(delivery.pk) == S.FAILED
+    delivery.refresh_from_db()
+    assert delivery.attempts[0]["error"] == "RuntimeError: surprise"
+    assert delivery.next_attempt_at is not None

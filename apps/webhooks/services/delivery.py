@@ -100,7 +100,11 @@ def attempt_delivery(delivery_id: int, *, force: bool = False) -> str | None:
     if not endpoint.enabled and not force:
         outcome = Outcome(status=None, duration_ms=0, error="The endpoint is switched off.")
         return _record(delivery.pk, outcome, give_up=True)
-    outcome = _send(delivery, endpoint)
+    try:
+        outcome = _send(delivery, endpoint)
+    except Exception as error:  # any failure is an attempt, logged and retried
+        logger.exception("webhooks.attempt_crashed", delivery_id=delivery.pk)
+        outcome = Outcome(status=None, duration_ms=0, error=f"{type(error).__name__}: {error}")
     logger.info(
         "webhooks.attempt",
         delivery_id=delivery.pk,
