@@ -139,6 +139,12 @@ class AuditEvent(models.Model):
         API_TOKEN_REUSED = "api_token_reused", _("API refresh token reused")
         SUBSCRIBERS_IMPORTED = "subscribers_imported", _("Newsletter subscribers imported")
         SUBSCRIBERS_EXPORTED = "subscribers_exported", _("Newsletter subscribers exported")
+        WEBHOOK_CREATED = "webhook_created", _("Webhook endpoint added")
+        WEBHOOK_UPDATED = "webhook_updated", _("Webhook endpoint URL changed")
+        WEBHOOK_DELETED = "webhook_deleted", _("Webhook endpoint deleted")
+        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", _("Webhook secret rotated")
+        WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoint switched off")
+        WEBHOOK_ENABLED = "webhook_enabled", _("Webhook endpoint switched on")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.

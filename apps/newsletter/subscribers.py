@@ -51,6 +51,7 @@ from apps.newsletter.models import (
     SubscriptionStatus,
     normalise_email,
 )
+from apps.webhooks.emitters import subscriber_event
 
 logger = structlog.get_logger("inkwell.newsletter")
 
@@ -197,6 +198,7 @@ def subscribe(
     existing = selectors.subscriptions_of(subscriber)
     active: list[Newsletter] = []
     pending: list[Newsletter] = []
+    activated: list[Newsletter] = []
     for newsletter in chosen:
         subscription = existing.get(newsletter.pk) or Subscription(
             subscriber=subscriber, newsletter=newsletter
@@ -208,12 +210,14 @@ def subscribe(
         if owner:
             _activate(subscription, now)
             active.append(newsletter)
+            activated.append(newsletter)
         else:
             subscription.status = SubscriptionStatus.PENDING
             subscription.requested_at = now
             pending.append(newsletter)
         subscription.save()
     _record_consent(subscriber=subscriber, source=source, newsletters=chosen)
+    subscriber_event("subscriber.created", subscriber, activated)
 
     if pending:
         _mail_after_commit(subscriber.pk, "confirm")
@@ -269,6 +273,7 @@ def confirm(*, token: str) -> Confirmation:
         status=SubscriptionStatus.ACTIVE, subscribed_at=now, unsubscribed_at=None, requested_at=None
     )
     logger.info("newsletter.confirmed", activated=len(waiting))
+    subscriber_event("subscriber.created", subscriber, [s.newsletter for s in waiting])
     record_goal("newsletter_confirmed")  # counted after commit, never fails the confirmation
     return Confirmation(
         subscriber=subscriber, activated=[s.newsletter for s in waiting], already=False
@@ -293,6 +298,7 @@ def update_preferences(
     now = timezone.now()
     changed: list[Subscription] = []
     added: list[Newsletter] = []
+    left: list[Newsletter] = []
     for newsletter in selectors.newsletters_offered():
         subscription = existing.get(newsletter.pk)
         if newsletter.pk in wanted:
@@ -307,8 +313,12 @@ def update_preferences(
             changed.append(subscription)
             added.append(newsletter)
         elif subscription is not None and subscription.status != SubscriptionStatus.UNSUBSCRIBED:
+            if subscription.status == SubscriptionStatus.ACTIVE:
+                left.append(newsletter)
             _unsubscribe(subscription, now)
             changed.append(subscription)
+    subscriber_event("subscriber.created", subscriber, added)
+    subscriber_event("subscriber.unsubscribed", subscriber, left)
     if added:
         _record_consent(subscriber=subscriber, source=source, newsletters=added)
         if subscriber.confirmed_at is None:
@@ -342,6 +352,7 @@ def unsubscribe(
         subscriptions = subscriptions.filter(newsletter__in=[n.pk for n in newsletters])
     now = timezone.now()
     changed = list(subscriptions.select_related("newsletter"))
+    left = [s.newsletter for s in changed if s.status == SubscriptionStatus.ACTIVE]
     for subscription in changed:
         _unsubscribe(subscription, now)
     if campaign_id is not None:
@@ -349,6 +360,7 @@ def unsubscribe(
             campaign_id=campaign_id, subscriber=subscriber, unsubscribed_at__isnull=True
         ).update(unsubscribed_at=now)
     logger.info("newsletter.unsubscribed", source=source, count=len(changed))
+    subscriber_event("subscriber.unsubscribed", subscriber, left)
     return changed
 
 

@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 
-from apps.notifications.models import Delivery, Kind
+from apps.notifications.models import ADMIN_KINDS, Delivery, Kind
+
+# The kinds a reader chooses how to hear about (admins' notices about the site are not theirs).
+CHOSEN_KINDS = [kind for kind in Kind if kind.value not in ADMIN_KINDS]
 
 
 class PreferencesForm(forms.Form):
@@ -14,7 +17,7 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args: Any, initial_choices: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for kind in Kind:
+        for kind in CHOSEN_KINDS:
             self.fields[kind.value] = forms.ChoiceField(
                 label=str(kind.label),
                 choices=Delivery.choices,
@@ -23,4 +26,4 @@ class PreferencesForm(forms.Form):
             )
 
     def choices(self) -> dict[str, str]:
-        return {kind: self.cleaned_data[kind] for kind in Kind.values}
+        return {kind.value: self.cleaned_data[kind.value] for kind in CHOSEN_KINDS}

@@ -18,6 +18,13 @@ class Kind(models.TextChoices):
     POST_SENT_BACK = "post_sent_back", _("Your post was sent back")
     MENTION = "mention", _("A mention of your @username")
     AUTHOR_PUBLISHED = "author_published", _("A new post by an author you follow")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook endpoint was switched off")
+
+
+# Kinds sent only to admins, about the site rather than their own activity (apps.webhooks
+# switching an endpoint off): always in the app, and not offered as a choice on the settings
+# page or over the API, where readers would only wonder what they are.
+ADMIN_KINDS: frozenset[str] = frozenset({Kind.WEBHOOK_DISABLED})
 
 
 class Delivery(models.TextChoices):

@@ -30,6 +30,8 @@ INPROCESS_PERIODIC_JOBS = [
     "apps.newsletter.subscribers.prune_due",
     # Writes buffered analytics beacons; rolls up and prunes at most once an hour.
     "apps.analytics.services.drain_due",
+    # Sends webhook deliveries whose retry is due (the immediate backend cannot defer them).
+    "apps.webhooks.services.deliver_due",
 ]
 INPROCESS_PERIODIC_SECONDS: float = env.float("INPROCESS_PERIODIC_SECONDS", default=10.0)
 

@@ -68,6 +68,7 @@ def test_preferences_for_defaults_to_in_app(user):
         Kind.POST_SENT_BACK: Delivery.IN_APP,
         Kind.MENTION: Delivery.EMAIL,
         Kind.AUTHOR_PUBLISHED: Delivery.IN_APP,
+        Kind.WEBHOOK_DISABLED: Delivery.IN_APP,
     }
 
 

@@ -21,6 +21,7 @@ from apps.blog.pages import post_tag
 from apps.blog.services.pages import invalidate_post, public_tags
 from apps.core.markdown import markdown_to_safe_html_with_toc
 from apps.core.pagecache import invalidate
+from apps.webhooks.emitters import post_event
 
 WORDS_PER_MINUTE = 230
 _WORD = re.compile(r"\w+")
@@ -200,6 +201,8 @@ def update_post(
     if (locked.title, locked.body) != (old_title, old_body):
         _record_revision(locked, actor, note or ("autosave" if autosave else ""))
     invalidate_post(locked, before=shown_before)
+    if locked.status == Post.Status.PUBLISHED and not autosave:  # autosaves would flood
+        post_event("post.updated", locked)
     return locked
 
 
@@ -275,9 +278,12 @@ def delete_post(*, actor: User, post: Post) -> None:
     require(actor, "post.delete", post)
     shown_before = public_tags(post)
     was_public = bool(shown_before)
-    post.delete()
+    if post.status == Post.Status.PUBLISHED:
+        post_event("post.deleted", post)  # described now, sent after the commit
     if was_public:
+        # Before the delete: a deleted post has no id left to read its tags and authors by.
         invalidate_post(post, before=shown_before, moved=True)
+    post.delete()
 
 
 def render_stored_bodies(*, batch: int = 200) -> int:

@@ -26,6 +26,7 @@ from apps.blog.models import Post
 from apps.blog.services.notices import notify_post_published
 from apps.blog.services.pages import invalidate_post, public_tags
 from apps.core import metrics
+from apps.webhooks.emitters import post_event
 
 logger = structlog.get_logger("inkwell.blog")
 
@@ -41,6 +42,7 @@ def make_public(post: Post, *, when: datetime) -> None:
     post.review_note = ""
     post.save(update_fields=["status", "published_at", "review_note", "updated_at"])
     invalidate_post(post, moved=True)
+    post_event("post.published", post)  # by hand or by the scheduler: sent after commit
 
 
 @transaction.atomic
@@ -83,6 +85,7 @@ def archive_if_due(*, post_id: int, expected_unpublish_at: datetime | None = Non
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
     invalidate_post(post, before=shown_before, moved=True)
+    post_event("post.unpublished", post)
     logger.info("post unpublished on schedule", post_id=post.pk)
     return True
 

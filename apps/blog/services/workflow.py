@@ -28,6 +28,7 @@ from apps.blog.services.notices import notify_post_published, notify_post_sent_b
 from apps.blog.services.pages import invalidate_post, public_tags
 from apps.blog.services.schedule import enqueue_publication, enqueue_unpublication, make_public
 from apps.core.transactions import after_commit
+from apps.webhooks.emitters import post_event
 
 logger = structlog.get_logger("inkwell.blog")
 
@@ -198,6 +199,7 @@ def archive_post(*, actor: User, post: Post) -> Post:
     post.unpublish_at = None
     post.save(update_fields=["status", "unpublish_at", "updated_at"])
     invalidate_post(post, before=shown_before, moved=True)
+    post_event("post.unpublished", post)
     return post
 
 

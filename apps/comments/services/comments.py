@@ -33,6 +33,7 @@ from apps.core import metrics, personal
 from apps.core.markdown import markdown_to_safe_html
 from apps.core.pagecache import invalidate
 from apps.core.ratelimit import hit
+from apps.webhooks.emitters import comment_event
 
 logger = structlog.get_logger("inkwell.comments")
 
@@ -178,6 +179,7 @@ def create_comment(
     posted_status = str(comment.status)
     transaction.on_commit(lambda: metrics.comment_posted(posted_status))
     _announce(comment)
+    comment_event("comment.created", comment)  # held ones too (their text is left out)
     record_goal("comment_posted", path=post.get_absolute_url())  # after commit
     return comment
 

@@ -18,6 +18,7 @@ from apps.comments.models import Comment
 from apps.comments.services import stream
 from apps.core import personal
 from apps.core.pagecache import invalidate
+from apps.webhooks.emitters import comment_event
 
 logger = structlog.get_logger("inkwell.comments")
 
@@ -66,4 +67,5 @@ def delete_comment(*, actor: User, comment: Comment, second_factor: bool) -> Com
     invalidate(comments_tag(comment.post_id))
     personal.forget_reader(comment.author_id)  # a held comment gone: their form region
     stream.announce_removed(comment, was_public=comment.is_public)
+    comment_event("comment.deleted", comment)
     return comment

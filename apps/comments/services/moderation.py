@@ -36,6 +36,7 @@ from apps.comments.services.deletion import delete_comment
 from apps.comments.services.notices import notify_for_comment
 from apps.core import personal
 from apps.core.pagecache import invalidate
+from apps.webhooks.emitters import comment_event
 
 logger = structlog.get_logger("inkwell.moderation")
 
@@ -154,6 +155,7 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
         # Stored with the approval (nothing to lose after commit); only the push waits.
         notify_for_comment(comment_id=fresh.pk)
         stream.announce_created(fresh)
+        comment_event("comment.approved", fresh)
     else:
         # A comment readers saw goes to the whole post as a placeholder; a held one only
         # to the moderators' and its author's pages, the only ones that showed it.

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.comments.models import ModerationSettings
 from apps.notifications.models import (
+    ADMIN_KINDS,
     Delivery,
     Kind,
     Notification,
@@ -143,7 +144,7 @@ def test_mark_read_refuses_unclear_bodies(api, token, body):
 def test_preferences_default_to_in_app_for_every_kind(api, token):
     data = call(api, "get", "/api/v1/notifications/preferences", token=token).json()
 
-    assert data == dict.fromkeys(Kind.values, "in_app")
+    assert data == dict.fromkeys(set(Kind.values) - ADMIN_KINDS, "in_app")
 
 
 def test_put_preferences_changes_the_kinds_sent(api, reader, token):
@@ -182,8 +183,9 @@ def test_put_preferences_refuses_unknown_kinds_and_values(api, token):
 def test_preference_schemas_list_every_kind():
     from apps.api.schemas_comments import PreferencesIn, PreferencesOut
 
-    assert set(PreferencesIn.model_fields) == set(Kind.values)
-    assert set(PreferencesOut.model_fields) == set(Kind.values)
+    # Admins' notices about the site (a webhook switched off) are not a reader's choice.
+    assert set(PreferencesIn.model_fields) == set(Kind.values) - ADMIN_KINDS
+    assert set(PreferencesOut.model_fields) == set(Kind.values) - ADMIN_KINDS
 
 
 def test_notification_from_an_api_comment_reaches_the_post_author(
