@@ -346,7 +346,12 @@ def test_the_page_and_the_kept_regions_are_checked_in_one_round_trip(
 
     monkeypatch.setattr(pagecache, "_copies_fresh", counted)
     single = pagecache._copy_fresh
-    monkeypatch.setattr(pagecache, "_copy_fresh", lambda copy: checks.append(-1) or single(copy))
+
+    def counted_single(copy):
+        checks.append(-1)
+        return single(copy)
+
+    monkeypatch.setattr(pagecache, "_copy_fresh", counted_single)
     _member_page(client, url)
     # The page and each kept region in one MGET batch, no lookup on its own.
     assert len(checks) == 1, checks
