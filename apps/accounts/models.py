@@ -139,6 +139,9 @@ class AuditEvent(models.Model):
         API_TOKEN_REUSED = "api_token_reused", _("API refresh token reused")
         SUBSCRIBERS_IMPORTED = "subscribers_imported", _("Newsletter subscribers imported")
         SUBSCRIBERS_EXPORTED = "subscribers_exported", _("Newsletter subscribers exported")
+        SITE_EXPORTED = "site_exported", _("Site exported")
+        SITE_IMPORTED = "site_imported", _("Site export imported")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data downloaded")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.
