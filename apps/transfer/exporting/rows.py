@@ -26,7 +26,7 @@ from apps.transfer.exporting.registry import NATURAL_KEY_MODELS, ModelSpec, expo
 CHUNK_SIZE = 2000
 
 
-def _default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -40,7 +40,7 @@ def _default(value: Any) -> Any:
 
 def dumps(row: dict[str, Any]) -> bytes:
     """One JSON line (UTF-8, newline-terminated)."""
-    text = json.dumps(row, default=_default, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(row, default=json_default, ensure_ascii=False, separators=(",", ":"))
     return (text + "\n").encode("utf-8")
 
 
