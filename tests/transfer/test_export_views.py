@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from lxml import etree
 
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import Role
@@ -117,3 +118,24 @@ def test_export_rate_limit_answers_429_with_a_message(admin, client, settings):
     assert b"Site exports are limited: at most 1 every 60 minutes" in refused.content
     assert int(refused["Retry-After"]) > 0
     assert AuditEvent.objects.filter(kind="site_exported").count() == 1
+
+
+def test_wxr_download_for_admins(admin, client):
+    response = client.post(reverse("dashboard:export_wxr"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="inkwell-wordpress-')
+    assert etree.fromstring(b"".join(response.streaming_content)).find("channel") is not None
+    assert AuditEvent.objects.get(kind="site_exported").actor == admin
+
+
+def test_wxr_download_refuses_editors(signed_in, client):
+    signed_in(Role.EDITOR)
+    assert client.post(reverse("dashboard:export_wxr")).status_code == 403
+
+
+def test_wxr_download_rate_limited(admin, client, settings):
+    settings.SITE_EXPORT_RATE_LIMIT = 1
+    assert client.post(reverse("dashboard:export_wxr")).status_code == 200
+    refused = client.post(reverse("dashboard:export_wxr"))
+    assert refused.status_code == 429
+    assert b"WordPress exports are limited" in refused.content

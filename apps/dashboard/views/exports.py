@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from apps.core.htmx import HtmxRequest
 from apps.dashboard.views.base import actor, dashboard_view, render_section
 from apps.transfer.exporting import RateLimitedError, export_filename, start_site_export
+from apps.transfer.wxr_export import start_wxr_export, wxr_filename
 
 
 def _page(request: HtmxRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -68,4 +69,19 @@ def export_site(request: HtmxRequest) -> HttpResponseBase:
         stream,
         filename=export_filename(with_passwords=with_passwords),
         content_type="application/zip",
+    )
+
+
+@require_POST
+@never_cache
+@dashboard_view("site.export")
+def export_wxr(request: HtmxRequest) -> HttpResponseBase:
+    try:
+        stream = start_wxr_export(actor=actor(request), request=request)
+    except RateLimitedError as error:
+        response = _page(request, status=429, error=str(error))
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    return _download(
+        stream, filename=wxr_filename(), content_type="application/rss+xml; charset=utf-8"
     )
