@@ -37,7 +37,7 @@ from apps.blog.models import Post, Revision
 from apps.comments.models import Comment
 from apps.newsletter.models import Consent, Subscriber, Subscription
 from apps.notifications.models import Notification, NotificationPreference
-from apps.transfer.exporting.rows import json_default
+from apps.transfer.exporting.rows import json_default, keyset_chunks
 from apps.transfer.exporting.services import check_rate
 
 FILE_MODE = S_IFREG | 0o600
@@ -158,9 +158,8 @@ def _posts(user: User) -> Iterator[dict[str, Any]]:
         Post.objects.filter(Q(author=user) | Q(coauthors=user))
         .distinct()
         .select_related("category", "author")
-        .order_by("pk")
     )
-    for post in posts.iterator(chunk_size=CHUNK):
+    for post in keyset_chunks(posts, size=CHUNK):
         revisions = Revision.objects.filter(post=post).order_by("created_at", "pk")
         yield {
             "id": post.pk,
@@ -194,7 +193,6 @@ def _comments(user: User) -> Iterator[dict[str, Any]]:
     comments = (
         Comment.objects.filter(author=user)
         .select_related("post")
-        .order_by("pk")
         .values(
             "pk",
             "post__title",
@@ -207,7 +205,7 @@ def _comments(user: User) -> Iterator[dict[str, Any]]:
             "deleted_at",
         )
     )
-    for row in comments.iterator(chunk_size=CHUNK):
+    for row in keyset_chunks(comments, size=CHUNK):
         yield {
             "id": row["pk"],
             "post_title": row["post__title"],
@@ -222,13 +220,11 @@ def _comments(user: User) -> Iterator[dict[str, Any]]:
 
 
 def _notifications(user: User) -> Iterator[dict[str, Any]]:
-    rows = (
-        Notification.objects.filter(recipient=user)
-        .order_by("pk")
-        .values("kind", "text", "url", "created_at", "read_at", "emailed_at")
+    rows = Notification.objects.filter(recipient=user).values(
+        "pk", "kind", "text", "url", "created_at", "read_at", "emailed_at"
     )
-    for row in rows.iterator(chunk_size=CHUNK):
-        yield dict(row)
+    for row in keyset_chunks(rows, size=CHUNK):
+        yield {k: v for k, v in row.items() if k != "pk"}
 
 
 def _follows(user: User) -> dict[str, Any]:
@@ -291,8 +287,8 @@ def _sessions(user: User) -> Iterator[dict[str, Any]]:
 
 
 def _audit(user: User) -> Iterator[dict[str, Any]]:
-    events = AuditEvent.objects.filter(Q(target=user) | Q(actor=user)).order_by("created_at", "pk")
-    for event in events.iterator(chunk_size=CHUNK):
+    events = AuditEvent.objects.filter(Q(target=user) | Q(actor=user))
+    for event in keyset_chunks(events, size=CHUNK):
         by_you = event.actor_id == user.pk
         yield {
             "event": event.kind,

@@ -46,6 +46,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.models import Category, Post, Tag
 from apps.comments.models import Comment
+from apps.transfer.exporting.rows import keyset_chunks
 from apps.transfer.exporting.services import check_rate
 
 WXR_VERSION = "1.2"
@@ -259,13 +260,11 @@ def _attachment(post: Post, attachment_id: int) -> etree._Element:
 
 def _posts() -> Iterator[Post]:
     comments = Comment.objects.select_related("author").order_by("created_at", "pk")
-    posts = (
-        Post.objects.select_related("author", "category")
-        .prefetch_related("tags", Prefetch("comments", queryset=comments))
-        .order_by("pk")
+    posts = Post.objects.select_related("author", "category").prefetch_related(
+        "tags", Prefetch("comments", queryset=comments)
     )
-    # With prefetch_related, iterator() prefetches per chunk: memory follows CHUNK, not the site.
-    return posts.iterator(chunk_size=CHUNK)
+    # Each page of posts is prefetched on its own: memory follows CHUNK, not the site.
+    return keyset_chunks(posts, size=CHUNK)
 
 
 def stream_wxr() -> Iterator[bytes]:
@@ -297,11 +296,11 @@ def stream_wxr() -> Iterator[bytes]:
             authors = User.objects.filter(
                 Q(posts__isnull=False) | Q(coauthored_posts__isnull=False)
             ).distinct()
-            for user in authors.order_by("pk").iterator(chunk_size=CHUNK):
+            for user in keyset_chunks(authors, size=CHUNK):
                 xf.write(_author(user))
-            for category in Category.objects.order_by("pk").iterator(chunk_size=CHUNK):
+            for category in keyset_chunks(Category.objects.all(), size=CHUNK):
                 xf.write(_category(category))
-            for tag in Tag.objects.order_by("pk").iterator(chunk_size=CHUNK):
+            for tag in keyset_chunks(Tag.objects.all(), size=CHUNK):
                 xf.write(_tag(tag))
             generator = etree.Element("generator")
             generator.text = "Inkwell"

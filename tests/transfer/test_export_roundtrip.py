@@ -16,6 +16,7 @@ from apps.blog.models import PostImage, PostSlug, Revision
 from apps.comments.models import Comment, ModerationSettings
 from apps.newsletter.models import Consent, Delivery, Source, Suppression
 from apps.notifications.models import Notification, NotificationPreference
+from apps.transfer.exporting import rows as rows_module
 from apps.transfer.exporting import stream_site_export
 from apps.transfer.exporting.registry import specs_for
 from apps.transfer.exporting.rows import iter_rows
@@ -142,7 +143,8 @@ def _roundtrip(settings, tmp_path, *, with_passwords):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_site_export_roundtrip_sqlite(settings, tmp_path):
+def test_site_export_roundtrip_sqlite(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(rows_module, "CHUNK_SIZE", 2)  # many keyset pages per model
     before = _roundtrip(settings, tmp_path, with_passwords=False)
     empty = {label for label, rows in before.items() if not rows}
     assert empty == {

@@ -12,9 +12,10 @@ from qsessions.models import Session
 
 from apps.accounts.audit import record_event
 from apps.accounts.models import AuditEvent, Follow
-from apps.blog.models import Revision
+from apps.blog.models import Post, Revision
 from apps.newsletter.models import Consent, Source
 from apps.notifications.models import Notification
+from apps.transfer import personal
 from apps.transfer.personal import personal_export_stream
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
@@ -73,8 +74,10 @@ def _rich(reader):
     return other
 
 
-def test_personal_export_holds_the_readers_data(reader):
+def test_personal_export_holds_the_readers_data(reader, monkeypatch):
+    monkeypatch.setattr(personal, "CHUNK", 1)
     _rich(reader)
+    CommentFactory.create(post=Post.objects.get(title="Their post"), author=reader, body="Two")
     archive = _zip(personal_export_stream(reader))
     names = set(archive.namelist())
     assert {
@@ -94,7 +97,7 @@ def test_personal_export_holds_the_readers_data(reader):
     assert [p["title"] for p in posts] == ["My post"]
     assert posts[0]["revisions"][0]["title"] == "Draft one"
     comments = _json(archive, "comments.json")
-    assert [c["body_markdown"] for c in comments] == ["My reply"]
+    assert [c["body_markdown"] for c in comments] == ["My reply", "Two"]
     assert comments[0]["in_reply_to_comment_id"] is not None
     assert [n["text"] for n in _json(archive, "notifications.json")] == ["oth replied"]
     follows = _json(archive, "follows.json")

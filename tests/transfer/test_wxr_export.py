@@ -8,6 +8,7 @@ from django.utils import timezone
 from lxml import etree
 
 from apps.accounts.models import AuditEvent
+from apps.transfer import wxr_export
 from apps.transfer.wxr_export import NS, stream_wxr
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
@@ -73,7 +74,8 @@ def test_wxr_has_the_channel_elements_wordpress_reads(site):
     assert _text(channel.find("wp:tag", NS), "wp:tag_slug") == "python"
 
 
-def test_wxr_items_carry_posts_with_status_dates_terms_and_comments(site):
+def test_wxr_items_carry_posts_with_status_dates_terms_and_comments(site, monkeypatch):
+    monkeypatch.setattr(wxr_export, "CHUNK", 2)  # posts (and their prefetches) by pages
     channel = _wxr().find("channel")
     posts = [i for i in channel.findall("item") if _text(i, "wp:post_type") == "post"]
     by_title = {_text(i, "title"): i for i in posts}

@@ -26,6 +26,37 @@ from apps.transfer.exporting.registry import NATURAL_KEY_MODELS, ModelSpec, expo
 CHUNK_SIZE = 2000
 
 
+def keyset_chunks(
+    queryset: models.QuerySet[Any, Any], *, key: str = "pk", size: int | None = None
+) -> Iterator[Any]:
+    """Every row of `queryset` ordered by `key`, read `size` rows per query.
+
+    Not `.iterator()`: behind pgbouncer (DATABASE_POOLER) server-side cursors are off, and
+    psycopg then fetches a whole result at once, a 100,000-post table included. Keyset
+    pages ("key > last seen") keep memory flat with any pooler and any database. `key`
+    must be unique and the first column (or the only value, for flat values_list).
+    """
+    size = size or CHUNK_SIZE
+    last = None
+    while True:
+        page = queryset.order_by(key)
+        if last is not None:
+            page = page.filter(**{f"{key}__gt": last})
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield from rows
+        if len(rows) < size:
+            return
+        tail = rows[-1]
+        if isinstance(tail, tuple):
+            last = tail[0]
+        elif isinstance(tail, dict):
+            last = tail[key]
+        else:
+            last = getattr(tail, key, tail)
+
+
 def json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -64,8 +95,8 @@ def iter_rows(spec: ModelSpec, *, with_passwords: bool) -> Iterator[dict[str, An
                 natural[f.name] = _natural_keys(f.related_model)  # type: ignore[arg-type]
     names = [f.name for f in fields]
     columns = ["pk", *(f.attname for f in fields)]
-    queryset = model._base_manager.order_by("pk").values_list(*columns)
-    for values in queryset.iterator(chunk_size=CHUNK_SIZE):
+    queryset = model._base_manager.values_list(*columns)
+    for values in keyset_chunks(queryset):
         row = dict(zip(names, values[1:], strict=True))
         for name, keys in natural.items():
             if row[name] is not None:

@@ -33,7 +33,7 @@ from apps.transfer.exporting.registry import (
     ModelSpec,
     specs_for,
 )
-from apps.transfer.exporting.rows import dumps, iter_rows
+from apps.transfer.exporting.rows import dumps, iter_rows, keyset_chunks
 
 logger = structlog.get_logger("inkwell.transfer.export")
 
@@ -116,14 +116,13 @@ def media_names(specs: list[ModelSpec]) -> Iterator[str]:
             names = (
                 model._base_manager.exclude(**{f.attname: ""})
                 .exclude(**{f"{f.attname}__isnull": True})
-                .order_by(f.attname)
                 .values_list(f.attname, flat=True)
                 .distinct()
             )
-            yield from names.iterator(chunk_size=2000)
+            yield from keyset_chunks(names, key=f.attname)
         for json_field in spec.file_name_maps:
-            maps = model._base_manager.order_by("pk").values_list(json_field, flat=True)
-            for mapping in maps.iterator(chunk_size=2000):
+            maps = model._base_manager.values_list("pk", json_field)
+            for _pk, mapping in keyset_chunks(maps):
                 if isinstance(mapping, dict):
                     yield from (str(v) for v in mapping.values() if v)
 
