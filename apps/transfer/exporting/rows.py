@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from cachalot.api import cachalot_disabled
 from django.contrib.auth.hashers import make_password
 from django.db import models
 
 from apps.transfer.exporting.registry import NATURAL_KEY_MODELS, ModelSpec, exported_fields
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 1000
 
 
 def keyset_chunks(
@@ -33,8 +34,10 @@ def keyset_chunks(
 
     Not `.iterator()`: behind pgbouncer (DATABASE_POOLER) server-side cursors are off, and
     psycopg then fetches a whole result at once, a 100,000-post table included. Keyset
-    pages ("key > last seen") keep memory flat with any pooler and any database. `key`
-    must be unique and the first column (or the only value, for flat values_list).
+    pages ("key > last seen") keep memory flat with any pooler and any database, and each
+    page is read with django-cachalot off, so the export does not copy the site into the
+    cache (local memory or Redis). `key` must be unique and the first column (or the only
+    value, for flat values_list).
     """
     size = size or CHUNK_SIZE
     last = None
@@ -42,12 +45,12 @@ def keyset_chunks(
         page = queryset.order_by(key)
         if last is not None:
             page = page.filter(**{f"{key}__gt": last})
-        rows = list(page[:size])
+        # Past the cache: cachalot would otherwise store every page (the whole site) in it.
+        with cachalot_disabled():
+            rows = list(page[:size])
         if not rows:
             return
-        yield from rows
-        if len(rows) < size:
-            return
+        full = len(rows) == size
         tail = rows[-1]
         if isinstance(tail, tuple):
             last = tail[0]
@@ -55,6 +58,12 @@ def keyset_chunks(
             last = tail[key]
         else:
             last = getattr(tail, key, tail)
+        del tail
+        yield from rows
+        # Dropped before the next page is read, so two pages are never held at once.
+        del rows
+        if not full:
+            return
 
 
 def json_default(value: Any) -> Any:
