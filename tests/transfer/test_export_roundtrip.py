@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import AuditEvent, Follow
+from apps.analytics.models import DailyRollup, HourlyRollup, RolledDay
 from apps.blog.models import PostImage, PostSlug, Revision
 from apps.comments.models import Comment, ModerationSettings
 from apps.newsletter.models import Consent, Delivery, Source, Suppression
@@ -81,6 +82,10 @@ def build_site():
     campaign.newsletters.add(letter)
     Delivery.objects.create(campaign=campaign, subscriber=subscriber, email=subscriber.email)
     AuditEvent.objects.create(kind="login", actor=reader, data={"k": [1, 2]})
+    day = timezone.now().date()
+    RolledDay.objects.create(day=day)
+    DailyRollup.objects.create(day=day, scope="page", scope_value="/x/", post_id=post.pk, visits=3)
+    HourlyRollup.objects.create(hour=timezone.now().replace(minute=0), day=day, pageviews=9)
     return {"author": author, "post": post}
 
 

@@ -119,6 +119,7 @@ class RowDecoder:
     def __init__(self, spec: ModelSpec, field_names: set[str]) -> None:
         self.model = spec.model
         self.has_password = "password" in field_names
+        self.pk_field = self.model._meta.pk
         self.fields: dict[str, models.Field[Any, Any]] = {}
         self.resolvers: dict[str, Callable[[list[Any]], Any]] = {}
         known = {f.name: f for f in self.model._meta.concrete_fields if not f.primary_key}
@@ -168,4 +169,5 @@ class RowDecoder:
         if self.model._meta.label_lower == "accounts.user" and not self.has_password:
             # Exported without hashes: nobody can sign in until they reset their password.
             values["password"] = make_password(None)
-        return self.model(pk=row["pk"], **values)
+        pk = row["pk"] if self.pk_field is None else self.pk_field.to_python(row["pk"])
+        return self.model(pk=pk, **values)
