@@ -69,7 +69,8 @@ sessions.json       The devices signed in to your account: IP address, browser, 
                     session started, was last used and expires (no session keys).
 audit.json          Security events about your account (sign-ins, password and email
                     changes, two-factor changes, role changes). Actions by staff show
-                    "staff" instead of their name.
+                    "staff" instead of their name; IP addresses are shown for your own
+                    actions only.
 avatar/             Your profile picture, if you uploaded one.
 
 Questions about this data, or corrections: write to the site's team. You can also delete
@@ -296,8 +297,10 @@ def _audit(user: User) -> Iterator[dict[str, Any]]:
             "at": event.created_at,
             "by": "you" if by_you else ("staff" if event.actor_id else "the site"),
             "about_you": event.target_id == user.pk,
-            "ip": event.ip if by_you or event.actor_id is None else None,
-            "user_agent": event.user_agent if by_you or event.actor_id is None else "",
+            # Another party's address (staff, or whoever mistyped a password for your
+            # account) is their personal data, not yours.
+            "ip": event.ip if by_you else None,
+            "user_agent": event.user_agent if by_you else "",
             # Details name people and objects; staff actions keep theirs to themselves.
             "details": event.data if by_you or event.actor_id is None else {},
         }

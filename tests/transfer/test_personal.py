@@ -112,6 +112,7 @@ def test_personal_export_holds_the_readers_data(reader, monkeypatch):
     audit = _json(archive, "audit.json")
     assert [(e["event"], e["by"]) for e in audit] == [("login", "you"), ("role_changed", "staff")]
     assert audit[1]["details"] == {}
+    assert audit[1]["ip"] is None
     assert archive.read("avatar/rea.png") == b"avatar-bytes"
     assert "profile.json" in archive.read("README.txt").decode()
 
