@@ -13,6 +13,7 @@ rows back and removes the files written so far.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -230,6 +231,17 @@ def _lines(member: IO[bytes]) -> Iterator[dict[str, Any]]:
         yield row
 
 
+def _forget_batch() -> None:
+    """Free what a loaded batch leaves behind, so memory stays flat over millions of rows.
+
+    The DEBUG query log keeps 9,000 queries, each insert carrying 1,000 rows; and a batch's
+    instances sit in reference cycles that only a full collection frees (measured: without
+    it the peak grew with the row count, 6 MiB at 2,000 posts to 18 MiB at 20,000).
+    """
+    connection.queries_log.clear()
+    gc.collect()
+
+
 def _load_model(archive: zipfile.ZipFile, label: str, member: str) -> int:
     spec = spec_by_label(label)
     if spec is None:  # _check_members refused it already; kept for the type checker
@@ -256,6 +268,7 @@ def _load_model(archive: zipfile.ZipFile, label: str, member: str) -> int:
                 model._base_manager.bulk_create(batch)
                 count += len(batch)
                 batch = []
+                _forget_batch()
         if batch:
             model._base_manager.bulk_create(batch)
             count += len(batch)
