@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from cachalot.api import invalidate as cachalot_invalidate
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -111,11 +112,15 @@ def wipe():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+            # Inside a test's transaction, deferred foreign-key checks are still pending and
+            # TRUNCATE refuses to run past them: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         else:
             with connection.constraint_checks_disabled():
                 for table in reversed(tables):
                     cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+    cachalot_invalidate()  # raw SQL: tell the query cache
 
 
 def export_bytes(*, with_passwords):
