@@ -181,3 +181,31 @@ def test_import_site_command_reports_a_bad_file(db, tmp_path):
     bad.write_bytes(b"nope")
     with pytest.raises(CommandError, match="Nothing was imported: This is not a readable zip"):
         call_command("import_site", str(bad))
+
+
+def test_export_notes_media_missing_from_storage(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    post = PostFactory.create()
+    Post.objects.filter(pk=post.pk).update(cover_image="covers/gone.png")
+    archive = zipfile.ZipFile(io.BytesIO(_export()))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["media"]["missing"] == ["covers/gone.png"]
+    assert not [n for n in archive.namelist() if n.startswith("media/")]
+
+
+def test_import_refuses_fields_this_inkwell_does_not_know(exported):
+    def rename(name, data):
+        if name == "data/blog.post.jsonl":
+            return data.replace(b'"title":', b'"headline":')
+        return data
+
+    source = zipfile.ZipFile(_rewrite(exported, rename))
+    members = {n: source.read(n) for n in source.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    body = members["data/blog.post.jsonl"]
+    manifest["members"]["data/blog.post.jsonl"] = {
+        "size": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+    members["manifest.json"] = json.dumps(manifest).encode()
+    _refused(_zip(members), "fields this Inkwell does not know: headline")
