@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/data/", include("apps.transfer.personal_urls")),  # "Download your data"
     path("dashboard/", include("apps.dashboard.urls")),
     path("api/v1/", api_v1.urls),
     path("api/v2/", api_v2.urls),

@@ -145,6 +145,9 @@ class AuditEvent(models.Model):
         WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", _("Webhook secret rotated")
         WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoint switched off")
         WEBHOOK_ENABLED = "webhook_enabled", _("Webhook endpoint switched on")
+        SITE_EXPORTED = "site_exported", _("Site exported")
+        SITE_IMPORTED = "site_imported", _("Site export imported")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data downloaded")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.

@@ -69,6 +69,8 @@ RULES: dict[str, Callable[[AnyUser, Any], bool]] = {
     "users.manage": _perm("accounts.manage_roles"),
     "audit.view": _perm("accounts.view_audit_log"),
     "settings.manage": _role(Role.ADMIN),
+    # The full-site export and the WXR export (apps.transfer): everything at once, admins only.
+    "site.export": _role(Role.ADMIN),
 }
 
 

@@ -65,6 +65,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem("audit", "Audit log", "dashboard:audit_log", "audit.view", "audit"),
             NavItem("lockouts", "Lockouts", "dashboard:lockouts", "users.manage", "lock"),
             NavItem("webhooks", "Webhooks", "dashboard:webhooks", "settings.manage", "link"),
+            NavItem("exports", "Export", "dashboard:exports", "site.export", "download"),
         ),
     ),
 )

@@ -79,6 +79,7 @@ def pages_for(role: str, site: dict[str, Any]) -> list[str]:
         "/accounts/password/change/",
         "/accounts/security/",
         "/accounts/sessions/",
+        "/accounts/data/",
         "/accounts/delete/",
         "/notifications/",
         "/notifications/settings/",

@@ -32,4 +32,5 @@ urlpatterns = [
     path("audit/export.csv", views.audit_export, name="audit_export"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/unlock/", views.lockout_clear, name="lockout_clear"),
+    path("", include("apps.dashboard.urls.exports")),  # site, migration bundle, WXR (issue 16)
 ]
