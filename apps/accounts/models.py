@@ -139,6 +139,9 @@ class AuditEvent(models.Model):
         API_TOKEN_REUSED = "api_token_reused", _("API refresh token reused")
         SUBSCRIBERS_IMPORTED = "subscribers_imported", _("Newsletter subscribers imported")
         SUBSCRIBERS_EXPORTED = "subscribers_exported", _("Newsletter subscribers exported")
+        SITE_IMPORT_STARTED = "site_import_started", _("Site import started")
+        SITE_IMPORT_RESUMED = "site_import_resumed", _("Site import resumed")
+        SITE_IMPORT_ROLLED_BACK = "site_import_rolled_back", _("Site import rolled back")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.

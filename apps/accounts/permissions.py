@@ -69,6 +69,8 @@ RULES: dict[str, Callable[[AnyUser, Any], bool]] = {
     "users.manage": _perm("accounts.manage_roles"),
     "audit.view": _perm("accounts.view_audit_log"),
     "settings.manage": _role(Role.ADMIN),
+    # Imports from WordPress and Ghost (apps.transfer): they create accounts and rewrite posts.
+    "site.import": _role(Role.ADMIN),
 }
 
 

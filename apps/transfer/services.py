@@ -1,0 +1,389 @@
+"""Imports from other platforms: start, run (in the worker), resume and roll back.
+
+The dashboard page and the `import_wxr` / `import_ghost` commands both go through these
+functions. Starting stores the uploaded file in a private directory (it holds people's
+email addresses, so never under MEDIA_ROOT) and enqueues `run_import`; the task reads the
+file, writes through apps.transfer.importer and keeps the run's progress and report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from apps.accounts.audit import Kind, record_event
+from apps.accounts.models import User
+from apps.accounts.permissions import can
+from apps.blog.models import Category, Post, PostImage, Tag
+from apps.blog.pages import POSTS
+from apps.comments.models import Comment
+from apps.core.pagecache import invalidate
+from apps.transfer import ghost
+from apps.transfer.images import ImageStore
+from apps.transfer.importer import DryRunRollbackError, Importer
+from apps.transfer.models import ImportRun, LegacyRedirect, SourceRecord
+from apps.transfer.records import AuthorRecord, ItemRecord, SourceError, TermRecord
+from apps.transfer.wxr import AttachmentRecord, CountingReader, SiteRecord, read_wxr
+
+logger = structlog.get_logger("inkwell.transfer")
+
+R = ImportRun.Status
+# How often (seconds) the first pass writes how far it has read.
+PROGRESS_EVERY = 1.0
+
+
+def import_storage() -> FileSystemStorage:
+    """Where uploaded import files wait for the worker: private, outside MEDIA_ROOT."""
+    return FileSystemStorage(location=str(settings.TRANSFER_DIR))
+
+
+def _require(actor: User) -> None:
+    if not can(actor, "site.import"):
+        raise PermissionDenied("Only admins can import sites.")
+
+
+def sniff(source: str, head: bytes) -> None:
+    """Refuse a file that is plainly not what its source needs, with a message that says so."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if source == ImportRun.Source.WXR:
+        if not text.startswith(b"<"):
+            raise ValidationError(
+                "This is not an XML file. Upload the .xml file WordPress’s Tools → Export made."
+            )
+        if b"<rss" not in head:
+            raise ValidationError("This XML file is not a WordPress export (no <rss> element).")
+    elif not text.startswith(b"{"):
+        raise ValidationError("This is not a JSON file. Upload the .json file Ghost exported.")
+
+
+# ----------------------------------------------------------------------------- start
+
+
+@transaction.atomic
+def start_import(
+    *,
+    actor: User,
+    source: str,
+    file: IO[bytes],
+    file_name: str,
+    dry_run: bool = False,
+    members: IO[bytes] | None = None,
+    fallback_author: User | None = None,
+    in_place: bool = False,
+    enqueue: bool = True,
+) -> ImportRun:
+    """Store the file, create the run and enqueue it (after commit). Admins only.
+
+    `in_place` (the commands): read the file at `file_name` where it is instead of copying
+    it; `enqueue=False`: the caller runs `run_import` itself.
+    """
+    _require(actor)
+    if source not in ImportRun.Source.values:
+        raise ValidationError("Choose WordPress or Ghost.")
+    head = file.read(64 * 1024)
+    file.seek(0)
+    sniff(source, head)
+    storage = import_storage()
+    folder = uuid.uuid4().hex
+    if in_place:
+        # The command imports the file where it is: no copy of a 1 GB file.
+        path = str(Path(file_name).resolve())
+        size = Path(path).stat().st_size
+    else:
+        path = storage.save(f"{folder}/{Path(file_name).name or 'import'}", file)
+        size = storage.size(path)
+    members_path = ""
+    if members is not None:
+        members_path = storage.save(f"{folder}/members.csv", members)
+    run = ImportRun.objects.create(
+        source=source,
+        file_path=path,
+        file_name=Path(file_name).name[:255],
+        members_path=members_path,
+        created_by=actor,
+        fallback_author=fallback_author,
+        dry_run=dry_run,
+        bytes_total=size,
+    )
+    record_event(
+        kind=Kind.SITE_IMPORT_STARTED,
+        actor=actor,
+        data={"run": run.pk, "source": source, "file": run.file_name, "dry_run": dry_run},
+    )
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from apps.transfer.tasks import run_import
+
+    run_import.enqueue(run_id)
+
+
+def is_stalled(run: ImportRun) -> bool:
+    """A RUNNING run whose worker stopped reporting (killed, crashed, restarted)."""
+    if run.status != R.RUNNING:
+        return False
+    last = run.heartbeat_at or run.started_at or run.created_at
+    return last < timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS)
+
+
+def can_resume(run: ImportRun) -> bool:
+    return not run.dry_run and (run.status == R.FAILED or is_stalled(run))
+
+
+def can_roll_back(run: ImportRun) -> bool:
+    return not run.dry_run and (run.status in {R.DONE, R.FAILED} or is_stalled(run))
+
+
+@transaction.atomic
+def resume_import(*, actor: User, run: ImportRun, enqueue: bool = True) -> ImportRun:
+    """Queue a failed or stalled run again; it carries on after its checkpoint."""
+    _require(actor)
+    run = ImportRun.objects.select_for_update().get(pk=run.pk)
+    if not can_resume(run):
+        raise ValidationError("Only a failed or stalled import can be resumed.")
+    run.status = R.QUEUED
+    run.report.setdefault("resumed", []).append(
+        {"at": timezone.now().isoformat(), "checkpoint": run.checkpoint}
+    )
+    run.report["errors"] = []
+    run.save(update_fields=["status", "report"])
+    record_event(
+        kind=Kind.SITE_IMPORT_RESUMED,
+        actor=actor,
+        data={"run": run.pk, "checkpoint": run.checkpoint},
+    )
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def run_import(run_id: int, *, images: ImageStore | None = None) -> ImportRun:
+    """The worker's part: read the file and import it, keeping progress and the report.
+
+    Safe to run twice (a task re-queued by the reaper): a run already finished is left
+    alone, and a RUNNING one is taken over only when it has stalled.
+    """
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in {R.QUEUED, R.RUNNING} or (
+            run.status == R.RUNNING and not is_stalled(run)
+        ):
+            return run
+        run.status = R.RUNNING
+        run.started_at = run.started_at or timezone.now()
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["status", "started_at", "heartbeat_at"])
+    images = images if images is not None else ImageStore()
+    importer: Importer | None = None
+    try:
+        if run.dry_run:
+            try:
+                with transaction.atomic():
+                    importer = _execute(run, images)
+                    raise DryRunRollbackError
+            except DryRunRollbackError:
+                pass
+        else:
+            importer = _execute(run, images)
+        run.status = R.DONE
+    except SourceError as error:
+        run.report.setdefault("errors", []).append(str(error))
+        run.status = R.FAILED
+    except Exception as error:
+        logger.exception("transfer.import_failed", run=run.pk)
+        run.report.setdefault("errors", []).append(
+            f"The import stopped on an unexpected error ({type(error).__name__}: {error}). "
+            "What was committed before it stays; resume or roll back the run."
+        )
+        run.status = R.FAILED
+    if importer is not None and importer.queries_per_batch:
+        run.report["queries_per_batch"] = max(importer.queries_per_batch)
+    run.finished_at = timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=run.status,
+        finished_at=run.finished_at,
+        report=run.report,
+        site=run.site,
+        phase="",
+        items_total=run.items_total,
+        items_done=run.items_done,
+        bytes_read=run.bytes_read,
+        checkpoint=0 if run.dry_run else run.checkpoint,
+    )
+    logger.info("transfer.import", run=run.pk, status=run.status, counts=run.report.get("counts"))
+    return run
+
+
+def _execute(run: ImportRun, images: ImageStore) -> Importer:
+    if run.source == ImportRun.Source.WXR:
+        return _execute_wxr(run, images)
+    return _execute_ghost(run, images)
+
+
+def _open(run: ImportRun, path: str | None = None) -> IO[bytes]:
+    name = path or run.file_path
+    if Path(name).is_absolute():
+        return Path(name).open("rb")  # a command's file, read where it is
+    return import_storage().open(name, "rb")
+
+
+def _progress(run: ImportRun, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.heartbeat_at = timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at, **fields)
+
+
+def _execute_wxr(run: ImportRun, images: ImageStore) -> Importer:
+    # First pass: check the whole file is well-formed before writing anything, count the
+    # items for the progress bar, and find attachments (featured images name them by id).
+    attachments: dict[str, str] = {}
+    total = 0
+    site = ""
+    _progress(run, phase="scanning")
+    with _open(run) as raw:
+        reader = CountingReader(raw)
+        last = time.monotonic()
+        for record in read_wxr(reader, scan=True):  # type: ignore[arg-type]
+            if isinstance(record, SiteRecord) and not site:
+                site = record.url
+            elif isinstance(record, AttachmentRecord):
+                attachments[record.source_id] = record.url
+            elif isinstance(record, ItemRecord) and record.kind in {"post", "page"}:
+                total += 1
+            if time.monotonic() - last > PROGRESS_EVERY:
+                last = time.monotonic()
+                _progress(run, bytes_read=reader.count)
+    run.site = (site or run.site or "unknown")[:300]
+    _progress(run, phase="importing", bytes_read=run.bytes_total, items_total=total, site=run.site)
+    importer = Importer(run, attachments=attachments, images=images)
+    with _open(run) as raw:
+        importer.items(_wxr_items(read_wxr(raw), importer))  # type: ignore[arg-type]
+    return importer
+
+
+def _wxr_items(records: Iterator[Any], importer: Importer) -> Iterator[ItemRecord]:
+    """Items for the importer; the channel's authors and terms are written before the first."""
+    authors: list[AuthorRecord] = []
+    terms: list[TermRecord] = []
+    header_done = False
+    for record in records:
+        if isinstance(record, AuthorRecord):
+            authors.append(record)
+        elif isinstance(record, TermRecord):
+            terms.append(record)
+        elif isinstance(record, ItemRecord):
+            if not header_done:
+                importer.header(authors, terms)
+                header_done = True
+            if record.kind in {"post", "page"}:
+                yield record
+            else:
+                importer.report.count("other items", "skipped")
+    if not header_done:
+        importer.header(authors, terms)
+
+
+def _execute_ghost(run: ImportRun, images: ImageStore) -> Importer:
+    _progress(run, phase="reading")
+    size = run.bytes_total
+    if size > settings.TRANSFER_GHOST_MAX_BYTES:
+        raise SourceError(
+            f"The Ghost export is {size // 1024**2} MB; the limit is "
+            f"{settings.TRANSFER_GHOST_MAX_BYTES // 1024**2} MB (TRANSFER_GHOST_MAX_BYTES). "
+            "A Ghost export is one JSON document and is read whole."
+        )
+    with _open(run) as raw:
+        export = ghost.read_ghost(raw)
+    run.site = (export.site or run.site or "unknown")[:300]
+    _progress(run, phase="importing", bytes_read=size, items_total=len(export.items), site=run.site)
+    importer = Importer(run, images=images)
+    importer.header(export.authors, export.terms)
+    importer.items(iter(export.items))
+    if run.members_path:
+        _progress(run, phase="members")
+        with _open(run, run.members_path) as members:
+            ghost.import_members(run=run, file=members, report=importer.report)
+    return importer
+
+
+# ----------------------------------------------------------------------------- rollback
+
+
+@transaction.atomic
+def rollback_import(*, actor: User, run: ImportRun) -> ImportRun:
+    """Delete what the run created; what it updated keeps the imported version.
+
+    Accounts and terms the run created are deleted only when nothing else uses them any
+    more (a post written here since, another run's post); the report lists what stayed.
+    """
+    _require(actor)
+    run = ImportRun.objects.select_for_update().get(pk=run.pk)
+    if not can_roll_back(run):
+        raise ValidationError(
+            "This import cannot be rolled back (it is still running, was a dry run, or "
+            "was rolled back already)."
+        )
+    created = SourceRecord.objects.filter(run=run, created=True)
+    ids: dict[str, list[int]] = {}
+    for kind, object_id in created.values_list("kind", "object_id"):
+        ids.setdefault(kind, []).append(int(object_id))
+    K = SourceRecord.Kind
+    deleted: dict[str, int] = {}
+    deleted["comments"] = Comment.objects.filter(pk__in=ids.get(K.COMMENT, [])).delete()[0]
+    post_ids = ids.get(K.POST, []) + ids.get(K.PAGE, [])
+    deleted["posts"] = Post.objects.filter(pk__in=post_ids).count()
+    Post.objects.filter(pk__in=post_ids).delete()
+    pictures = list(PostImage.objects.filter(pk__in=ids.get(K.IMAGE, []), post__isnull=True))
+    for picture in pictures:
+        for name in [picture.original.name, *picture.renditions.values()]:
+            default_storage.delete(name)
+    deleted["images"] = PostImage.objects.filter(pk__in=[p.pk for p in pictures]).delete()[0]
+    kept: dict[str, int] = {}
+    for kind, model in ((K.CATEGORY, Category), (K.TAG, Tag)):
+        terms = model.objects.filter(pk__in=ids.get(kind, [])).annotate(n=Count("posts"))  # type: ignore[attr-defined]
+        kept[str(kind)] = terms.filter(n__gt=0).count()
+        deleted[f"{kind}s"] = terms.filter(n=0).delete()[0] if terms.filter(n=0).exists() else 0
+    users = User.objects.filter(pk__in=ids.get(K.AUTHOR, [])).annotate(
+        n=Count("posts", distinct=True) + Count("comments", distinct=True)
+    )
+    kept["authors"] = users.filter(n__gt=0).count()
+    free = list(users.filter(n=0).values_list("pk", flat=True))
+    deleted["authors"] = len(free)
+    User.objects.filter(pk__in=free).delete()
+    LegacyRedirect.objects.filter(run=run).delete()
+    SourceRecord.objects.filter(run=run).delete()
+    run.status = R.ROLLED_BACK
+    run.report["rollback"] = {"deleted": deleted, "kept": kept, "at": timezone.now().isoformat()}
+    run.save(update_fields=["status", "report"])
+    invalidate(POSTS)
+    record_event(
+        kind=Kind.SITE_IMPORT_ROLLED_BACK,
+        actor=actor,
+        data={"run": run.pk, "deleted": deleted},
+    )
+    return run
+
+
+def report_json(run: ImportRun) -> str:
+    """The report as pretty JSON (the command prints it)."""
+    return json.dumps(run.report, indent=2, ensure_ascii=False)
