@@ -64,6 +64,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem("users", "Users & roles", "dashboard:users", "users.manage", "users"),
             NavItem("audit", "Audit log", "dashboard:audit_log", "audit.view", "audit"),
             NavItem("lockouts", "Lockouts", "dashboard:lockouts", "users.manage", "lock"),
+            NavItem("imports", "Import a site", "dashboard:imports", "site.import", "upload"),
         ),
     ),
 )

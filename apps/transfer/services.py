@@ -30,6 +30,7 @@ from apps.accounts.permissions import can
 from apps.blog.models import Category, Post, PostImage, Tag
 from apps.blog.pages import POSTS
 from apps.comments.models import Comment
+from apps.core import ratelimit
 from apps.core.pagecache import invalidate
 from apps.transfer import ghost
 from apps.transfer.images import ImageStore
@@ -41,6 +42,8 @@ from apps.transfer.wxr import AttachmentRecord, CountingReader, SiteRecord, read
 logger = structlog.get_logger("inkwell.transfer")
 
 R = ImportRun.Status
+# Each import reads a whole file in the worker: a few an hour are plenty.
+IMPORTS_PER_HOUR = 20
 # How often (seconds) the first pass writes how far it has read.
 PROGRESS_EVERY = 1.0
 
@@ -91,6 +94,11 @@ def start_import(
     it; `enqueue=False`: the caller runs `run_import` itself.
     """
     _require(actor)
+    if not ratelimit.hit(f"transfer-import:{actor.pk}", limit=IMPORTS_PER_HOUR, window=3600).allowed:
+        raise ValidationError(
+            f"You started {IMPORTS_PER_HOUR} imports in the last hour; wait a little.",
+            code="rate_limited",
+        )
     if source not in ImportRun.Source.values:
         raise ValidationError("Choose WordPress or Ghost.")
     head = file.read(64 * 1024)

@@ -20,7 +20,7 @@ from apps.accounts.roles import Role
 from apps.transfer import services
 from apps.transfer.models import ImportRun
 from apps.transfer.samples import WxrComment, WxrItem, write_wxr
-from tests.dashboard.conftest import give_role
+from tests.dashboard.conftest import give_role, verified_login  # noqa: F401  # a fixture
 from tests.factories.accounts import UserFactory
 
 
