@@ -114,6 +114,23 @@ class CountingReader:
         return self.raw.seek(offset)
 
 
+class _LineCounter:
+    """Counts the newlines read and notices the end of the file: an error on the file's
+    last line, once everything was read, means the file was cut short."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.newlines = 0
+        self.eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        if not data:
+            self.eof = True
+        self.newlines += data.count(b"\n")
+        return data
+
+
 def _check_prologue(stream: IO[bytes]) -> None:
     head = stream.read(PROLOGUE_BYTES)
     stream.seek(0)
@@ -133,8 +150,9 @@ def read_wxr(stream: IO[bytes], *, scan: bool = False) -> Iterator[WxrRecord]:
     (their kind and id), to count the work and find featured images before importing.
     """
     _check_prologue(stream)
+    counter = _LineCounter(stream)
     context = etree.iterparse(
-        stream,
+        counter,
         events=("start", "end"),
         resolve_entities=False,
         no_network=True,
@@ -173,7 +191,8 @@ def read_wxr(stream: IO[bytes], *, scan: bool = False) -> Iterator[WxrRecord]:
                     del parent[0]
     except etree.XMLSyntaxError as error:
         message = str(error.msg or error)
-        if "end of data" in message.lower() or "premature" in message.lower():
+        at_end = counter.eof and (error.lineno or 0) >= counter.newlines
+        if at_end or "end of data" in message.lower() or "premature" in message.lower():
             raise SourceError(
                 f"The file ends too early (line {error.lineno}): it looks truncated. "
                 "Export it again and upload the whole file."
