@@ -116,7 +116,9 @@ def read_ghost(stream: IO[bytes]) -> GhostExport:
             CommentRecord(
                 source_id=str(c["id"]),
                 parent_id=str(c.get("parent_id") or ""),
-                author_name=str(member.get("name") or member.get("email", "").split("@")[0] or "Guest"),
+                author_name=str(
+                    member.get("name") or member.get("email", "").split("@")[0] or "Guest"
+                ),
                 author_email=str(member.get("email") or "").strip().lower(),
                 created_at=_when(c.get("created_at")),
                 html=_root(str(c.get("html") or ""), site),
@@ -144,7 +146,9 @@ def read_ghost(stream: IO[bytes]) -> GhostExport:
                 featured=bool(post.get("featured")),
                 cover_url=_root(str(post.get("feature_image") or ""), site),
                 cover_alt=str(extra.get("feature_image_alt") or ""),
-                seo_title=str(extra.get("meta_title") or post.get("meta_title") or extra.get("og_title") or ""),
+                seo_title=str(
+                    extra.get("meta_title") or post.get("meta_title") or extra.get("og_title") or ""
+                ),
                 seo_description=str(
                     extra.get("meta_description")
                     or post.get("meta_description")

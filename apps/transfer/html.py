@@ -49,7 +49,9 @@ def autop(html: str) -> str:
 
 def _shortcodes(html: str, problems: list[str]) -> str:
     html = _CAPTION.sub(r"\1", html)  # [caption]<img> text[/caption]: keep the image and text
-    html = _EMBED.sub(lambda m: f'<p><a href="{m.group(1).strip()}">{m.group(1).strip()}</a></p>', html)
+    html = _EMBED.sub(
+        lambda m: f'<p><a href="{m.group(1).strip()}">{m.group(1).strip()}</a></p>', html
+    )
     seen: set[str] = set()
 
     def note(match: re.Match[str]) -> str:
@@ -62,7 +64,7 @@ def _shortcodes(html: str, problems: list[str]) -> str:
     return _SHORTCODE.sub(note, html)
 
 
-class _Converter(MarkdownConverter):  # type: ignore[misc]
+class _Converter(MarkdownConverter):
     pass
 
 

@@ -22,7 +22,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.accounts.models import User
 from apps.blog.models import PostImage
 from apps.blog.services import upload_post_image
-from apps.blog.services.media import MAX_BYTES
 
 CHUNK: Final = 64 * 1024
 
@@ -31,8 +30,8 @@ class ImageStore:
     """Fetches images by URL for one run and stores them as PostImages."""
 
     def __init__(self, *, timeout: float | None = None, max_bytes: int | None = None) -> None:
-        self.timeout = timeout or getattr(settings, "TRANSFER_IMAGE_TIMEOUT", 10.0)
-        self.max_bytes = max_bytes or getattr(settings, "TRANSFER_IMAGE_MAX_BYTES", MAX_BYTES)
+        self.timeout: float = timeout or settings.TRANSFER_IMAGE_TIMEOUT
+        self.max_bytes: int = max_bytes or settings.TRANSFER_IMAGE_MAX_BYTES
         self.session = requests.Session()
         self.session.max_redirects = 3
         self.session.headers["User-Agent"] = "Inkwell importer"

@@ -16,7 +16,6 @@ report counts exactly what a real run would do, and nothing stays.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,13 +150,15 @@ class Importer:
         )
         return {row.source_id: row for row in rows}
 
-    def _record(self, kind: str, source_id: str, obj: models.Model, *, created: bool) -> SourceRecord:
+    def _record(
+        self, kind: str, source_id: str, obj: models.Model, *, created: bool
+    ) -> SourceRecord:
         return SourceRecord(
             system=self.system,
             site=self.site,
             kind=kind,
             source_id=source_id[:500],
-            content_type=self.content_types[type(obj)],
+            content_type=self.content_types[type(obj)],  # type: ignore[index]
             object_id=obj.pk,
             run=self.run,
             created=created,
@@ -179,7 +180,7 @@ class Importer:
             self._terms(kind, [term for term in terms if term.kind == kind])
 
     def _authors(self, authors: list[AuthorRecord]) -> None:
-        authors = [a for a in {a.source_id: a for a in authors if a.source_id}.values()]
+        authors = list({a.source_id: a for a in authors if a.source_id}.values())
         known = self._records(K.AUTHOR, [a.source_id for a in authors])
         self.authors.update({sid: int(rec.object_id) for sid, rec in known.items()})
         self._touch(known.values())
@@ -244,7 +245,8 @@ class Importer:
         """Find or create categories or tags; remember their ids by source id."""
         model: type[Category] | type[Tag] = Category if kind == "category" else Tag
         terms = [
-            t for t in {t.source_id: t for t in terms if t.source_id}.values()
+            t
+            for t in {t.source_id: t for t in terms if t.source_id}.values()
             if (kind, t.source_id) not in self.terms
         ]
         if not terms:
@@ -273,9 +275,7 @@ class Importer:
             pk = by_slug.get(slug) or by_name.get(name)
             if pk is not None:
                 self.terms[(kind, term.source_id)] = pk
-                records.append(
-                    self._record(kind, term.source_id, model(pk=pk), created=False)
-                )
+                records.append(self._record(kind, term.source_id, model(pk=pk), created=False))
                 self.report.count(_plural(kind), "matched")
                 continue
             obj = pending.get(slug)
@@ -284,7 +284,7 @@ class Importer:
                 pending[slug] = obj
                 by_name[name] = -1
                 created.append((term, obj))
-        model.objects.bulk_create(list(pending.values()))  # type: ignore[attr-defined]
+        model.objects.bulk_create(list(pending.values()))  # type: ignore[arg-type]
         for term, obj in created:
             self.terms[(kind, term.source_id)] = obj.pk
             records.append(self._record(kind, term.source_id, obj, created=True))
@@ -370,10 +370,16 @@ class Importer:
         if not urls:
             return {}
         if self.images is None or self.run.dry_run:
-            self.report.count("images", "not fetched (dry run)" if self.run.dry_run else "left as links", len(urls))
+            self.report.count(
+                "images",
+                "not fetched (dry run)" if self.run.dry_run else "left as links",
+                len(urls),
+            )
             return {}
         known = self._records(K.IMAGE, urls)
-        pictures = {p.pk: p for p in PostImage.objects.filter(pk__in=[r.object_id for r in known.values()])}
+        pictures = {
+            p.pk: p for p in PostImage.objects.filter(pk__in=[r.object_id for r in known.values()])
+        }
         found: dict[str, PostImage] = {}
         for url, record in known.items():
             if (picture := pictures.get(record.object_id)) is not None:
@@ -385,10 +391,14 @@ class Importer:
             picture, problem = self.images.store(url, actor_id=self.run.created_by_id)
             if picture is None:
                 labels = [item.label for item in items if url in item.images]
-                self.report.warn(labels[0] if labels else url, f"image {url} {problem}: left as a link")
+                self.report.warn(
+                    labels[0] if labels else url, f"image {url} {problem}: left as a link"
+                )
                 self.report.count("images", "failed")
                 continue
-            SourceRecord.objects.create(**_fields(self._record(K.IMAGE, url, picture, created=True)))
+            SourceRecord.objects.create(
+                **_fields(self._record(K.IMAGE, url, picture, created=True))
+            )
             found[url] = picture
             self.report.count("images", "fetched")
         return found
@@ -397,7 +407,10 @@ class Importer:
         if not items:
             return
         self._ensure_terms(items)
-        records = {kind: self._records(kind, [i.record.source_id for i in items if i.record.kind == kind]) for kind in (K.POST, K.PAGE)}
+        records: dict[str, dict[str, SourceRecord]] = {
+            kind: self._records(kind, [i.record.source_id for i in items if i.record.kind == kind])
+            for kind in (K.POST, K.PAGE)
+        }
         existing_ids = [int(r.object_id) for recs in records.values() for r in recs.values()]
         existing = Post.objects.in_bulk(existing_ids) if existing_ids else {}
         slugs = self._slugs([i for i in items if i.record.source_id not in records[i.record.kind]])
@@ -417,38 +430,66 @@ class Importer:
             Post.objects.bulk_update([post for _, post in updated], _UPDATED_FIELDS)
         Revision.objects.bulk_create(
             [
-                Revision(post=post, author_id=post.author_id, title=post.title, body=post.body, note="imported")
+                Revision(
+                    post=post,
+                    author_id=post.author_id,
+                    title=post.title,
+                    body=post.body,
+                    note="imported",
+                )
                 for _, post in new + updated
             ]
         )
         SourceRecord.objects.bulk_create(
-            [self._record(item.record.kind, item.record.source_id, post, created=True) for item, post in new]
+            [
+                self._record(item.record.kind, item.record.source_id, post, created=True)
+                for item, post in new
+            ]
         )
         self._touch(r for recs in records.values() for r in recs.values())
         for kind in ("post", "page"):
-            self.report.count(_plural(kind), "created", sum(1 for i, _ in new if i.record.kind == kind))
-            self.report.count(_plural(kind), "updated", sum(1 for i, _ in updated if i.record.kind == kind))
+            self.report.count(
+                _plural(kind), "created", sum(1 for i, _ in new if i.record.kind == kind)
+            )
+            self.report.count(
+                _plural(kind), "updated", sum(1 for i, _ in updated if i.record.kind == kind)
+            )
         pairs = new + updated
         self._write_tags(pairs, updated)
         self._write_redirects(pairs)
-        picture_ids = {images[url].pk: post.pk for item, post in pairs for url in item.images if url in images}
+        picture_ids = {
+            images[url].pk: post.pk for item, post in pairs for url in item.images if url in images
+        }
         if picture_ids:
             for pk, post_id in picture_ids.items():
                 PostImage.objects.filter(pk=pk, post__isnull=True).update(post_id=post_id)
         self._write_comments(pairs)
-        invalidate(POSTS, *[f"post:{post.pk}" for _, post in updated], *[f"comments:{post.pk}" for _, post in updated])
+        invalidate(
+            POSTS,
+            *[f"post:{post.pk}" for _, post in updated],
+            *[f"comments:{post.pk}" for _, post in updated],
+        )
 
     def _ensure_terms(self, items: list[_Item]) -> None:
         for kind, attr in (("category", "categories"), ("tag", "tags")):
             wanted = {sid for item in items for sid in getattr(item.record, attr)}
-            missing = [TermRecord(kind=kind, source_id=s, slug=s, name=s) for s in wanted if (kind, s) not in self.terms]
+            missing = [
+                TermRecord(kind=kind, source_id=s, slug=s, name=s)
+                for s in wanted
+                if (kind, s) not in self.terms
+            ]
             if missing:
                 self._terms(kind, missing)
 
     def _slugs(self, items: list[_Item]) -> dict[int, str]:
         """A free slug for each new post: the old one, else with -2 … -9, else with its id."""
-        bases = {id(i): slugify(unquote(i.record.slug or i.record.title))[:190].strip("-") or "post" for i in items}
-        candidates = {f"{b}{n}" for b in bases.values() for n in ("", *(f"-{k}" for k in range(2, 10)))}
+        bases = {
+            id(i): slugify(unquote(i.record.slug or i.record.title))[:190].strip("-") or "post"
+            for i in items
+        }
+        candidates = {
+            f"{b}{n}" for b in bases.values() for n in ("", *(f"-{k}" for k in range(2, 10)))
+        }
         taken = set(Post.objects.filter(slug__in=candidates).values_list("slug", flat=True))
         taken |= set(PostSlug.objects.filter(slug__in=candidates).values_list("slug", flat=True))
         taken |= self.claimed
@@ -456,7 +497,11 @@ class Importer:
         for item in items:
             base = bases[id(item)]
             slug = next(
-                (f"{base}{n}" for n in ("", *(f"-{k}" for k in range(2, 10))) if f"{base}{n}" not in taken),
+                (
+                    f"{base}{n}"
+                    for n in ("", *(f"-{k}" for k in range(2, 10)))
+                    if f"{base}{n}" not in taken
+                ),
                 f"{base[:170]}-{item.record.source_id[:20]}",
             )
             if slug != base:
@@ -472,7 +517,10 @@ class Importer:
         for url in item.images:
             if url in images and url != record.cover_url:
                 picture = images[url]
-                markdown = markdown.replace(url, default_storage.url(picture.renditions.get("1280") or picture.original.name))
+                markdown = markdown.replace(
+                    url,
+                    default_storage.url(picture.renditions.get("1280") or picture.original.name),
+                )
         post.title = (record.title or "(untitled)")[:200]
         post.excerpt = _plain(record.excerpt)[:400]
         post.body = markdown
@@ -482,9 +530,13 @@ class Importer:
         author_id = self.authors.get(record.author_id)
         if author_id is None:
             author_id = self.fallback_id
-            self.report.warn(item.label, f"unknown author “{record.author_id}”: given to the importing account")
-        post.author_id = author_id
-        category_ids = [self.terms[("category", s)] for s in record.categories if ("category", s) in self.terms]
+            self.report.warn(
+                item.label, f"unknown author “{record.author_id}”: given to the importing account"
+            )
+        post.author_id = author_id  # type: ignore[assignment]  # fallback_id is set for runs
+        category_ids = [
+            self.terms[("category", s)] for s in record.categories if ("category", s) in self.terms
+        ]
         post.category_id = category_ids[0] if category_ids else None
         if len(category_ids) > 1:
             self.report.warn(item.label, "several categories: only the first is kept")
@@ -498,7 +550,9 @@ class Importer:
             post.cover_image.name = cover.renditions.get("1920") or cover.original.name
             post.cover_alt = record.cover_alt[:200]
 
-    def _write_tags(self, pairs: list[tuple[_Item, Post]], updated: list[tuple[_Item, Post]]) -> None:
+    def _write_tags(
+        self, pairs: list[tuple[_Item, Post]], updated: list[tuple[_Item, Post]]
+    ) -> None:
         through = Post.tags.through
         if updated:
             through.objects.filter(post_id__in=[post.pk for _, post in updated]).delete()
@@ -527,9 +581,15 @@ class Importer:
                     wanted[path[:500]] = post
         if not wanted:
             return
-        have = set(LegacyRedirect.objects.filter(old_path__in=wanted).values_list("old_path", flat=True))
+        have = set(
+            LegacyRedirect.objects.filter(old_path__in=wanted).values_list("old_path", flat=True)
+        )
         LegacyRedirect.objects.bulk_create(
-            [LegacyRedirect(old_path=path, post=post, run=self.run) for path, post in wanted.items() if path not in have],
+            [
+                LegacyRedirect(old_path=path, post=post, run=self.run)
+                for path, post in wanted.items()
+                if path not in have
+            ],
             ignore_conflicts=True,
         )
         self.report.count("redirects", "created", len(wanted) - len(have))
@@ -543,41 +603,62 @@ class Importer:
         known = self._records(K.COMMENT, [c.source_id for _, _, c in all_comments])
         self._touch(known.values())
         placed: dict[str, Comment] = {
-            str(c.pk): c for c in Comment.objects.filter(pk__in=[r.object_id for r in known.values()]).only("pk", "depth", "root_id", "thread_parent_id", "post_id")
+            str(c.pk): c
+            for c in Comment.objects.filter(pk__in=[r.object_id for r in known.values()]).only(
+                "pk", "depth", "root_id", "thread_parent_id", "post_id"
+            )
         }
-        by_source: dict[str, Comment] = {sid: placed[str(r.object_id)] for sid, r in known.items() if str(r.object_id) in placed}
+        by_source: dict[str, Comment] = {
+            sid: placed[str(r.object_id)] for sid, r in known.items() if str(r.object_id) in placed
+        }
         self.report.count("comments", "unchanged", len(by_source))
         emails = {c.author_email for _, _, c in all_comments if c.author_email}
-        users = {u.email: u.pk for u in User.objects.filter(email__in=emails).only("pk", "email")} if emails else {}
+        users = (
+            {u.email: u.pk for u in User.objects.filter(email__in=emails).only("pk", "email")}
+            if emails
+            else {}
+        )
         todo: list[tuple[_Item, Post, CommentRecord]] = []
-        for item, post, comment in all_comments:
-            if comment.source_id in by_source:
+        for item, post, source in all_comments:
+            if source.source_id in by_source:
                 continue
-            if comment.status in {"trash", "deleted"}:
-                self.report.warn(item.label, f"comment {comment.source_id} was in the trash: skipped")
+            if source.status in {"trash", "deleted"}:
+                self.report.warn(
+                    item.label, f"comment {source.source_id} was in the trash: skipped"
+                )
                 self.report.count("comments", "skipped")
                 continue
-            if comment.status in {"pingback", "trackback"}:
-                self.report.warn(item.label, f"{comment.status} {comment.source_id}: skipped")
+            if source.status in {"pingback", "trackback"}:
+                self.report.warn(item.label, f"{source.status} {source.source_id}: skipped")
                 self.report.count("comments", "skipped")
                 continue
-            if COMMENT_STATUSES.get(comment.status) is None:
-                self.report.warn(item.label, f"comment {comment.source_id} has status “{comment.status}”: held")
-            todo.append((item, post, comment))
+            if COMMENT_STATUSES.get(source.status) is None:
+                self.report.warn(
+                    item.label, f"comment {source.source_id} has status “{source.status}”: held"
+                )
+            todo.append((item, post, source))
         pending = {c.source_id: (item, post, c) for item, post, c in todo}
         records: list[SourceRecord] = []
         # One level of replies at a time: a reply needs its parent's id, depth and thread.
         while pending:
             level = [
-                entry for sid, entry in pending.items()
+                entry
+                for sid, entry in pending.items()
                 if _parent(entry[2]) not in pending or _parent(entry[2]) == sid
             ]
+            if not level:  # replies that answer each other in a loop: break it at the top
+                level = list(pending.values())
+                for entry in level:
+                    entry[2].parent_id = ""
             rows: list[tuple[str, Comment]] = []
             for item, post, record in level:
                 parent_sid = _parent(record)
                 parent = by_source.get(parent_sid) if parent_sid else None
                 if parent_sid and parent is None:
-                    self.report.warn(item.label, f"comment {record.source_id} replies to a missing comment: shown at the top level")
+                    self.report.warn(
+                        item.label,
+                        f"comment {record.source_id} replies to a missing comment: shown at the top level",
+                    )
                 comment = _build_comment(record, post, parent, users.get(record.author_email))
                 rows.append((record.source_id, comment))
             Comment.objects.bulk_create([c for _, c in rows])
@@ -601,7 +682,9 @@ def _parent(record: CommentRecord) -> str:
     return "" if record.parent_id in {"", "0"} else record.parent_id
 
 
-def _build_comment(record: CommentRecord, post: Post, parent: Comment | None, user_id: int | None) -> Comment:
+def _build_comment(
+    record: CommentRecord, post: Post, parent: Comment | None, user_id: int | None
+) -> Comment:
     body = comment_to_markdown(record.html)[:5000] or "…"
     comment = Comment(
         post=post,
@@ -620,16 +703,24 @@ def _build_comment(record: CommentRecord, post: Post, parent: Comment | None, us
         comment.parent = parent
         comment.depth = min(parent.depth + 1, MAX_DEPTH)
         comment.root_id = parent.root_id or parent.pk
-        comment.thread_parent_id = parent.pk if parent.depth < MAX_DEPTH else parent.thread_parent_id
+        comment.thread_parent_id = (
+            parent.pk if parent.depth < MAX_DEPTH else parent.thread_parent_id
+        )
     return comment
 
 
 def _fields(record: SourceRecord) -> dict[str, Any]:
-    return {f.attname: getattr(record, f.attname) for f in SourceRecord._meta.concrete_fields if f.attname != "id"}
+    return {
+        f.attname: getattr(record, f.attname)
+        for f in SourceRecord._meta.concrete_fields
+        if f.attname != "id"
+    }
 
 
 def _plural(kind: str) -> str:
-    return {"category": "categories", "tag": "tags", "post": "posts", "page": "pages"}.get(kind, kind)
+    return {"category": "categories", "tag": "tags", "post": "posts", "page": "pages"}.get(
+        kind, kind
+    )
 
 
 def _plain(html: str) -> str:

@@ -87,7 +87,7 @@ class ImportRun(models.Model):
 
     @property
     def percent(self) -> int:
-        """How far along the run is, 0–100, for the progress bar."""
+        """How far along the run is, 0 to 100, for the progress bar."""
         if self.status in {self.Status.DONE, self.Status.ROLLED_BACK}:
             return 100
         if self.items_total:

@@ -135,31 +135,35 @@ def write_item(out: IO[bytes], item: WxrItem, *, link: str = "https://old.exampl
     if item.attachment_url:
         parts.append(f"\t\t<wp:attachment_url>{cdata(item.attachment_url)}</wp:attachment_url>\n")
     for slug, name in item.categories:
-        parts.append(f'\t\t<category domain="category" nicename="{escape(slug)}">{cdata(name)}</category>\n')
+        parts.append(
+            f'\t\t<category domain="category" nicename="{escape(slug)}">{cdata(name)}</category>\n'
+        )
     for slug, name in item.tags:
-        parts.append(f'\t\t<category domain="post_tag" nicename="{escape(slug)}">{cdata(name)}</category>\n')
+        parts.append(
+            f'\t\t<category domain="post_tag" nicename="{escape(slug)}">{cdata(name)}</category>\n'
+        )
     if item.thumbnail_id is not None:
         parts.append(
             "\t\t<wp:postmeta><wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key>"
             f"<wp:meta_value>{cdata(str(item.thumbnail_id))}</wp:meta_value></wp:postmeta>\n"
         )
-    for c in item.comments:
-        parts.append(
-            "\t\t<wp:comment>\n"
-            f"\t\t\t<wp:comment_id>{c.id}</wp:comment_id>\n"
-            f"\t\t\t<wp:comment_author>{cdata(c.author)}</wp:comment_author>\n"
-            f"\t\t\t<wp:comment_author_email>{cdata(c.email)}</wp:comment_author_email>\n"
-            "\t\t\t<wp:comment_author_url></wp:comment_author_url>\n"
-            "\t\t\t<wp:comment_author_IP><![CDATA[127.0.0.1]]></wp:comment_author_IP>\n"
-            f"\t\t\t<wp:comment_date>{cdata(c.date_gmt)}</wp:comment_date>\n"
-            f"\t\t\t<wp:comment_date_gmt>{cdata(c.date_gmt)}</wp:comment_date_gmt>\n"
-            f"\t\t\t<wp:comment_content>{cdata(c.content)}</wp:comment_content>\n"
-            f"\t\t\t<wp:comment_approved>{cdata(c.approved)}</wp:comment_approved>\n"
-            f"\t\t\t<wp:comment_type>{cdata(c.type)}</wp:comment_type>\n"
-            f"\t\t\t<wp:comment_parent>{c.parent}</wp:comment_parent>\n"
-            "\t\t\t<wp:comment_user_id>0</wp:comment_user_id>\n"
-            "\t\t</wp:comment>\n"
-        )
+    parts.extend(
+        "\t\t<wp:comment>\n"
+        f"\t\t\t<wp:comment_id>{c.id}</wp:comment_id>\n"
+        f"\t\t\t<wp:comment_author>{cdata(c.author)}</wp:comment_author>\n"
+        f"\t\t\t<wp:comment_author_email>{cdata(c.email)}</wp:comment_author_email>\n"
+        "\t\t\t<wp:comment_author_url></wp:comment_author_url>\n"
+        "\t\t\t<wp:comment_author_IP><![CDATA[127.0.0.1]]></wp:comment_author_IP>\n"
+        f"\t\t\t<wp:comment_date>{cdata(c.date_gmt)}</wp:comment_date>\n"
+        f"\t\t\t<wp:comment_date_gmt>{cdata(c.date_gmt)}</wp:comment_date_gmt>\n"
+        f"\t\t\t<wp:comment_content>{cdata(c.content)}</wp:comment_content>\n"
+        f"\t\t\t<wp:comment_approved>{cdata(c.approved)}</wp:comment_approved>\n"
+        f"\t\t\t<wp:comment_type>{cdata(c.type)}</wp:comment_type>\n"
+        f"\t\t\t<wp:comment_parent>{c.parent}</wp:comment_parent>\n"
+        "\t\t\t<wp:comment_user_id>0</wp:comment_user_id>\n"
+        "\t\t</wp:comment>\n"
+        for c in item.comments
+    )
     parts.append("\t</item>\n")
     out.write("".join(parts).encode())
 

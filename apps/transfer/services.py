@@ -94,7 +94,9 @@ def start_import(
     it; `enqueue=False`: the caller runs `run_import` itself.
     """
     _require(actor)
-    if not ratelimit.hit(f"transfer-import:{actor.pk}", limit=IMPORTS_PER_HOUR, window=3600).allowed:
+    if not ratelimit.hit(
+        f"transfer-import:{actor.pk}", limit=IMPORTS_PER_HOUR, window=3600
+    ).allowed:
         raise ValidationError(
             f"You started {IMPORTS_PER_HOUR} imports in the last hour; wait a little.",
             code="rate_limited",
@@ -285,7 +287,7 @@ def _execute_wxr(run: ImportRun, images: ImageStore) -> Importer:
     _progress(run, phase="importing", bytes_read=run.bytes_total, items_total=total, site=run.site)
     importer = Importer(run, attachments=attachments, images=images)
     with _open(run) as raw:
-        importer.items(_wxr_items(read_wxr(raw), importer))  # type: ignore[arg-type]
+        importer.items(_wxr_items(read_wxr(raw), importer))
     return importer
 
 
@@ -355,23 +357,26 @@ def rollback_import(*, actor: User, run: ImportRun) -> ImportRun:
     ids: dict[str, list[int]] = {}
     for kind, object_id in created.values_list("kind", "object_id"):
         ids.setdefault(kind, []).append(int(object_id))
-    K = SourceRecord.Kind
     deleted: dict[str, int] = {}
-    deleted["comments"] = Comment.objects.filter(pk__in=ids.get(K.COMMENT, [])).delete()[0]
-    post_ids = ids.get(K.POST, []) + ids.get(K.PAGE, [])
+    deleted["comments"] = Comment.objects.filter(
+        pk__in=ids.get(SourceRecord.Kind.COMMENT, [])
+    ).delete()[0]
+    post_ids = ids.get(SourceRecord.Kind.POST, []) + ids.get(SourceRecord.Kind.PAGE, [])
     deleted["posts"] = Post.objects.filter(pk__in=post_ids).count()
     Post.objects.filter(pk__in=post_ids).delete()
-    pictures = list(PostImage.objects.filter(pk__in=ids.get(K.IMAGE, []), post__isnull=True))
+    pictures = list(
+        PostImage.objects.filter(pk__in=ids.get(SourceRecord.Kind.IMAGE, []), post__isnull=True)
+    )
     for picture in pictures:
         for name in [picture.original.name, *picture.renditions.values()]:
             default_storage.delete(name)
     deleted["images"] = PostImage.objects.filter(pk__in=[p.pk for p in pictures]).delete()[0]
     kept: dict[str, int] = {}
-    for kind, model in ((K.CATEGORY, Category), (K.TAG, Tag)):
-        terms = model.objects.filter(pk__in=ids.get(kind, [])).annotate(n=Count("posts"))  # type: ignore[attr-defined]
+    for kind, model in ((SourceRecord.Kind.CATEGORY, Category), (SourceRecord.Kind.TAG, Tag)):
+        terms = model.objects.filter(pk__in=ids.get(kind, [])).annotate(n=Count("posts"))
         kept[str(kind)] = terms.filter(n__gt=0).count()
         deleted[f"{kind}s"] = terms.filter(n=0).delete()[0] if terms.filter(n=0).exists() else 0
-    users = User.objects.filter(pk__in=ids.get(K.AUTHOR, [])).annotate(
+    users = User.objects.filter(pk__in=ids.get(SourceRecord.Kind.AUTHOR, [])).annotate(
         n=Count("posts", distinct=True) + Count("comments", distinct=True)
     )
     kept["authors"] = users.filter(n__gt=0).count()

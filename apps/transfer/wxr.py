@@ -197,7 +197,9 @@ def read_wxr(stream: IO[bytes], *, scan: bool = False) -> Iterator[WxrRecord]:
                 f"The file ends too early (line {error.lineno}): it looks truncated. "
                 "Export it again and upload the whole file."
             ) from error
-        raise SourceError(f"The file is not well-formed XML (line {error.lineno}): {message}") from error
+        raise SourceError(
+            f"The file is not well-formed XML (line {error.lineno}): {message}"
+        ) from error
     if not root_seen:
         raise SourceError("The file is empty.")
 

@@ -44,8 +44,20 @@ def wxr_bytes(items: list[WxrItem], **kwargs: Any) -> bytes:
 def blog_items(image_base: str = "") -> list[WxrItem]:
     """A small blog: a sticky post with threaded comments (guests, spam, trash, pingback),
     a page, a scheduled post by an author missing from the header, a draft, and images."""
-    cover = [WxrItem(id=90, title="cover", slug="cover", content="", post_type="attachment",
-                     attachment_url=f"{image_base}/cover.png")] if image_base else []
+    cover = (
+        [
+            WxrItem(
+                id=90,
+                title="cover",
+                slug="cover",
+                content="",
+                post_type="attachment",
+                attachment_url=f"{image_base}/cover.png",
+            )
+        ]
+        if image_base
+        else []
+    )
     inline = f'<p>Look: <img src="{image_base}/inline.png" alt="A chart"></p>' if image_base else ""
     return [
         *cover,
@@ -81,8 +93,9 @@ def blog_items(image_base: str = "") -> list[WxrItem]:
             author="nobody-here",
         ),
         WxrItem(id=13, title="Work in progress", slug="wip", content="Draft", status="draft"),
-        WxrItem(id=14, title="Secret", slug="secret", content="Private", status="private",
-                author="jane"),
+        WxrItem(
+            id=14, title="Secret", slug="secret", content="Private", status="private", author="jane"
+        ),
     ]
 
 
@@ -94,19 +107,27 @@ AUTHORS = (
 
 @pytest.fixture
 def blog_wxr() -> bytes:
-    return wxr_bytes(blog_items(), authors=AUTHORS, categories=[("news", "News")],
-                     tags=[("intro", "Intro")])
+    return wxr_bytes(
+        blog_items(), authors=AUTHORS, categories=[("news", "News")], tags=[("intro", "Intro")]
+    )
 
 
 @pytest.fixture
 def run_wxr(admin) -> Callable[..., ImportRun]:
     """Start an import of `data` as the admin and run it in this process."""
 
-    def run(data: bytes, *, dry_run: bool = False, name: str = "export.xml", **kw: Any) -> ImportRun:
+    def run(
+        data: bytes, *, dry_run: bool = False, name: str = "export.xml", **kw: Any
+    ) -> ImportRun:
         images = kw.pop("images", None)
         started = services.start_import(
-            actor=admin, source=ImportRun.Source.WXR, file=io.BytesIO(data), file_name=name,
-            dry_run=dry_run, enqueue=False, **kw,
+            actor=admin,
+            source=ImportRun.Source.WXR,
+            file=io.BytesIO(data),
+            file_name=name,
+            dry_run=dry_run,
+            enqueue=False,
+            **kw,
         )
         return services.run_import(started.pk, images=images)
 
@@ -114,7 +135,7 @@ def run_wxr(admin) -> Callable[..., ImportRun]:
 
 
 class _ImageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path.endswith(".png"):
             buffer = io.BytesIO()
             Image.new("RGB", (40, 30), "navy").save(buffer, "PNG")

@@ -23,32 +23,67 @@ def ghost_export(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "posts": [
             {
-                "id": "p1", "uuid": "u1", "title": "Hello Ghost", "slug": "hello-ghost",
+                "id": "p1",
+                "uuid": "u1",
+                "title": "Hello Ghost",
+                "slug": "hello-ghost",
                 "html": '<p>Read <a href="__GHOST_URL__/other-post/">the other</a>.</p>'
-                        '<figure class="kg-card kg-image-card"><img src="__GHOST_URL__/content/images/a.png" alt="A"></figure>',
-                "feature_image": None, "featured": 1, "type": "post", "status": "published",
-                "visibility": "public", "created_at": "2023-03-01T10:00:00.000Z",
-                "updated_at": "2023-03-02T10:00:00.000Z", "published_at": "2023-03-01T12:00:00.000Z",
-                "custom_excerpt": "An intro", "mobiledoc": None, "lexical": "{}",
+                '<figure class="kg-card kg-image-card"><img src="__GHOST_URL__/content/images/a.png" alt="A"></figure>',
+                "feature_image": None,
+                "featured": 1,
+                "type": "post",
+                "status": "published",
+                "visibility": "public",
+                "created_at": "2023-03-01T10:00:00.000Z",
+                "updated_at": "2023-03-02T10:00:00.000Z",
+                "published_at": "2023-03-01T12:00:00.000Z",
+                "custom_excerpt": "An intro",
+                "mobiledoc": None,
+                "lexical": "{}",
             },
             {
-                "id": "p2", "uuid": "u2", "title": "Colophon", "slug": "colophon",
-                "html": "<p>Made with care.</p>", "feature_image": None, "featured": 0,
-                "type": "page", "status": "published", "published_at": "2023-01-01T00:00:00.000Z",
+                "id": "p2",
+                "uuid": "u2",
+                "title": "Colophon",
+                "slug": "colophon",
+                "html": "<p>Made with care.</p>",
+                "feature_image": None,
+                "featured": 0,
+                "type": "page",
+                "status": "published",
+                "published_at": "2023-01-01T00:00:00.000Z",
             },
             {
-                "id": "p3", "uuid": "u3", "title": "Next week", "slug": "next-week",
-                "html": "<p>Soon.</p>", "type": "post", "status": "scheduled",
+                "id": "p3",
+                "uuid": "u3",
+                "title": "Next week",
+                "slug": "next-week",
+                "html": "<p>Soon.</p>",
+                "type": "post",
+                "status": "scheduled",
                 "published_at": "2036-01-01T00:00:00.000Z",
             },
             {
-                "id": "p4", "uuid": "u4", "title": "Idea", "slug": "idea", "html": "<p>…</p>",
-                "type": "post", "status": "draft", "published_at": None,
+                "id": "p4",
+                "uuid": "u4",
+                "title": "Idea",
+                "slug": "idea",
+                "html": "<p>…</p>",
+                "type": "post",
+                "status": "draft",
+                "published_at": None,
             },
         ],
         "posts_meta": [
-            {"id": "m1", "post_id": "p1", "meta_title": "Hello, SEO", "meta_description": "Meta desc",
-             "og_title": "OG", "og_description": "OG desc", "feature_image_alt": "Alt"},
+            {
+                "id": "m1",
+                "post_id": "p1",
+                "meta_title": "Hello, SEO",
+                "meta_description": "Meta desc",
+                "og_title": "OG",
+                "og_description": "OG desc",
+                "feature_image_alt": "Alt",
+            },
         ],
         "tags": [
             {"id": "t1", "name": "Essays", "slug": "essays", "description": "Long reads"},
@@ -71,12 +106,33 @@ def ghost_export(**overrides: Any) -> dict[str, Any]:
         ],
         "members": [{"id": "mem1", "email": "reader@ghost.example", "name": "Rita Reader"}],
         "comments": [
-            {"id": "c1", "post_id": "p1", "member_id": "mem1", "parent_id": None,
-             "status": "published", "html": "<p>Lovely</p>", "created_at": "2023-03-03T10:00:00.000Z"},
-            {"id": "c2", "post_id": "p1", "member_id": "mem1", "parent_id": "c1",
-             "status": "hidden", "html": "<p>Me again</p>", "created_at": "2023-03-03T11:00:00.000Z"},
-            {"id": "c3", "post_id": "p1", "member_id": "mem1", "parent_id": None,
-             "status": "deleted", "html": "<p>Oops</p>", "created_at": "2023-03-03T12:00:00.000Z"},
+            {
+                "id": "c1",
+                "post_id": "p1",
+                "member_id": "mem1",
+                "parent_id": None,
+                "status": "published",
+                "html": "<p>Lovely</p>",
+                "created_at": "2023-03-03T10:00:00.000Z",
+            },
+            {
+                "id": "c2",
+                "post_id": "p1",
+                "member_id": "mem1",
+                "parent_id": "c1",
+                "status": "hidden",
+                "html": "<p>Me again</p>",
+                "created_at": "2023-03-03T11:00:00.000Z",
+            },
+            {
+                "id": "c3",
+                "post_id": "p1",
+                "member_id": "mem1",
+                "parent_id": None,
+                "status": "deleted",
+                "html": "<p>Oops</p>",
+                "created_at": "2023-03-03T12:00:00.000Z",
+            },
         ],
         "settings": [{"id": "s1", "key": "title", "value": "Ghost blog"}],
     }
@@ -95,8 +151,13 @@ MEMBERS_CSV = (
 def _run(admin, export: Any, *, members: str | None = None, dry_run: bool = False) -> ImportRun:
     raw = export if isinstance(export, bytes) else json.dumps(export).encode()
     run = services.start_import(
-        actor=admin, source="ghost", file=io.BytesIO(raw), file_name="ghost.json",
-        dry_run=dry_run, members=io.BytesIO(members.encode()) if members else None, enqueue=False,
+        actor=admin,
+        source="ghost",
+        file=io.BytesIO(raw),
+        file_name="ghost.json",
+        dry_run=dry_run,
+        members=io.BytesIO(members.encode()) if members else None,
+        enqueue=False,
     )
     return services.run_import(run.pk)
 
@@ -105,10 +166,12 @@ def test_ghost_import_posts_pages_tags_authors_and_seo(admin):
     run = _run(admin, ghost_export())
     assert run.status == ImportRun.Status.DONE, run.report
     post = Post.objects.get(slug="hello-ghost")
-    assert post.status == Post.Status.PUBLISHED and post.featured
+    assert post.status == Post.Status.PUBLISHED
+    assert post.featured
     assert post.published_at.isoformat() == "2023-03-01T12:00:00+00:00"
     assert post.excerpt == "An intro"
-    assert post.seo_title == "Hello, SEO" and post.seo_description == "Meta desc"
+    assert post.seo_title == "Hello, SEO"
+    assert post.seo_description == "Meta desc"
     assert "[the other](/other-post/)" in post.body  # __GHOST_URL__ → the site's root
     assert "__GHOST_URL__" not in post.body
     assert list(post.tags.values_list("slug", flat=True)) == ["essays"]  # internal tag left out
@@ -126,16 +189,19 @@ def test_ghost_import_posts_pages_tags_authors_and_seo(admin):
 def test_ghost_comments_are_threaded_guests(admin):
     _run(admin, ghost_export())
     first, reply = Comment.objects.order_by("created_at")
-    assert first.guest_name == "Rita Reader" and first.author is None
+    assert first.guest_name == "Rita Reader"
+    assert first.author is None
     assert first.status == Comment.Status.PUBLISHED
-    assert reply.parent == first and reply.status == Comment.Status.HELD
+    assert reply.parent == first
+    assert reply.status == Comment.Status.HELD
     assert Comment.objects.count() == 2  # the deleted one is skipped
 
 
 def test_ghost_old_addresses_redirect(admin, client):
     _run(admin, ghost_export())
     response = client.get("/hello-ghost/")
-    assert response.status_code == 301 and response["Location"] == "/posts/hello-ghost/"
+    assert response.status_code == 301
+    assert response["Location"] == "/posts/hello-ghost/"
 
 
 def test_ghost_import_twice_updates(admin):
@@ -151,7 +217,8 @@ def test_ghost_members_become_subscribers_with_consent(admin):
     run = _run(admin, ghost_export(), members=MEMBERS_CSV)
     assert run.status == ImportRun.Status.DONE, run.report
     assert set(Subscriber.objects.values_list("email", flat=True)) == {
-        "rita@ghost.example", "sam@ghost.example",
+        "rita@ghost.example",
+        "sam@ghost.example",
     }
     assert Subscription.objects.filter(status="active").count() == 2
     members = run.report["counts"]["members"]
@@ -163,7 +230,8 @@ def test_ghost_dry_run_changes_nothing(admin):
     NewsletterFactory.create(slug="weekly", name="Weekly", is_default=True)
     run = _run(admin, ghost_export(), members=MEMBERS_CSV, dry_run=True)
     assert run.report["counts"]["posts"] == {"created": 3}
-    assert Post.objects.count() == 0 and Subscriber.objects.count() == 0
+    assert Post.objects.count() == 0
+    assert Subscriber.objects.count() == 0
 
 
 @pytest.mark.parametrize(

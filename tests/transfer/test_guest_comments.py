@@ -25,9 +25,9 @@ def test_guest_comment_shows_name_but_never_email(run_wxr, blog_wxr, client):
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_guest_comment_in_api_has_name_not_email(run_wxr, blog_wxr, client, version):
-    from apps.api.comments import representation
-    from apps.api.comments import username_only, embedded
     from django.contrib.auth.models import AnonymousUser
+
+    from apps.api.comments import embedded, representation, username_only
 
     run_wxr(blog_wxr)
     comment = _guest_comments().first()

@@ -33,7 +33,8 @@ def test_import_page_full_and_partial(signed_in):
     page = signed_in.get(URL)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Import a site" in body and "<html" in body
+    assert "Import a site" in body
+    assert "<html" in body
     assert 'href="/dashboard/imports/"' in body  # the nav entry
     partial = signed_in.get(URL, HTTP_HX_REQUEST="true")
     assert partial.status_code == 200
@@ -111,28 +112,40 @@ def test_run_page_shows_report_and_stops_polling_when_done(signed_in, run_wxr, b
     run = run_wxr(blog_wxr)
     url = reverse("dashboard:import_detail", args=[run.pk])
     page = signed_in.get(url).content.decode()
-    assert "Report" in page and "private on the old site" in page
+    assert "Report" in page
+    assert "private on the old site" in page
     assert 'value="100"' in page
     assert "hx-trigger" not in page
     partial = signed_in.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert "<html" not in partial and 'id="import-progress"' in partial
+    assert "<html" not in partial
+    assert 'id="import-progress"' in partial
 
 
 def test_run_page_polls_while_running(signed_in, admin):
     run = ImportRun.objects.create(
-        source="wxr", file_path="x", created_by=admin, status=ImportRun.Status.RUNNING,
-        items_total=10, items_done=5, heartbeat_at=timezone.now(),
+        source="wxr",
+        file_path="x",
+        created_by=admin,
+        status=ImportRun.Status.RUNNING,
+        items_total=10,
+        items_done=5,
+        heartbeat_at=timezone.now(),
     )
     page = signed_in.get(reverse("dashboard:import_detail", args=[run.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in page
     assert 'value="55"' in page
-    assert "Roll back" not in page and "Resume" not in page
+    assert "Roll back" not in page
+    assert "Resume" not in page
 
 
 def test_stalled_run_offers_resume(signed_in, admin):
     run = ImportRun.objects.create(
-        source="wxr", file_path="x", created_by=admin, status=ImportRun.Status.RUNNING,
-        heartbeat_at=timezone.now() - timedelta(hours=1), checkpoint=200,
+        source="wxr",
+        file_path="x",
+        created_by=admin,
+        status=ImportRun.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+        checkpoint=200,
     )
     page = signed_in.get(reverse("dashboard:import_detail", args=[run.pk])).content.decode()
     assert "the worker stopped reporting" in page
@@ -144,7 +157,8 @@ def test_rollback_from_the_run_page(signed_in, run_wxr, blog_wxr):
     run = run_wxr(blog_wxr)
     url = reverse("dashboard:import_rollback", args=[run.pk])
     response = signed_in.post(url, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "HX-Redirect" in response
+    assert response.status_code == 200
+    assert "HX-Redirect" in response
     run.refresh_from_db()
     assert run.status == ImportRun.Status.ROLLED_BACK
     assert Post.objects.count() == 0

@@ -99,7 +99,10 @@ def test_start_import_refuses_a_non_xml_file(admin):
 
     with pytest.raises(ValidationError, match="not an XML file"):
         services.start_import(
-            actor=admin, source="wxr", file=io.BytesIO(b"PK\x03\x04zip"), file_name="a.xml",
+            actor=admin,
+            source="wxr",
+            file=io.BytesIO(b"PK\x03\x04zip"),
+            file_name="a.xml",
             enqueue=False,
         )
     assert ImportRun.objects.count() == 0
@@ -113,6 +116,9 @@ def test_start_import_is_for_admins_only(db):
 
     with pytest.raises(PermissionDenied):
         services.start_import(
-            actor=UserFactory.create(), source="wxr", file=io.BytesIO(b"<rss/>"),
-            file_name="a.xml", enqueue=False,
+            actor=UserFactory.create(),
+            source="wxr",
+            file=io.BytesIO(b"<rss/>"),
+            file_name="a.xml",
+            enqueue=False,
         )

@@ -73,15 +73,23 @@ def test_import_wxr_threads_comments_and_keeps_guests(run_wxr, blog_wxr, admin):
     comments = {c.body: c for c in Comment.objects.filter(post=post)}
     assert len(comments) == 6  # trash and pingback skipped
     first = comments["Nice *post*!"]
-    assert first.author is None and first.guest_name == "Ann Guest"
+    assert first.author is None
+    assert first.guest_name == "Ann Guest"
     assert first.guest_email == "ann@guest.example"
-    assert first.status == Comment.Status.PUBLISHED and first.depth == 0
+    assert first.status == Comment.Status.PUBLISHED
+    assert first.depth == 0
     reply = comments["Thanks Ann"]
-    assert reply.author == admin and reply.parent == first and reply.depth == 1
+    assert reply.author == admin
+    assert reply.parent == first
+    assert reply.depth == 1
     third = comments["You are welcome"]
-    assert third.depth == 2 and third.root == first and third.thread_parent == reply
+    assert third.depth == 2
+    assert third.root == first
+    assert third.thread_parent == reply
     deepest = comments["Deeper still"]
-    assert deepest.depth == 2 and deepest.parent == third and deepest.thread_parent == reply
+    assert deepest.depth == 2
+    assert deepest.parent == third
+    assert deepest.thread_parent == reply
     assert comments["Wait for me"].status == Comment.Status.HELD
     assert comments["Buy now"].status == Comment.Status.SPAM
     assert first.created_at.isoformat() == "2024-01-02T10:00:00+00:00"
@@ -102,7 +110,9 @@ def test_import_wxr_old_permalinks_redirect(run_wxr, blog_wxr, client):
     assert client.get("/?p=999").status_code == 200  # just the home page
 
 
-def test_normal_pages_cost_no_redirect_query(run_wxr, blog_wxr, client, django_assert_max_num_queries):
+def test_normal_pages_cost_no_redirect_query(
+    run_wxr, blog_wxr, client, django_assert_max_num_queries
+):
     run_wxr(blog_wxr)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -117,11 +127,21 @@ def test_normal_pages_cost_no_redirect_query(run_wxr, blog_wxr, client, django_a
 
 def test_import_wxr_twice_updates_instead_of_duplicating(run_wxr, blog_wxr):
     run_wxr(blog_wxr)
-    before = (Post.objects.count(), Comment.objects.count(), User.objects.count(), Tag.objects.count())
+    before = (
+        Post.objects.count(),
+        Comment.objects.count(),
+        User.objects.count(),
+        Tag.objects.count(),
+    )
     Post.objects.filter(slug="hello-world").update(title="Edited here")
     second = run_wxr(blog_wxr)
     assert second.status == ImportRun.Status.DONE
-    after = (Post.objects.count(), Comment.objects.count(), User.objects.count(), Tag.objects.count())
+    after = (
+        Post.objects.count(),
+        Comment.objects.count(),
+        User.objects.count(),
+        Tag.objects.count(),
+    )
     assert after == before
     assert Post.objects.get(slug="hello-world").title == "Hello world"
     assert _counts(second)["posts"] == {"updated": 4}
@@ -154,4 +174,5 @@ def test_import_wxr_duplicate_slug_gets_suffix_and_warning(run_wxr, blog_wxr, ad
 def test_import_wxr_is_audited(run_wxr, blog_wxr, admin):
     run = run_wxr(blog_wxr)
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.SITE_IMPORT_STARTED)
-    assert event.actor == admin and event.data["run"] == run.pk
+    assert event.actor == admin
+    assert event.data["run"] == run.pk

@@ -16,7 +16,7 @@ from tests.factories.blog import PostFactory
 pytestmark = pytest.mark.django_db
 
 
-class Crash(Exception):
+class CrashError(Exception):
     pass
 
 
@@ -32,7 +32,7 @@ def _crash_on_batch(monkeypatch, number: int):
     def write(self, items, images):
         calls["n"] += 1
         if calls["n"] == number:
-            raise Crash("worker died")
+            raise CrashError("worker died")
         return real(self, items, images)
 
     monkeypatch.setattr(importer.Importer, "_write_items", write)
@@ -45,7 +45,7 @@ def test_crashed_run_keeps_committed_batches_and_resumes_after_them(
     heal = _crash_on_batch(monkeypatch, 2)
     run = run_wxr(blog_wxr)
     assert run.status == ImportRun.Status.FAILED
-    assert "unexpected error (Crash: worker died)" in run.report["errors"][0]
+    assert "unexpected error (CrashError: worker died)" in run.report["errors"][0]
     run.refresh_from_db()
     assert run.checkpoint == 2  # the first batch (two items) is committed
     assert Post.objects.count() == 2
@@ -57,7 +57,11 @@ def test_crashed_run_keeps_committed_batches_and_resumes_after_them(
     assert Post.objects.count() == 5
     assert Comment.objects.count() == 6
     assert sorted(Post.objects.values_list("slug", flat=True)) == [
-        "about", "coming-soon", "hello-world", "secret", "wip",
+        "about",
+        "coming-soon",
+        "hello-world",
+        "secret",
+        "wip",
     ]
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.SITE_IMPORT_RESUMED).count() == 1
 
@@ -122,7 +126,10 @@ def test_rollback_refused_for_dry_runs_and_running_runs(run_wxr, blog_wxr, admin
     with pytest.raises(ValidationError):
         services.rollback_import(actor=admin, run=dry)
     running = ImportRun.objects.create(
-        source="wxr", file_path="x", created_by=admin, status=ImportRun.Status.RUNNING,
+        source="wxr",
+        file_path="x",
+        created_by=admin,
+        status=ImportRun.Status.RUNNING,
         heartbeat_at=timezone.now(),
     )
     with pytest.raises(ValidationError):
@@ -135,10 +142,18 @@ def test_queries_per_batch_do_not_grow_with_batch_size(run_wxr, admin, monkeypat
 
     def items(n):
         return [
-            WxrItem(id=i, title=f"Post {i}", slug=f"post-{i}", content="Body",
-                    tags=[("t", "T")], categories=[("c", "C")],
-                    comments=[WxrComment(i * 10, "G", "g@x.example", "Hi"),
-                              WxrComment(i * 10 + 1, "H", "h@x.example", "Re", parent=i * 10)])
+            WxrItem(
+                id=i,
+                title=f"Post {i}",
+                slug=f"post-{i}",
+                content="Body",
+                tags=[("t", "T")],
+                categories=[("c", "C")],
+                comments=[
+                    WxrComment(i * 10, "G", "g@x.example", "Hi"),
+                    WxrComment(i * 10 + 1, "H", "h@x.example", "Re", parent=i * 10),
+                ],
+            )
             for i in range(1, n + 1)
         ]
 

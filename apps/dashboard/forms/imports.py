@@ -28,7 +28,9 @@ class SiteImportForm(forms.Form):
         help_text="WordPress: the .xml file from Tools → Export. Ghost: the .json file from "
         "Settings → Labs → Export your content.",
         error_messages={"required": "Choose the export file to import."},
-        widget=forms.ClearableFileInput(attrs={"accept": ".xml,.json,application/xml,text/xml,application/json"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xml,.json,application/xml,text/xml,application/json"}
+        ),
     )
     members = forms.FileField(
         label="Ghost members CSV (optional)",
@@ -44,7 +46,7 @@ class SiteImportForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        upload: UploadedFile | None = data.get("file")  # type: ignore[assignment]
+        upload: UploadedFile | None = data.get("file")
         source = str(data.get("source") or "")
         if upload is None or not source:
             return data
@@ -66,7 +68,7 @@ class SiteImportForm(forms.Form):
             sniff(source, head)
         except ValidationError as error:
             self.add_error("file", error.messages[0])
-        members: UploadedFile | None = data.get("members")  # type: ignore[assignment]
+        members: UploadedFile | None = data.get("members")
         if members is not None:
             if source != ImportRun.Source.GHOST:
                 self.add_error("members", "A members CSV goes with a Ghost import only.")

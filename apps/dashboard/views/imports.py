@@ -60,7 +60,9 @@ def imports(request: HttpRequest) -> HttpResponse:
     else:
         form = SiteImportForm()
     context = {"form": form, "error": error, "runs": import_runs()[:RUNS_SHOWN]}
-    response = render_section(request, "dashboard/imports/index.html", "import-form", SECTION, context)
+    response = render_section(
+        request, "dashboard/imports/index.html", "import-form", SECTION, context
+    )
     if error:
         response.status_code = 400
     return response

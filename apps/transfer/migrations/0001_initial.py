@@ -8,73 +8,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('blog', '0008_post_search_head'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("blog", "0008_post_search_head"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('wxr', 'WordPress (WXR)'), ('ghost', 'Ghost (JSON)')], max_length=8)),
-                ('file_path', models.CharField(max_length=500)),
-                ('file_name', models.CharField(blank=True, max_length=255)),
-                ('members_path', models.CharField(blank=True, max_length=500)),
-                ('site', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], default='queued', max_length=12)),
-                ('dry_run', models.BooleanField(default=False)),
-                ('phase', models.CharField(blank=True, max_length=20)),
-                ('bytes_total', models.PositiveBigIntegerField(default=0)),
-                ('bytes_read', models.PositiveBigIntegerField(default=0)),
-                ('items_total', models.PositiveIntegerField(default=0)),
-                ('items_done', models.PositiveIntegerField(default=0)),
-                ('checkpoint', models.PositiveIntegerField(default=0)),
-                ('report', models.JSONField(default=apps.transfer.models._empty_report)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fallback_author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("wxr", "WordPress (WXR)"), ("ghost", "Ghost (JSON)")],
+                        max_length=8,
+                    ),
+                ),
+                ("file_path", models.CharField(max_length=500)),
+                ("file_name", models.CharField(blank=True, max_length=255)),
+                ("members_path", models.CharField(blank=True, max_length=500)),
+                ("site", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("rolled_back", "Rolled back"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("dry_run", models.BooleanField(default=False)),
+                ("phase", models.CharField(blank=True, max_length=20)),
+                ("bytes_total", models.PositiveBigIntegerField(default=0)),
+                ("bytes_read", models.PositiveBigIntegerField(default=0)),
+                ("items_total", models.PositiveIntegerField(default=0)),
+                ("items_done", models.PositiveIntegerField(default=0)),
+                ("checkpoint", models.PositiveIntegerField(default=0)),
+                ("report", models.JSONField(default=apps.transfer.models._empty_report)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fallback_author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='LegacyRedirect',
+            name="LegacyRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_path', models.CharField(max_length=500, unique=True)),
-                ('target_path', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='blog.post')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='transfer.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_path", models.CharField(max_length=500, unique=True)),
+                ("target_path", models.CharField(blank=True, max_length=500)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="blog.post",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="transfer.importrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SourceRecord',
+            name="SourceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(choices=[('wxr', 'WordPress (WXR)'), ('ghost', 'Ghost (JSON)')], max_length=8)),
-                ('site', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('author', 'Author'), ('category', 'Category'), ('tag', 'Tag'), ('post', 'Post'), ('page', 'Page'), ('comment', 'Comment'), ('image', 'Image'), ('redirect', 'Redirect')], max_length=10)),
-                ('source_id', models.CharField(max_length=500)),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('created', models.BooleanField(default=True)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
-                ('last_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='transfer.importrun')),
-                ('run', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='records', to='transfer.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(
+                        choices=[("wxr", "WordPress (WXR)"), ("ghost", "Ghost (JSON)")],
+                        max_length=8,
+                    ),
+                ),
+                ("site", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("author", "Author"),
+                            ("category", "Category"),
+                            ("tag", "Tag"),
+                            ("post", "Post"),
+                            ("page", "Page"),
+                            ("comment", "Comment"),
+                            ("image", "Image"),
+                            ("redirect", "Redirect"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("source_id", models.CharField(max_length=500)),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("created", models.BooleanField(default=True)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "last_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="transfer.importrun",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="records",
+                        to="transfer.importrun",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['run', 'kind'], name='transfer_record_run_idx')],
-                'constraints': [models.UniqueConstraint(fields=('system', 'site', 'kind', 'source_id'), name='transfer_one_record_per_item')],
+                "indexes": [models.Index(fields=["run", "kind"], name="transfer_record_run_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("system", "site", "kind", "source_id"),
+                        name="transfer_one_record_per_item",
+                    )
+                ],
             },
         ),
     ]

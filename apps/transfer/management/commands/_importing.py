@@ -44,7 +44,7 @@ class ImportCommand(BaseCommand):
             raise CommandError("No superuser to run the import as; pass --as EMAIL.")
         return user
 
-    def extra(self, options: dict[str, Any]) -> dict[str, Any]:
+    def more_options(self, options: dict[str, Any]) -> dict[str, Any]:
         return {}
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -75,13 +75,15 @@ class ImportCommand(BaseCommand):
                         fallback_author=fallback,
                         in_place=True,
                         enqueue=False,
-                        **self.extra(options),
+                        **self.more_options(options),
                     )
             except OSError as error:
                 raise CommandError(f"Cannot read {options['file']}: {error}") from error
             except Exception as error:
                 if type(error).__name__ == "ValidationError":
-                    raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
+                    raise CommandError(
+                        " ".join(getattr(error, "messages", [str(error)]))
+                    ) from error
                 raise
         run = services.run_import(run.pk)
         self.stdout.write(services.report_json(run))

@@ -18,7 +18,7 @@ class Command(ImportCommand):
         super().add_arguments(parser)
         parser.add_argument("--members", help="Ghost's members CSV: opted-in members subscribe.")
 
-    def extra(self, options: dict[str, Any]) -> dict[str, Any]:
+    def more_options(self, options: dict[str, Any]) -> dict[str, Any]:
         if options["members"]:
-            return {"members": open(options["members"], "rb")}  # noqa: SIM115  # Django copies it
+            return {"members": open(options["members"], "rb")}  # Django copies it
         return {}
