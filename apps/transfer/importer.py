@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 from urllib.parse import unquote
 
@@ -34,8 +35,9 @@ from django.utils.text import slugify
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.blog.models import Category, Post, PostImage, PostSlug, Revision, Tag
-from apps.blog.pages import POSTS
+from apps.blog.pages import POSTS, membership_tags
 from apps.blog.services import reading_minutes
+from apps.blog.services.schedule import enqueue_publication
 from apps.comments.models import MAX_DEPTH, Comment
 from apps.core.markdown import markdown_to_safe_html, markdown_to_safe_html_with_toc
 from apps.core.pagecache import invalidate
@@ -269,7 +271,8 @@ class Importer:
         by_name = {term.name: term.pk for term in existing}
         records: list[SourceRecord] = []
         created: list[tuple[TermRecord, Category | Tag]] = []
-        pending: dict[str, Category | Tag] = {}
+        pending: dict[str, Category | Tag] = {}  # by slug
+        pending_names: dict[str, Category | Tag] = {}  # names are unique too
         for term in todo:
             slug, name = slugs[term.source_id], names[term.source_id]
             pk = by_slug.get(slug) or by_name.get(name)
@@ -278,12 +281,11 @@ class Importer:
                 records.append(self._record(kind, term.source_id, model(pk=pk), created=False))
                 self.report.count(_plural(kind), "matched")
                 continue
-            obj = pending.get(slug)
+            obj = pending.get(slug) or pending_names.get(name)
             if obj is None:
                 obj = model(slug=slug, name=name, description=term.description)
-                pending[slug] = obj
-                by_name[name] = -1
-                created.append((term, obj))
+                pending[slug] = pending_names[name] = obj
+            created.append((term, obj))
         model.objects.bulk_create(list(pending.values()))  # type: ignore[arg-type]
         for term, obj in created:
             self.terms[(kind, term.source_id)] = obj.pk
@@ -464,11 +466,27 @@ class Importer:
             for pk, post_id in picture_ids.items():
                 PostImage.objects.filter(pk=pk, post__isnull=True).update(post_id=post_id)
         self._write_comments(pairs)
+        self._after_commit(pairs)
         invalidate(
             POSTS,
             *[f"post:{post.pk}" for _, post in updated],
             *[f"comments:{post.pk}" for _, post in updated],
         )
+
+    def _after_commit(self, pairs: list[tuple[_Item, Post]]) -> None:
+        """Queue scheduled posts' publication; make the listings they join stale."""
+        tags: list[str] = []
+        for item, post in pairs:
+            if post.status == S.SCHEDULED and post.published_at is not None:
+                transaction.on_commit(partial(enqueue_publication, post.pk, post.published_at))
+            if post.status == S.PUBLISHED:
+                tag_ids = [
+                    self.terms[("tag", s)] for s in item.record.tags if ("tag", s) in self.terms
+                ]
+                tags += membership_tags(
+                    category_id=post.category_id, tag_ids=tag_ids, author_ids=[post.author_id]
+                )
+        invalidate(*tags)
 
     def _ensure_terms(self, items: list[_Item]) -> None:
         for kind, attr in (("category", "categories"), ("tag", "tags")):

@@ -176,3 +176,31 @@ def test_import_wxr_is_audited(run_wxr, blog_wxr, admin):
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.SITE_IMPORT_STARTED)
     assert event.actor == admin
     assert event.data["run"] == run.pk
+
+
+def test_terms_with_the_same_name_but_different_slugs_become_one(run_wxr):
+    from apps.transfer.samples import WxrItem
+    from tests.transfer.conftest import wxr_bytes
+
+    items = [
+        WxrItem(id=1, title="A", slug="a", content="x", tags=[("news", "News")]),
+        WxrItem(id=2, title="B", slug="b", content="x", tags=[("news-2", "News")]),
+    ]
+    run = run_wxr(wxr_bytes(items, tags=[("news", "News"), ("news-2", "News")]))
+    assert run.status == ImportRun.Status.DONE, run.report
+    assert Tag.objects.filter(name="News").count() == 1
+    assert Post.objects.get(slug="b").tags.get().name == "News"
+
+
+def test_replies_in_a_loop_are_imported_at_the_top_level(run_wxr):
+    from apps.transfer.samples import WxrComment, WxrItem
+    from tests.transfer.conftest import wxr_bytes
+
+    item = WxrItem(
+        id=1, title="A", slug="a", content="x",
+        comments=[WxrComment(1, "A", "a@x.example", "one", parent=2),
+                  WxrComment(2, "B", "b@x.example", "two", parent=1)],
+    )
+    run = run_wxr(wxr_bytes([item]))
+    assert run.status == ImportRun.Status.DONE
+    assert Comment.objects.filter(parent__isnull=True).count() == 2
