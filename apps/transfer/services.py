@@ -44,6 +44,7 @@ logger = structlog.get_logger("inkwell.transfer")
 R = ImportRun.Status
 # Each import reads a whole file in the worker: a few an hour are plenty.
 IMPORTS_PER_HOUR = 20
+ROLLBACK_CHUNK = 500
 # How often (seconds) the first pass writes how far it has read.
 PROGRESS_EVERY = 1.0
 
@@ -358,12 +359,16 @@ def rollback_import(*, actor: User, run: ImportRun) -> ImportRun:
     for kind, object_id in created.values_list("kind", "object_id"):
         ids.setdefault(kind, []).append(int(object_id))
     deleted: dict[str, int] = {}
-    deleted["comments"] = Comment.objects.filter(
-        pk__in=ids.get(SourceRecord.Kind.COMMENT, [])
-    ).delete()[0]
+    # In slices: Django's delete collects the related rows of what it deletes in memory.
+    deleted["comments"] = 0
+    for chunk in _chunks(ids.get(SourceRecord.Kind.COMMENT, []), ROLLBACK_CHUNK):
+        deleted["comments"] += (
+            Comment.objects.filter(pk__in=chunk).delete()[1].get("comments.Comment", 0)
+        )
     post_ids = ids.get(SourceRecord.Kind.POST, []) + ids.get(SourceRecord.Kind.PAGE, [])
-    deleted["posts"] = Post.objects.filter(pk__in=post_ids).count()
-    Post.objects.filter(pk__in=post_ids).delete()
+    deleted["posts"] = 0
+    for chunk in _chunks(post_ids, ROLLBACK_CHUNK):
+        deleted["posts"] += Post.objects.filter(pk__in=chunk).delete()[1].get("blog.Post", 0)
     pictures = list(
         PostImage.objects.filter(pk__in=ids.get(SourceRecord.Kind.IMAGE, []), post__isnull=True)
     )
@@ -395,6 +400,11 @@ def rollback_import(*, actor: User, run: ImportRun) -> ImportRun:
         data={"run": run.pk, "deleted": deleted},
     )
     return run
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def report_json(run: ImportRun) -> str:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from apps.accounts.models import User
@@ -38,6 +39,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         posts, comments = options["posts"], options["comments"]
+        if settings.DEBUG:
+            self.stderr.write(
+                "DJANGO_DEBUG is on: Django keeps the last 9,000 queries (with their SQL) in "
+                "memory, which inflates the peak RSS. Run with DJANGO_DEBUG=false."
+            )
         folder = tempfile.mkdtemp(prefix="inkwell-bench-")
         path = Path(options["file"] or Path(folder) / "bench.xml")
         started = time.monotonic()
@@ -76,7 +82,10 @@ class Command(BaseCommand):
         if options["rollback"] and run.status == "done":
             started = time.monotonic()
             services.rollback_import(actor=actor, run=run)
-            self.stdout.write(f"rolled back in {time.monotonic() - started:.1f} s")
+            self.stdout.write(
+                f"rolled back in {time.monotonic() - started:.1f} s; "
+                f"peak RSS now {_peak_mb():.0f} MB"
+            )
 
     def _write(self, path: Path, posts: int, comments: int) -> None:
         per_post, extra = divmod(comments, max(posts, 1))
