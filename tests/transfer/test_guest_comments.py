@@ -56,3 +56,15 @@ def test_guest_comments_claimed_at_signup_with_a_verified_address(run_wxr, blog_
     EmailAddress.objects.create(user=reader, email=reader.email, verified=True, primary=True)
     user_signed_up.send(sender=type(reader), request=None, user=reader)
     assert Comment.objects.filter(author=reader).count() == 1
+
+
+def test_approving_a_held_guest_comment_notifies_with_the_guests_name(run_wxr, blog_wxr, admin):
+    from apps.comments.services import notify_for_comment
+    from apps.notifications.models import Notification
+
+    run_wxr(blog_wxr)
+    held = Comment.objects.get(guest_name="Held")
+    Comment.objects.filter(pk=held.pk).update(status=Comment.Status.PUBLISHED)
+    notify_for_comment(comment_id=held.pk)
+    texts = list(Notification.objects.values_list("text", flat=True))
+    assert any(t.startswith("Held commented on your post") for t in texts), texts

@@ -181,3 +181,16 @@ def test_actions_refused_for_editors(client, verified_login, run_wxr, blog_wxr):
     assert client.post(reverse("dashboard:import_rollback", args=[run.pk])).status_code == 403
     assert client.post(reverse("dashboard:import_resume", args=[run.pk])).status_code == 403
     assert client.get(reverse("dashboard:import_detail", args=[run.pk])).status_code == 403
+
+
+def test_import_list_query_count_does_not_grow_with_runs(signed_in, admin):
+    from tests.dashboard.conftest import _queries
+
+    def make(n):
+        for _ in range(n):
+            ImportRun.objects.create(source="wxr", file_path="x", created_by=admin)
+
+    make(1)
+    one = _queries(signed_in, URL)
+    make(19)
+    assert _queries(signed_in, URL) == one

@@ -197,9 +197,14 @@ def test_replies_in_a_loop_are_imported_at_the_top_level(run_wxr):
     from tests.transfer.conftest import wxr_bytes
 
     item = WxrItem(
-        id=1, title="A", slug="a", content="x",
-        comments=[WxrComment(1, "A", "a@x.example", "one", parent=2),
-                  WxrComment(2, "B", "b@x.example", "two", parent=1)],
+        id=1,
+        title="A",
+        slug="a",
+        content="x",
+        comments=[
+            WxrComment(1, "A", "a@x.example", "one", parent=2),
+            WxrComment(2, "B", "b@x.example", "two", parent=1),
+        ],
     )
     run = run_wxr(wxr_bytes([item]))
     assert run.status == ImportRun.Status.DONE

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comments', '0003_submission_token'),
+        ("comments", "0003_submission_token"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='comment',
-            name='guest_email',
+            model_name="comment",
+            name="guest_email",
             field=models.EmailField(blank=True, db_index=True, max_length=254),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='guest_name',
+            model_name="comment",
+            name="guest_name",
             field=models.CharField(blank=True, max_length=150),
         ),
     ]
