@@ -42,6 +42,7 @@ TABLE: dict[tuple[str, str | None], tuple[bool, ...]] = {
     ("users.manage", None):            (N,   N,     N,     N,     Y,    N,       Y),
     ("audit.view", None):              (N,   N,     N,     N,     Y,    N,       Y),
     ("settings.manage", None):         (N,   N,     N,     N,     Y,    N,       Y),
+    ("site.import", None):             (N,   N,     N,     N,     Y,    N,       Y),
 }
 # fmt: on
 
