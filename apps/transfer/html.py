@@ -64,10 +64,6 @@ def _shortcodes(html: str, problems: list[str]) -> str:
     return _SHORTCODE.sub(note, html)
 
 
-class _Converter(MarkdownConverter):
-    pass
-
-
 def html_to_markdown(html: str) -> Converted:
     """Convert a body; unconvertible parts are kept (sanitised, fenced) and listed."""
     problems: list[str] = []
@@ -104,7 +100,9 @@ def html_to_markdown(html: str) -> Converted:
         for img in soup.find_all("img")
         if isinstance(img, Tag) and str(img.get("src") or "").startswith(("http://", "https://"))
     ]
-    markdown = _Converter(heading_style="ATX", bullets="-", escape_misc=False).convert_soup(soup)
+    markdown = MarkdownConverter(heading_style="ATX", bullets="-", escape_misc=False).convert_soup(
+        soup
+    )
     for index, text in enumerate(kept):
         markdown = markdown.replace(_PLACEHOLDER.format(index), f"\n\n{text}\n\n")
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
@@ -116,5 +114,5 @@ def comment_to_markdown(html: str) -> str:
     soup = BeautifulSoup(autop(html or ""), "html.parser")
     for element in soup.find_all(list(_DROPPED + _EMBEDS)):
         element.decompose()
-    markdown: str = _Converter(bullets="-", escape_misc=False).convert_soup(soup)
+    markdown: str = MarkdownConverter(bullets="-", escape_misc=False).convert_soup(soup)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()

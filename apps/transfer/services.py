@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -390,6 +391,10 @@ def rollback_import(*, actor: User, run: ImportRun) -> ImportRun:
     User.objects.filter(pk__in=free).delete()
     LegacyRedirect.objects.filter(run=run).delete()
     SourceRecord.objects.filter(run=run).delete()
+    storage = import_storage()
+    for name in (run.file_path, run.members_path):
+        if name and not Path(name).is_absolute():  # a command's own file is left alone
+            transaction.on_commit(partial(storage.delete, name))
     run.status = R.ROLLED_BACK
     run.report["rollback"] = {"deleted": deleted, "kept": kept, "at": timezone.now().isoformat()}
     run.save(update_fields=["status", "report"])

@@ -161,3 +161,14 @@ def test_queries_per_batch_do_not_grow_with_batch_size(run_wxr, admin, monkeypat
     small = run_wxr(wxr_bytes(items(2)), dry_run=True).report["queries_per_batch"]
     large = run_wxr(wxr_bytes(items(40)), dry_run=True).report["queries_per_batch"]
     assert small == large
+
+
+def test_rollback_deletes_the_uploaded_file(
+    run_wxr, blog_wxr, admin, settings, django_capture_on_commit_callbacks
+):
+    run = run_wxr(blog_wxr)
+    stored = settings.TRANSFER_DIR / run.file_path
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rollback_import(actor=admin, run=run)
+    assert not stored.exists()
