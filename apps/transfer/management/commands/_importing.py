@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -44,7 +46,8 @@ class ImportCommand(BaseCommand):
             raise CommandError("No superuser to run the import as; pass --as EMAIL.")
         return user
 
-    def more_options(self, options: dict[str, Any]) -> dict[str, Any]:
+    def more_files(self, options: dict[str, Any]) -> dict[str, str]:
+        """Further files the import takes, by start_import's argument name."""
         return {}
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -65,7 +68,12 @@ class ImportCommand(BaseCommand):
                 raise CommandError("Name the file to import.")
             fallback = self._user(options["author_email"]) if options["author_email"] else None
             try:
-                with open(options["file"], "rb") as file:
+                with contextlib.ExitStack() as stack:
+                    file = stack.enter_context(Path(options["file"]).open("rb"))
+                    more = {
+                        name: stack.enter_context(Path(path).open("rb"))
+                        for name, path in self.more_files(options).items()
+                    }
                     run = services.start_import(
                         actor=actor,
                         source=self.source,
@@ -75,7 +83,7 @@ class ImportCommand(BaseCommand):
                         fallback_author=fallback,
                         in_place=True,
                         enqueue=False,
-                        **self.more_options(options),
+                        **more,
                     )
             except OSError as error:
                 raise CommandError(f"Cannot read {options['file']}: {error}") from error

@@ -18,7 +18,5 @@ class Command(ImportCommand):
         super().add_arguments(parser)
         parser.add_argument("--members", help="Ghost's members CSV: opted-in members subscribe.")
 
-    def more_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        if options["members"]:
-            return {"members": open(options["members"], "rb")}  # Django copies it
-        return {}
+    def more_files(self, options: dict[str, Any]) -> dict[str, str]:
+        return {"members": options["members"]} if options["members"] else {}
