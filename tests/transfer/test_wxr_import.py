@@ -209,3 +209,11 @@ def test_replies_in_a_loop_are_imported_at_the_top_level(run_wxr):
     run = run_wxr(wxr_bytes([item]))
     assert run.status == ImportRun.Status.DONE
     assert Comment.objects.filter(parent__isnull=True).count() == 2
+
+
+def test_old_permalinks_redirect_with_the_page_cache_on(run_wxr, blog_wxr, client, page_cache):
+    run_wxr(blog_wxr)
+    for _ in range(2):
+        assert client.get("/2024/01/hello-world/")["Location"] == "/posts/hello-world/"
+        assert client.get("/?p=10")["Location"] == "/posts/hello-world/"
+    assert client.get("/").status_code == 200
