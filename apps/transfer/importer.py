@@ -425,6 +425,9 @@ class Importer:
                 post = Post(slug=slugs[id(item)], created_at=item.published_at or timezone.now())
                 new.append((item, post))
             else:
+                # An editor's open copy (based on the old version) must not overwrite this.
+                post.version += 1
+                post.updated_at = timezone.now()
                 updated.append((item, post))
             self._fill(post, item, images)
         Post.objects.bulk_create([post for _, post in new])
@@ -692,7 +695,8 @@ class Importer:
 
 _UPDATED_FIELDS: Final = [
     "title", "excerpt", "body", "body_html", "toc", "reading_minutes", "author", "category",
-    "status", "published_at", "featured", "seo_title", "seo_description", "cover_image", "cover_alt",
+    "status", "published_at", "featured", "seo_title", "seo_description", "cover_image",
+    "cover_alt", "version", "updated_at",
 ]  # fmt: skip
 
 

@@ -143,7 +143,10 @@ def test_import_wxr_twice_updates_instead_of_duplicating(run_wxr, blog_wxr):
         Tag.objects.count(),
     )
     assert after == before
-    assert Post.objects.get(slug="hello-world").title == "Hello world"
+    hello = Post.objects.get(slug="hello-world")
+    assert hello.title == "Hello world"
+    assert hello.version == 2  # an editor's copy of version 1 cannot overwrite the update
+    assert hello.revisions.count() == 2
     assert _counts(second)["posts"] == {"updated": 4}
     assert _counts(second)["comments"]["unchanged"] == 6
     assert "created" not in _counts(second)["comments"]
