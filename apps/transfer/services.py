@@ -137,6 +137,40 @@ def start_import(
     return run
 
 
+@transaction.atomic
+def import_for_real(*, actor: User, run: ImportRun, enqueue: bool = True) -> ImportRun:
+    """Start a real import of the file a finished dry run read (its report was fine)."""
+    _require(actor)
+    if not (run.dry_run and run.status == R.DONE):
+        raise ValidationError("Only a finished dry run can be imported for real.")
+    path = run.file_path
+    exists = Path(path).exists() if Path(path).is_absolute() else import_storage().exists(path)
+    if not exists:
+        raise ValidationError("The dry run's file is gone; upload it again.")
+    real = ImportRun.objects.create(
+        source=run.source,
+        file_path=run.file_path,
+        file_name=run.file_name,
+        members_path=run.members_path,
+        created_by=actor,
+        fallback_author=run.fallback_author,
+        bytes_total=run.bytes_total,
+    )
+    record_event(
+        kind=Kind.SITE_IMPORT_STARTED,
+        actor=actor,
+        data={
+            "run": real.pk,
+            "source": real.source,
+            "file": real.file_name,
+            "after_dry_run": run.pk,
+        },
+    )
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(real.pk))
+    return real
+
+
 def _enqueue(run_id: int) -> None:
     from apps.transfer.tasks import run_import
 

@@ -194,3 +194,23 @@ def test_import_list_query_count_does_not_grow_with_runs(signed_in, admin):
     one = _queries(signed_in, URL)
     make(19)
     assert _queries(signed_in, URL) == one
+
+
+def test_a_dry_run_can_be_imported_for_real(
+    signed_in, run_wxr, blog_wxr, django_capture_on_commit_callbacks
+):
+    dry = run_wxr(blog_wxr, dry_run=True)
+    page = signed_in.get(reverse("dashboard:import_detail", args=[dry.pk])).content.decode()
+    assert "What the import would do" in page
+    assert "Import this file for real" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(reverse("dashboard:import_for_real", args=[dry.pk]))
+    real = ImportRun.objects.exclude(pk=dry.pk).get()
+    assert response["Location"] == reverse("dashboard:import_detail", args=[real.pk])
+    real.refresh_from_db()
+    assert real.status == ImportRun.Status.DONE
+    assert not real.dry_run
+    assert Post.objects.count() == 5
+    again = signed_in.post(reverse("dashboard:import_for_real", args=[real.pk]))
+    assert again.status_code == 400
+    assert "Only a finished dry run" in again.content.decode()

@@ -78,6 +78,7 @@ def _run_context(run: ImportRun) -> dict[str, object]:
         "stalled": services.is_stalled(run),
         "can_resume": services.can_resume(run),
         "can_roll_back": services.can_roll_back(run),
+        "can_run_for_real": run.dry_run and run.status == ImportRun.Status.DONE,
     }
 
 
@@ -91,13 +92,16 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, pk: int, resume: bool) -> HttpResponse:
+def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     run = get_object_or_404(ImportRun, pk=pk)
+    target = run
     try:
-        if resume:
+        if action == "resume":
             services.resume_import(actor=actor(request), run=run)
-        else:
+        elif action == "rollback":
             services.rollback_import(actor=actor(request), run=run)
+        else:
+            target = services.import_for_real(actor=actor(request), run=run)
     except (ValidationError, PermissionDenied) as exc:
         run.refresh_from_db()
         context = {**_run_context(run), "error": error_text(exc)}
@@ -106,17 +110,23 @@ def _act(request: HttpRequest, pk: int, resume: bool) -> HttpResponse:
         )
         response.status_code = 400
         return response
-    url = reverse("dashboard:import_detail", args=[run.pk])
+    url = reverse("dashboard:import_detail", args=[target.pk])
     return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
 
 
 @require_POST
 @dashboard_view(ACTION)
 def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, resume=True)
+    return _act(request, pk, "resume")
 
 
 @require_POST
 @dashboard_view(ACTION)
 def import_rollback(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, resume=False)
+    return _act(request, pk, "rollback")
+
+
+@require_POST
+@dashboard_view(ACTION)
+def import_for_real(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "for_real")
