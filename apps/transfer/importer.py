@@ -536,7 +536,7 @@ class Importer:
         record = item.record
         markdown = item.markdown
         for url in item.images:
-            if url in images and url != record.cover_url:
+            if url in images:
                 picture = images[url]
                 markdown = markdown.replace(
                     url,
