@@ -148,6 +148,9 @@ class AuditEvent(models.Model):
         SITE_EXPORTED = "site_exported", _("Site exported")
         SITE_IMPORTED = "site_imported", _("Site export imported")
         PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data downloaded")
+        SITE_IMPORT_STARTED = "site_import_started", _("Site import started")
+        SITE_IMPORT_RESUMED = "site_import_resumed", _("Site import resumed")
+        SITE_IMPORT_ROLLED_BACK = "site_import_rolled_back", _("Site import rolled back")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     # Who did it; kept as text too, so the entry survives the account's deletion.

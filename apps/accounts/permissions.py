@@ -71,6 +71,8 @@ RULES: dict[str, Callable[[AnyUser, Any], bool]] = {
     "settings.manage": _role(Role.ADMIN),
     # The full-site export and the WXR export (apps.transfer): everything at once, admins only.
     "site.export": _role(Role.ADMIN),
+    # Imports from WordPress and Ghost (apps.transfer): they create accounts and rewrite posts.
+    "site.import": _role(Role.ADMIN),
 }
 
 

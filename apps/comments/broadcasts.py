@@ -76,6 +76,10 @@ def comment_data(comment: Comment, event_type: str) -> dict[str, Any]:
                 if author is not None and not removed
                 else None
             ),
+            # An imported comment by someone without an account: the name only, never the address.
+            "guest_name": comment.guest_name
+            if author is None and not removed and comment.guest_name
+            else None,
             "body_html": "" if removed else comment.body_html,
             "status": comment.status,
             "created_at": _iso(comment.created_at),

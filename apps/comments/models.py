@@ -75,6 +75,12 @@ class Comment(models.Model):
     # The one-time token of the web form that posted it: a re-sent form (a retry after a
     # timeout or a 503) finds this comment instead of posting a second one.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    # Imported comments whose writer has no account here (apps.transfer): the name is shown
+    # as a guest's; the address is kept only to hand the comments over when that person
+    # signs up and confirms it (apps.comments.receivers), then cleared. Never shown, never
+    # in the API.
+    guest_name = models.CharField(max_length=150, blank=True)
+    guest_email = models.EmailField(blank=True, db_index=True)
 
     # Not fields: set by apps.comments.selectors on comments they prepare for rendering.
     thread_replies: list[Comment]  # the replies shown below this one
@@ -111,6 +117,11 @@ class Comment(models.Model):
     def is_public(self) -> bool:
         """Shown to every reader (a removed one shows as a placeholder)."""
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_guest(self) -> bool:
+        """Written by someone without an account (an imported comment)."""
+        return self.author_id is None and bool(self.guest_name)
 
     @property
     def is_deleted(self) -> bool:

@@ -66,6 +66,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem("lockouts", "Lockouts", "dashboard:lockouts", "users.manage", "lock"),
             NavItem("webhooks", "Webhooks", "dashboard:webhooks", "settings.manage", "link"),
             NavItem("exports", "Export", "dashboard:exports", "site.export", "download"),
+            NavItem("imports", "Import a site", "dashboard:imports", "site.import", "upload"),
         ),
     ),
 )

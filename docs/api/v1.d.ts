@@ -496,6 +496,11 @@ export interface components {
             depth: number;
             /** Edited At */
             edited_at: string | null;
+            /**
+             * Guest Name
+             * @description The name of a guest (an imported comment by someone without an account; `author` is then null), else null.
+             */
+            guest_name?: string | null;
             /** Id */
             id: number;
             /**

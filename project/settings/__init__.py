@@ -31,4 +31,5 @@ from project.settings.newsletter import *  # noqa: F403
 from project.settings.metrics import *  # noqa: F403
 from project.settings.analytics import *  # noqa: F403
 from project.settings.webhooks import *  # noqa: F403
+from project.settings.transfer import *  # noqa: F403
 # isort: on

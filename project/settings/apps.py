@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware; only /api/ (CORS_URLS_REGEX)
     "apps.api.middleware.ApiMiddleware",  # /api/ only: body limit, rate limits, ETag, v1 sunset
+    # Imported sites' old addresses: 301 on a 404 or on "/?p=123" only (no query otherwise).
+    "apps.transfer.middleware.LegacyRedirectMiddleware",
     # Stored pages for anonymous readers, before sessions, users, CSRF and URL resolving.
     "apps.core.pagecache.PageCacheMiddleware",
     # Anonymous GETs may read from a replica; writers stay on the primary (read-your-writes).

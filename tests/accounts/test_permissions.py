@@ -43,6 +43,7 @@ TABLE: dict[tuple[str, str | None], tuple[bool, ...]] = {
     ("audit.view", None):              (N,   N,     N,     N,     Y,    N,       Y),
     ("settings.manage", None):         (N,   N,     N,     N,     Y,    N,       Y),
     ("site.export", None):             (N,   N,     N,     N,     Y,    N,       Y),
+    ("site.import", None):             (N,   N,     N,     N,     Y,    N,       Y),
 }
 # fmt: on
 

@@ -22,6 +22,7 @@ from apps.transfer.exporting import rows as rows_module
 from apps.transfer.exporting import stream_site_export
 from apps.transfer.exporting.registry import specs_for
 from apps.transfer.exporting.rows import iter_rows
+from apps.transfer.models import LegacyRedirect
 from apps.transfer.portable import import_site_export
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import CategoryFactory, PostFactory, TagFactory
@@ -64,6 +65,12 @@ def build_site():
     deep = CommentFactory.create(parent=reply, author=reader)
     CommentFactory.create(parent=deep, author=editor, status="held", held_reason="links")
     CommentFactory.create(post=post, author=None, status="spam")
+    # Imported from WordPress: a guest's comment and the old permalink that still answers.
+    CommentFactory.create(
+        post=post, author=None, guest_name="Wanda Guest", guest_email="wanda@example.com"
+    )
+    LegacyRedirect.objects.create(old_path="/2019/05/hello-world", post=post)
+    LegacyRedirect.objects.create(old_path="/?p=7", target_path="/tags/python/")
     CommentReportFactory.create(comment=top, reporter=editor)
     settings_row = ModerationSettings.objects.first() or ModerationSettings(pk=1)
     settings_row.blocklist = "spam\neggs"

@@ -31,6 +31,11 @@ class CommentOut(Schema):
     )
     depth: int = Field(description="0 for top-level comments; at most 2.")
     author: str | None = Field(description="Username; null for removed comments.")
+    guest_name: str | None = Field(
+        default=None,
+        description="The name of a guest (an imported comment by someone without an "
+        "account; `author` is then null), else null.",
+    )
     body_html: str = Field(description="Sanitised HTML; empty for removed comments.")
     body: str | None = Field(description="Your own comment's Markdown (to edit it), else null.")
     status: str = Field(description="`published`, or `held` (awaiting approval).")

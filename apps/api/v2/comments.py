@@ -37,6 +37,11 @@ class CommentOut(Schema):
     )
     depth: int = Field(default=0, description="0 for top-level comments; at most 2.")
     author: CommentAuthorOut | None = Field(default=None, description="Null for removed comments.")
+    guest_name: str | None = Field(
+        default=None,
+        description="The name of a guest (an imported comment by someone without an "
+        "account; `author` is then null), else null.",
+    )
     body_html: str = Field(default="", description="Sanitised HTML; empty for removed comments.")
     body: str | None = Field(
         default=None, description="Your own comment's Markdown (to edit it), else null."

@@ -53,6 +53,7 @@ _SHOWN_FIELDS = (
     "thread_parent_id",
     "depth",
     "body_html",
+    "guest_name",  # an imported guest comment's name (never guest_email)
     "status",
     "created_at",
     "edited_at",
@@ -64,6 +65,7 @@ _SHOWN_FIELDS = (
     "parent__id",
     "parent__author__id",
     "parent__author__username",
+    "parent__guest_name",
 )
 
 

@@ -140,6 +140,7 @@ def thread_signature(thread: list[Comment]) -> str:
                     comment.edited_at,
                     comment.body_html,
                     author and (author.pk, author.name, str(author.avatar)),
+                    comment.guest_name,
                     parent_author and parent_author.username,
                     len(comment.thread_replies),
                 )

@@ -84,7 +84,8 @@ def notify_for_comment(*, comment_id: int) -> list[Notification]:
     if comment is None or not comment.is_public or comment.is_deleted:
         return []
     post = comment.post
-    name = comment.author.name if comment.author is not None else "Someone"
+    # An imported guest comment (approved later from the queue) names its guest.
+    name = comment.author.name if comment.author is not None else (comment.guest_name or "Someone")
     title = Truncator(post.title).chars(80)
     texts = {
         Kind.COMMENT_REPLY: f"{name} replied to your comment on “{title}”",

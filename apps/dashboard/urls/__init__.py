@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("apps.dashboard.urls.newsletter")),  # campaigns, subscribers (issue 13)
     path("", include("apps.dashboard.urls.analytics")),  # readership figures (issue 14)
     path("", include("apps.dashboard.urls.webhooks")),  # webhook endpoints (issue 16)
+    path("", include("apps.dashboard.urls.imports")),  # WordPress and Ghost imports (issue 16)
     path("users/", views.users, name="users"),
     path("users/<int:pk>/row/", views.user_row, name="user_row"),
     path("users/<int:pk>/role/", views.user_role, name="user_role"),

@@ -172,11 +172,15 @@ def moderation(request: HttpRequest) -> HttpResponse:
 def _describe(comment_ids: Sequence[int]) -> dict[int, str]:
     """A short name for each comment a report mentions ("Comment 12 by Ana on “Post”")."""
     found = Comment.objects.select_related("author").only(
-        "id", "author__username", "author__display_name"
+        "id", "guest_name", "author__username", "author__display_name"
     )
     names = {}
     for pk, comment in found.in_bulk(comment_ids).items():
-        who = comment.author.name if comment.author else "a deleted account"
+        who = (
+            comment.author.name
+            if comment.author
+            else (f"{comment.guest_name} (guest)" if comment.guest_name else "a deleted account")
+        )
         names[pk] = f"Comment {pk} by {who}"
     return {pk: names.get(pk, f"Comment {pk}") for pk in comment_ids}
 
