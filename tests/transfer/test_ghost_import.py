@@ -168,6 +168,7 @@ def test_ghost_import_posts_pages_tags_authors_and_seo(admin):
     post = Post.objects.get(slug="hello-ghost")
     assert post.status == Post.Status.PUBLISHED
     assert post.featured
+    assert post.published_at is not None
     assert post.published_at.isoformat() == "2023-03-01T12:00:00+00:00"
     assert post.excerpt == "An intro"
     assert post.seo_title == "Hello, SEO"

@@ -1,6 +1,7 @@
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -195,10 +196,10 @@ def test_personal_download_with_a_second_factor_needs_a_verified_session(reader,
 def test_personal_download_without_password_needs_a_recent_sign_in(db, client):
     user = UserFactory.create(password=None)
     user.set_unusable_password()
-    user.last_login = timezone.now() - timezone.timedelta(hours=2)
+    user.last_login = timezone.now() - timedelta(hours=2)
     user.save()
     client.force_login(user)  # stamps last_login: set it back to two hours ago
-    user.last_login = timezone.now() - timezone.timedelta(hours=2)
+    user.last_login = timezone.now() - timedelta(hours=2)
     user.save(update_fields=["last_login"])
     assert b"sign in again" in client.post(DOWNLOAD).content
     user.last_login = timezone.now()

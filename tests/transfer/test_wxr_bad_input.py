@@ -36,7 +36,8 @@ def _xxe(path: str) -> bytes:
 
 
 def _errors(run: ImportRun) -> list[str]:
-    return run.report["errors"]
+    errors: list[str] = run.report["errors"]
+    return errors
 
 
 def test_billion_laughs_is_refused(run_wxr):

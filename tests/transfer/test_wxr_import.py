@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 P = Post.Status
 
 
-def _counts(run: ImportRun) -> dict:
-    return run.report["counts"]
+def _counts(run: ImportRun) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = run.report["counts"]
+    return counts
 
 
 def _messages(run: ImportRun) -> list[str]:
@@ -25,6 +26,7 @@ def test_import_wxr_creates_posts_pages_and_terms(run_wxr, blog_wxr, admin):
     assert run.status == ImportRun.Status.DONE, run.report
     hello = Post.objects.get(slug="hello-world")
     assert hello.status == P.PUBLISHED
+    assert hello.published_at is not None
     assert hello.published_at.isoformat() == "2024-01-01T09:00:00+00:00"
     assert hello.featured is True  # sticky
     assert hello.excerpt == "The first post"
@@ -37,6 +39,7 @@ def test_import_wxr_creates_posts_pages_and_terms(run_wxr, blog_wxr, admin):
     assert Post.objects.get(slug="about").status == P.PUBLISHED  # the page
     scheduled = Post.objects.get(slug="coming-soon")
     assert scheduled.status == P.SCHEDULED
+    assert scheduled.published_at is not None
     assert scheduled.published_at.year == 2035
     assert Post.objects.get(slug="wip").status == P.DRAFT
     assert Post.objects.get(slug="secret").status == P.DRAFT  # private
