@@ -27,6 +27,7 @@ Choices:
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from collections.abc import Iterator
@@ -306,11 +307,15 @@ def stream_wxr() -> Iterator[bytes]:
             generator.text = "Inkwell"
             xf.write(generator)
             yield drain()
-            for post in _posts():
+            for written, post in enumerate(_posts(), start=1):
                 attachment_id = offset + post.pk if post.cover_image else None
                 if attachment_id is not None:
                     xf.write(_attachment(post, attachment_id))
                 xf.write(_item(post, attachment_id))
+                if written % CHUNK == 0:
+                    # Prefetched posts and comments point at each other (reference cycles):
+                    # freed by a collection per page, else they pile up until a full one.
+                    gc.collect()
                 if buffer.tell() >= 64 * 1024:
                     yield drain()
     yield drain()
