@@ -2,11 +2,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 
-from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from apps.core.cache import cachalot_off as cachalot_disabled
 
 
 @contextmanager

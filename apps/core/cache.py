@@ -336,3 +336,25 @@ class CountedLocMemCache(LocMemCache):
         return default if value is _MISS else value
 
     # get_many is BaseCache's, one `get` per key: counted there.
+
+
+@contextmanager
+def cachalot_off(*, all_queries: bool = False) -> Iterator[None]:
+    """django-cachalot's `cachalot_disabled`, switched back on even when the block raises.
+
+    cachalot's own context manager restores its thread-local flag only on a clean exit: an
+    import that failed inside it left every later query of that thread uncached (and a
+    test worker's cache outage unnoticed). Use this one.
+    """
+    from cachalot.api import LOCAL_STORAGE
+    from cachalot.settings import cachalot_settings
+
+    was_enabled = getattr(LOCAL_STORAGE, "cachalot_enabled", cachalot_settings.CACHALOT_ENABLED)
+    was_all = getattr(LOCAL_STORAGE, "disable_on_all", False)
+    LOCAL_STORAGE.cachalot_enabled = False
+    LOCAL_STORAGE.disable_on_all = all_queries
+    try:
+        yield
+    finally:
+        LOCAL_STORAGE.cachalot_enabled = was_enabled
+        LOCAL_STORAGE.disable_on_all = was_all

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import structlog
-from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files import File
@@ -34,6 +33,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 
 from apps.accounts.audit import Kind, record_event
+from apps.core.cache import cachalot_off as cachalot_disabled
 from apps.transfer.exporting.registry import FORMAT_NAME, FORMAT_VERSION, SPECS, spec_by_label
 from apps.transfer.exporting.rows import RowDecoder
 from apps.transfer.exporting.site import MANIFEST_NAME, MEDIA_PREFIX

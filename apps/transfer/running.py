@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import structlog
-from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.cache import cachalot_off as cachalot_disabled
 from apps.transfer import ghost
 from apps.transfer.images import ImageStore
 from apps.transfer.importer import DryRunRollbackError, Importer

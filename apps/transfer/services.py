@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import structlog
-from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -33,6 +32,7 @@ from apps.blog.models import Category, Post, PostImage, Tag
 from apps.blog.pages import POSTS
 from apps.comments.models import Comment
 from apps.core import ratelimit
+from apps.core.cache import cachalot_off as cachalot_disabled
 from apps.core.pagecache import invalidate
 from apps.transfer.models import ImportRun, LegacyRedirect, SourceRecord
 

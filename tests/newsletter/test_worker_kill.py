@@ -21,9 +21,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from cachalot.api import cachalot_disabled
 from django.db import connection
 
+from apps.core.cache import cachalot_off as cachalot_disabled
 from apps.newsletter.campaigns import send_campaign_task
 from apps.newsletter.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from tests.factories.newsletter import NewsletterFactory

@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from cachalot.api import cachalot_disabled
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from apps.core.cache import cachalot_off as cachalot_disabled
 from apps.notifications import selectors
 from apps.notifications.models import Delivery, Kind, Notification, NotificationPreference
 from tests.factories.accounts import UserFactory

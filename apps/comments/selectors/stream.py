@@ -7,10 +7,9 @@ events; each `since` differs anyway, so caching them buys nothing.
 
 from __future__ import annotations
 
-from cachalot.api import cachalot_disabled
-
 from apps.comments.models import PostStream, StreamEvent
 from apps.comments.selectors.threads import prepare_single
+from apps.core.cache import cachalot_off as cachalot_disabled
 
 
 def stream_seq(post_id: int) -> int:

@@ -18,10 +18,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cachalot.api import cachalot_disabled
 from django.contrib.auth.hashers import make_password
 from django.db import models
 
+from apps.core.cache import cachalot_off as cachalot_disabled
 from apps.transfer.exporting.registry import NATURAL_KEY_MODELS, ModelSpec, exported_fields
 
 CHUNK_SIZE = 1000

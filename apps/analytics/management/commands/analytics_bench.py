@@ -24,7 +24,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from cachalot.api import cachalot_disabled
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -35,6 +34,7 @@ from apps.analytics import buffer, partitions, selectors
 from apps.analytics.models import DailyRollup, Event, HourlyRollup, RolledDay, Visit
 from apps.analytics.rollup import roll_up_day
 from apps.analytics.selectors import Filters
+from apps.core.cache import cachalot_off as cachalot_disabled
 
 PAGEVIEWS_PER_VISIT = 2.375  # the generator's mean (45 % one page, else 2-5)
 POST_ID_BASE = 1_000_000
