@@ -16,6 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
+E2E_WORKERS ?= 2
 
 # Locked, hashed dependencies (`make lock` writes them from pyproject.toml).
 LOCK := requirements/lock.txt
@@ -171,10 +172,12 @@ unit: install css
 integration: install css
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
 
-# Browser journeys in its own pytest process (Playwright and asyncio tests cannot share one).
+# Browser journeys in pytest processes of their own (Playwright and asyncio tests cannot share
+# one): E2E_WORKERS of them, each with its own server, database and browser; a file's
+# journeys stay together on one worker.
 e2e: install css
 	@if [ -x "$(CHROMIUM)" ]; then \
-	  env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m e2e -p no:xdist; \
+	  env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m e2e -n $(E2E_WORKERS) --dist loadfile; \
 	else \
 	  echo; echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	  echo "!! BROWSER SUITE SKIPPED: no Chromium at $(CHROMIUM)."; \

@@ -17,8 +17,16 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`postgres` tests need the real PostgreSQL and Redis: skip them on the embedded run."""
+    """`postgres` tests need the real PostgreSQL and Redis: skip them on the embedded run.
+
+    `once` tests do not depend on the database or cache backend: the integration run skips
+    them, as the unit run has run them.
+    """
     if ON_POSTGRES and settings.REDIS_URL:
+        once = pytest.mark.skip(reason="backend-independent: run by the unit run (make unit)")
+        for item in items:
+            if "once" in item.keywords:
+                item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL and Redis (make integration)")
     for item in items:

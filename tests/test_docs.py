@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # What the site is built from: mkdocs.yml, docs/ and the files docs/hooks.py publishes.
 SOURCES = ("mkdocs.yml", "docs", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "infrastructure")
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts its own process with the environment it names: the same on either run.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3y-" + "x9Q2vL7pR4tY8wZ1aB6cD0eF5gH3jK7mN2qS4uV8yX1zA5bC9dE3fG7hJ2kL6"
 

@@ -28,7 +28,6 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from qsessions.models import Session
-from stream_zip import ZIP_64, stream_zip
 
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.mfa.selectors import has_confirmed_device, session_passed_second_factor
@@ -313,6 +312,8 @@ def _avatar(name: str) -> Iterator[bytes]:
 
 
 def _members(user: User, now: datetime) -> Iterator[tuple[str, datetime, int, Any, Any]]:
+    from stream_zip import ZIP_64
+
     readme = README.format(
         site=settings.SITE_NAME,
         line="=" * 40,
@@ -335,6 +336,8 @@ def _members(user: User, now: datetime) -> Iterator[tuple[str, datetime, int, An
 
 def personal_export_stream(user: User) -> Iterable[bytes]:
     """The reader's data zip, produced while it is sent."""
+    from stream_zip import stream_zip  # loaded by an export, not by every page worker
+
     return stream_zip(_members(user, datetime.now(tz=UTC)))
 
 

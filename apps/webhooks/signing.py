@@ -12,8 +12,6 @@ import secrets
 import uuid
 from datetime import datetime
 
-from standardwebhooks.webhooks import Webhook
-
 SECRET_PREFIX = "whsec_"  # noqa: S105  # the format's prefix, not a secret
 SECRET_BYTES = 32
 
@@ -30,6 +28,9 @@ def new_message_id() -> str:
 
 def signed_headers(*, secret: str, message_id: str, when: datetime, body: bytes) -> dict[str, str]:
     """The three Standard Webhooks headers for `body` sent at `when`."""
+    # Loaded by the task worker that sends, not by every page worker that emits.
+    from standardwebhooks.webhooks import Webhook
+
     signature = Webhook(secret).sign(msg_id=message_id, timestamp=when, data=body)
     return {
         "webhook-id": message_id,

@@ -1,7 +1,8 @@
 """What a production page worker loads at start-up (issue 11: ≤ 150 MiB RSS a worker).
 
 Heavy libraries that few requests need load with the request that needs them: Pillow
-(uploads, social cards), qrcode (2FA enrolment). Development tools that the production lock
+(uploads, social cards), qrcode (2FA enrolment), lxml and stream-zip (exports),
+standardwebhooks (the task worker's signing). Development tools that the production lock
 does not hold (Twisted, rich, Jinja2) are never loaded, even from a development venv.
 """
 
@@ -17,16 +18,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PROBE = """
+LATER = ("PIL", "qrcode", "lxml", "stream_zip", "standardwebhooks", "jinja2", "twisted", "rich")
+PROBE = f"""
 import json, sys
+LATER = {LATER!r}
 import project.wsgi
 from django.test import Client
 answer = Client().get("/healthz")
-print(json.dumps({
+print(json.dumps({{
     "status": answer.status_code,
-    "loaded": sorted(m for m in ("PIL", "qrcode", "jinja2", "twisted", "rich")
-                     if sys.modules.get(m) is not None),
-}))
+    "loaded": sorted(m for m in LATER if sys.modules.get(m) is not None),
+}}))
 """
 
 

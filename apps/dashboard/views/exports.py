@@ -17,7 +17,6 @@ from django.views.decorators.vary import vary_on_headers
 from apps.core.htmx import HtmxRequest
 from apps.dashboard.views.base import actor, dashboard_view, render_section
 from apps.transfer.exporting import RateLimitedError, export_filename, start_site_export
-from apps.transfer.wxr_export import start_wxr_export, wxr_filename
 
 
 def _page(request: HtmxRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -76,6 +75,9 @@ def export_site(request: HtmxRequest) -> HttpResponseBase:
 @never_cache
 @dashboard_view("site.export")
 def export_wxr(request: HtmxRequest) -> HttpResponseBase:
+    # lxml (about 5 MiB) is loaded by an export, not by every page worker.
+    from apps.transfer.wxr_export import start_wxr_export, wxr_filename
+
     try:
         stream = start_wxr_export(actor=actor(request), request=request)
     except RateLimitedError as error:

@@ -24,7 +24,6 @@ from typing import Any
 import structlog
 from django.core.files.storage import default_storage
 from django.db import connection, models
-from stream_zip import ZIP_64, stream_zip
 
 from apps.core.backups import app_version
 from apps.transfer.exporting.registry import (
@@ -135,6 +134,8 @@ def _storage_chunks(name: str, progress: ExportProgress) -> Iterator[bytes]:
 
 
 def _members(progress: ExportProgress) -> Iterator[tuple[str, datetime, int, Any, Iterable[bytes]]]:
+    from stream_zip import ZIP_64
+
     specs = specs_for(with_passwords=progress.with_passwords)
     now = progress.created_at
     for spec in specs:
@@ -172,6 +173,10 @@ def stream_site_export(
     *, with_passwords: bool = False, progress: ExportProgress | None = None
 ) -> Iterator[bytes]:
     """The export as zip bytes, produced while they are consumed (a response or a file)."""
+    # stream-zip (and the AES it brings, about 4 MiB) is loaded by an export, not by every
+    # page worker.
+    from stream_zip import stream_zip
+
     progress = progress or ExportProgress(with_passwords=with_passwords)
     yield from stream_zip(_members(progress))
 
