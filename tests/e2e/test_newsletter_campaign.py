@@ -72,10 +72,14 @@ def test_editor_builds_previews_tests_and_sends_a_campaign(
     expect(page.locator("#campaign-panel")).to_contain_text("Test sent to nl-ed@example.com")
     assert len(list(mail_dir.iterdir())) > before
 
-    # Send now.
+    # Send now. htmx wires up swapped-in forms when the swap settles (a task ~20 ms later,
+    # longer on a busy machine); a click before that would miss the confirm and the htmx post.
+    page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-settling')")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Send", exact=True).click()
-    expect(page.locator("#campaign-panel")).to_contain_text(re.compile("Sending now|Sent"))
+    expect(page.locator("#campaign-panel")).to_contain_text(
+        re.compile("Sending now|Sent"), timeout=15_000
+    )
 
     # The results: three recipients, drawn and tabled.
     page.get_by_role("link", name="Results").click()
