@@ -35,10 +35,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 # granian hands a body cut short by the client to the application as if complete.
 _django = require_complete_bodies(get_wsgi_application())
 
+from apps.accounts.replay import serve_member_pages  # noqa: E402
 from apps.core.replay import serve_stored_pages  # noqa: E402  (needs Django set up)
 
-# Repeated anonymous hits on a stored page are answered before Django (apps/core/replay.py).
-application = serve_stored_pages(_django)
+# Repeated anonymous hits on a stored page are answered before Django (apps/core/replay.py),
+# and so are a signed-in reader's repeated member pages (apps/accounts/replay.py).
+application = serve_member_pages(serve_stored_pages(_django))
 
 from apps.core.warmup import freeze_loaded_application  # noqa: E402  (needs Django set up)
 

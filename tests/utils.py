@@ -36,6 +36,9 @@ def clear_cache() -> None:
 
     pagecache._local.clear()
     replay.forget()
+    from apps.accounts import replay as member_replay
+
+    member_replay.forget()
     from apps.accounts.middleware import forget_users
 
     forget_users()

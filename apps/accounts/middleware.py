@@ -29,6 +29,10 @@ from apps.core.http import client_ip, user_agent
 from apps.core.pagecache import CACHE_ERRORS
 
 LAST_SEEN_KEY = "_last_seen"
+# Left in request.META (the WSGI environ) by _read_ahead for apps.accounts.replay: the
+# session's cache key and its value as read, and the users table's stamp keys and values.
+SESSION_MARKER = "inkwell.session"
+USERS_STAMPS_MARKER = "inkwell.users_stamps"
 # Saving the session on every request would write to the database each time;
 # once per window keeps "last seen" useful and cheap.
 LAST_SEEN_WINDOW = 5 * 60
@@ -101,10 +105,13 @@ def _read_ahead(request: HttpRequest, session: Any) -> None:
         found = session._cache.get_many([session.cache_key, *stamp_keys])
     except CACHE_ERRORS:
         return
-    give(found.get(session.cache_key))
+    data = found.get(session.cache_key)
+    give(data)
+    request.META[SESSION_MARKER] = (session.cache_key, data)
     if stamp_keys:
         stamps = [float(found[key]) for key in stamp_keys if key in found]
         request._users_stamp = max(stamps, default=0.0)  # type: ignore[attr-defined]
+        request.META[USERS_STAMPS_MARKER] = (stamp_keys, [found.get(key) for key in stamp_keys])
 
 
 # -- the signed-in reader, without a query per request ---------------------------------------

@@ -182,7 +182,7 @@ def _fresh(entry: Entry) -> bool:
 class _Copy:
     """A page this process served lately, with how to check its tokens in one read."""
 
-    __slots__ = ("entry", "expected", "keys", "packed", "size")
+    __slots__ = ("entry", "expected", "keys", "members", "packed", "size")
 
     def __init__(self, entry: Entry, keys: list[str], expected: list[Any]) -> None:
         self.entry = entry
@@ -192,6 +192,8 @@ class _Copy:
         # thirty keys costs more than the round trip, and they never change for this copy.
         self.packed: list[bytes] | None = None
         self.size = len(entry["body"]) + len(entry.get("gzip", b""))
+        # Signed-in answers made from this copy (apps.accounts.replay): they go with it.
+        self.members: dict[Any, Any] = {}
 
 
 class _LocalPages:
@@ -324,6 +326,44 @@ def _copies_fresh(copies: Sequence[_Copy]) -> list[bool]:
         finally:
             pool.release(connection)
     return [tokens == copy.expected for tokens, copy in zip(current, copies, strict=True)]
+
+
+def wire(cache: BaseCache, value: Any) -> Any:
+    """`value` as a raw MGET returns it from the Redis cache (None for a missing key)."""
+    if value is None:
+        return None
+    packed = cache._cache._serializer.dumps(value)  # type: ignore[attr-defined]
+    return str(packed).encode() if isinstance(packed, int) else packed
+
+
+def copies_fresh_and(copies: Sequence[_Copy], keys: Sequence[str]) -> tuple[bool, list[Any]]:
+    """Whether every copy is fresh, and the raw values of `keys`: one round trip to the primary.
+
+    On the primary, not a replica: a signed-in answer must see a sign-out at once. `keys` are
+    the backend's own (made with make_and_validate_key). Raises what redis-py raises.
+    """
+    cache = _cache()
+    if not isinstance(cache, RedisCache):
+        raise TypeError("copies_fresh_and needs the cache on Redis")
+    with redis_client(cache, write=True) as client:
+        pool = client.connection_pool
+        connection = pool.get_connection()
+        try:
+            for copy in copies:
+                if copy.packed is None:
+                    copy.packed = connection.pack_command("MGET", *copy.keys)
+            chunks = [chunk for copy in copies for chunk in copy.packed or ()]
+            chunks.extend(connection.pack_command("MGET", *keys))
+            connection.send_packed_command([b"".join(chunks)], check_health=False)
+            current = [connection.read_response() for _ in copies]
+            values = connection.read_response()
+        except BaseException:
+            connection.disconnect()  # a reply half-read must not reach the next caller
+            raise
+        finally:
+            pool.release(connection)
+    fresh = all(tokens == copy.expected for tokens, copy in zip(current, copies, strict=True))
+    return fresh, list(values)
 
 
 # Where prefetch() leaves, on the request, what it learnt: key -> (copy, fresh).

@@ -142,23 +142,59 @@ def _pieces(etag: str, page: bytes) -> tuple[_Piece, ...]:
     return pieces
 
 
+# A filled page as pieces: bytes, and None wherever the answer's CSRF token goes. Joined
+# with this answer's token it is the page; kept (apps.accounts.replay), it is joined again
+# with a new mask of the same secret for the reader's next identical request.
+Segments = list[bytes | None]
+_BODY_OPEN = b'<body hx-headers=\'{"X-CSRFToken": "'
+_BODY_CLOSE = b"\"}' "
+_PLACEHOLDER = CSRF_PLACEHOLDER.encode()
+# Set in request.META (the WSGI environ) when a member page could be answered again from
+# its pieces: read by apps.accounts.replay.
+TEMPLATE_MARKER = "inkwell.member_template"
+
+
+class MemberTemplate(NamedTuple):
+    """A member page's pieces and what they were made from (see apps.accounts.replay)."""
+
+    segments: tuple[bytes | None, ...]
+    # (key in the page cache's local copies, the copy) of the page and of each kept region:
+    # the pieces are current exactly while these copies are held and fresh.
+    copies: tuple[tuple[str, Any], ...]
+    token: str  # the masked CSRF token this answer carries
+
+
+def join(segments: tuple[bytes | None, ...] | Segments, token: str) -> bytes:
+    """The page the pieces make with `token` wherever a CSRF token goes."""
+    raw = token.encode()
+    return b"".join([raw if segment is None else segment for segment in segments])
+
+
 def personalise(request: HttpRequest, page: str | bytes, *, etag: str = "") -> bytes | None:
     """The stored page with every region filled for this reader; None if one declined.
 
     `etag` names this version of the page (the stored entry's): its cut is then kept.
     """
+    made = _segments(request, page, etag)
+    if made is None:
+        return None
+    return join(made[0], get_token(request))
+
+
+def _segments(
+    request: HttpRequest, page: str | bytes, etag: str
+) -> tuple[Segments, list[tuple[str | None, bytes]]] | None:
+    """The filled page's segments, and each region's kept key (None: not kept) and HTML."""
     raw = page.encode() if isinstance(page, str) else page
     pieces = _pieces(etag, raw) if etag else _split(raw)
-    token: str | None = None
-    out: list[bytes] = []
+    out: Segments = []
+    regions: list[tuple[str | None, bytes]] = []
     for piece in pieces:
         if isinstance(piece, bytes):
             out.append(piece)
             continue
-        if token is None:
-            token = get_token(request)
         if piece is None:  # where "<body " was: the tag, with the reader's CSRF header
-            out.append(f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\' '.encode())
+            out.extend((_BODY_OPEN, None, _BODY_CLOSE))
             continue
         filler = _FILLERS.get(piece.name)
         if filler is None:
@@ -167,12 +203,34 @@ def personalise(request: HttpRequest, page: str | bytes, *, etag: str = "") -> b
         html = _filled(request, piece.name, filler, piece.args, piece.raw_args)
         if html is None:
             return None
-        out.append(
-            f"<!--personal:{piece.name}{piece.raw_args}-->"
-            f"{html.replace(CSRF_PLACEHOLDER, token)}"
-            f"<!--/personal:{piece.name}-->".encode()
-        )
-    return b"".join(out)
+        filled = html.encode()
+        regions.append((_kept_key(request, piece.name, piece.raw_args), filled))
+        out.append(f"<!--personal:{piece.name}{piece.raw_args}-->".encode())
+        parts = filled.split(_PLACEHOLDER)
+        out.append(parts[0])
+        for part in parts[1:]:
+            out.extend((None, part))
+        out.append(f"<!--/personal:{piece.name}-->".encode())
+    return out, regions
+
+
+def _template(
+    request: HttpRequest, key: str, entry: pagecache.Entry, made: tuple[Segments, Any], token: str
+) -> MemberTemplate | None:
+    """The answer's pieces with the copies they came from; None when one is not held."""
+    page_copy = pagecache._local.peek(key)
+    if page_copy is None or page_copy.entry is not entry:
+        return None
+    copies: list[tuple[str, Any]] = [(key, page_copy)]
+    for kept, html in made[1]:
+        if kept is None:
+            return None  # rendered for this answer only
+        region_key = pagecache.fragment_key(kept)
+        copy = pagecache._local.peek(region_key)
+        if copy is None or copy.entry["body"] != html:
+            return None
+        copies.append((region_key, copy))
+    return MemberTemplate(tuple(made[0]), tuple(copies), token)
 
 
 def _filled(
@@ -251,10 +309,14 @@ class MemberPageMiddleware:
         entry = pagecache.stored_page(request)
         if entry is None or not entry["headers"].get("Content-Type", "").startswith("text/html"):
             return None
-        page = personalise(request, entry["body"], etag=entry["etag"])
-        if page is None:
+        made = _segments(request, entry["body"], entry["etag"])
+        if made is None:
             return None
-        response = HttpResponse(page, status=entry["status"])
+        token = get_token(request)
+        response = HttpResponse(join(made[0], token), status=entry["status"])
+        key = pagecache.page_key(request)
+        if (template := _template(request, key, entry, made, token)) is not None:
+            request.META[TEMPLATE_MARKER] = template
         for name in ("Content-Type", "Content-Language", "Link"):
             if name in entry["headers"]:
                 response[name] = entry["headers"][name]

@@ -227,7 +227,7 @@ def _plain_json_handlers() -> tuple[logging.StreamHandler[Any], ...] | None:
     return tuple(handlers)  # type: ignore[arg-type]
 
 
-def _access_log(path: str, request_id: str, started: float) -> None:
+def _access_log(path: str, request_id: str, started: float, *, state: str = "replay") -> None:
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     handlers = _plain_json_handlers()
     if handlers is None:
@@ -238,7 +238,7 @@ def _access_log(path: str, request_id: str, started: float) -> None:
             status=200,
             duration_ms=duration_ms,
             request_id=request_id,
-            page_cache="replay",
+            page_cache=state,
         )
         return
     if not _stdlib_logger.isEnabledFor(logging.INFO):
@@ -250,7 +250,7 @@ def _access_log(path: str, request_id: str, started: float) -> None:
                 "path": path,
                 "status": 200,
                 "duration_ms": duration_ms,
-                "page_cache": "replay",
+                "page_cache": state,
                 "event": "request",
                 "request_id": request_id,
                 "level": "info",

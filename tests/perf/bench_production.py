@@ -54,6 +54,7 @@ HELLO = "hello-world"
 HOME = "home"
 POST = "post, 100 comments"
 POST_SIGNED_IN = "post, signed in"
+CSRF_SECRET = "benchCSRFsecret0123456789abcdefg"  # 32 letters and digits, as Django makes them
 TAG = "tag page"
 SEARCH = "search"
 API = "/api/v2/posts"
@@ -254,7 +255,13 @@ def sitting(
     # it answers 12 bytes plain either way).
     browser = {"Accept-Encoding": "gzip, deflate, br"}
     proxy = {**stack.PROXY_HEADERS, **browser}
-    signed_in = {**proxy, "Cookie": f"sessionid={seed['reader_session']}"}
+    # A browser's signed-in request: the session and the CSRF cookie (its secret, as a page
+    # set it), and one browser throughout (the session records which).
+    signed_in = {
+        **proxy,
+        "User-Agent": "inkwell-bench/1",
+        "Cookie": f"sessionid={seed['reader_session']}; csrftoken={CSRF_SECRET}",
+    }
     pages = {
         HELLO: (hello.url + "/hello", browser),
         HOME: (product.url + "/", proxy),
@@ -269,7 +276,7 @@ def sitting(
         host = {"Host": nginx.HOST}
         for name in NGINX_PAGES:
             url, headers = pages[name]
-            cookie = {"Cookie": headers["Cookie"]} if "Cookie" in headers else {}
+            cookie = {k: headers[k] for k in ("Cookie", "User-Agent") if k in headers}
             pages[name + VIA_NGINX] = (
                 url.replace(product.url, front.url, 1),
                 {**host, **browser, **cookie},
