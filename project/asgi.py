@@ -24,7 +24,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
@@ -32,6 +31,7 @@ from apps.api.ws_auth import JWTAuthMiddleware  # noqa: E402
 from apps.comments.routing import websocket_urlpatterns as comments_ws  # noqa: E402
 from apps.core.warmup import freeze_loaded_application  # noqa: E402
 from apps.core.websocket import (  # noqa: E402
+    AuthMiddlewareStack,
     BrowserOriginValidator,
     LiveSocketGuard,
     close_unknown_route,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cachalot.api import cachalot_disabled
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
@@ -173,8 +174,11 @@ def stream_message(event: StreamEvent, comment: Comment) -> StreamMessage:
 
 def stream_event(event_id: int) -> None:
     """Send numbered event `event_id` to every reader of its post (after its commit)."""
-    event = StreamEvent.objects.filter(pk=event_id).first()
-    comment = comment_for_event(event.comment_id) if event is not None else None
+    # Read once, straight from the database: the rows are new, so django-cachalot would
+    # only look for them in Redis, miss, and store them there for nobody.
+    with cachalot_disabled():
+        event = StreamEvent.objects.filter(pk=event_id).first()
+        comment = comment_for_event(event.comment_id) if event is not None else None
     if event is None or comment is None:
         return  # pruned or deleted with its post since: nobody is left to tell
     send_event(post_group(event.post_id), stream_message(event, comment))

@@ -17,6 +17,10 @@ to a crawl (docs/architecture.md, "Live updates").
   cancelled even if something below swallowed the CancelledError (3.11's
   `Task.cancelling()` still counts the request), and it ends its sources with
   `cancel_and_wait` instead of one cancel and an unbounded await.
+- `dispatch_from_inbox`: the same pump for a consumer whose channel layer hands it the
+  queue its messages arrive in (apps.core.channel_layers): the socket's events are put
+  into that queue too, so a message costs one `Queue.get()`, not a new task and an
+  `asyncio.wait` over two.
 """
 
 from __future__ import annotations
@@ -93,3 +97,43 @@ async def dispatch_until_done(
                     raise asyncio.CancelledError
     finally:
         await cancel_and_wait(tasks)
+
+
+async def dispatch_from_inbox(
+    receive: Callable[[], Awaitable[Any]],
+    inbox: asyncio.Queue[Any],
+    dispatch: Callable[[Any], Awaitable[None]],
+) -> None:
+    """`dispatch_until_done` for one socket whose channel messages arrive in `inbox`.
+
+    A relay task puts the socket's own events (`receive()`) into the same queue, so the
+    pump awaits one queue: in the order things arrived, as the two-source pump did. An
+    exception in the queue (the layer's reader failed, or the socket's receive did) is
+    raised here, as a failed receive was. Ends when cancelled (even if something below
+    swallowed the cancel), when `dispatch` raises (StopConsumer), or on an exception; the
+    relay is then ended with `cancel_and_wait`.
+    """
+
+    async def relay() -> None:
+        try:
+            while True:
+                message = await receive()
+                inbox.put_nowait(message)
+                if message.get("type") == "websocket.disconnect":
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001  (the socket's receive failed: the pump raises it)
+            inbox.put_nowait(error)
+
+    relaying = asyncio.ensure_future(relay())
+    try:
+        while True:
+            item = await inbox.get()
+            if isinstance(item, BaseException):
+                raise item
+            await dispatch(item)
+            if _cancel_was_requested():
+                raise asyncio.CancelledError  # see dispatch_until_done
+    finally:
+        await cancel_and_wait([relaying])

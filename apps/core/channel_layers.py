@@ -193,6 +193,21 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
         received: dict[str, Any] = item
         return received
 
+    def inbox(self, channel: str) -> asyncio.Queue[Any]:
+        """The queue `channel`'s messages arrive in, for a consumer that reads it itself.
+
+        apps.core.live's consumers await it directly (apps.core.aio.dispatch_from_inbox)
+        instead of calling `receive` per message: a message to 500 sockets of a process is
+        then 500 `Queue.get()`s, not 500 new tasks. Errors arrive as exception instances,
+        as `receive` raises them. The consumer calls `forget_channel` when it ends.
+        """
+        if "!" not in channel:
+            raise ValueError("only a process-specific channel has an inbox")
+        receiver = self._receiver()
+        inbox = self._inbox(receiver, channel)
+        self._ensure_reader(receiver)
+        return inbox
+
     def forget_channel(self, channel: str) -> None:
         """Drop `channel`'s inbox: its consumer has ended (call on the loop that read it).
 

@@ -31,7 +31,7 @@ from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
 
 from apps.core import metrics
-from apps.core.aio import dispatch_until_done
+from apps.core.aio import dispatch_from_inbox, dispatch_until_done
 
 logger = structlog.get_logger("inkwell.live")
 
@@ -145,14 +145,21 @@ class ReadOnlyLiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  #
         self.base_send = send
         try:
             sources: list[Callable[[], Awaitable[Any]]] = [receive]
+            inbox: asyncio.Queue[Any] | None = None
             if self.channel_layer is not None:
                 self.channel_name = await self.channel_layer.new_channel()
                 self.channel_receive = functools.partial(
                     self.channel_layer.receive, self.channel_name
                 )
                 sources.append(self.channel_receive)
+                # Our core layer hands over the channel's queue: one queue to await.
+                inbox_for = getattr(self.channel_layer, "inbox", None)
+                inbox = inbox_for(self.channel_name) if inbox_for is not None else None
             with contextlib.suppress(StopConsumer):
-                await dispatch_until_done(sources, self.dispatch)
+                if inbox is not None:
+                    await dispatch_from_inbox(receive, inbox, self.dispatch)
+                else:
+                    await dispatch_until_done(sources, self.dispatch)
         finally:
             # Our core layer keeps an inbox per channel until told (apps.core.channel_layers).
             forget_channel = getattr(self.channel_layer, "forget_channel", None)

@@ -179,9 +179,20 @@ def visible_comment(*, viewer: AnyUser, comment_id: int) -> Comment | None:
     return prepare_single(comment)
 
 
+# The post's text is not part of a comment's fragment (its address is): read without it.
+_POST_TEXT = ("post__body", "post__body_html", "post__toc", "post__review_note")
+
+
 def comment_for_event(comment_id: int) -> Comment | None:
     """One comment with what its broadcast fragment shows (any status), or None if gone."""
-    comment = _with_relations(Comment.objects.filter(pk=comment_id)).select_related("post").first()
+    # Sent before the comment's POST is answered, for every new comment: without the post's
+    # text, the row is a few hundred bytes instead of the whole post (and its cached copy).
+    comment = (
+        _with_relations(Comment.objects.filter(pk=comment_id))
+        .select_related("post")
+        .defer(*_POST_TEXT)
+        .first()
+    )
     return prepare_single(comment) if comment is not None else None
 
 

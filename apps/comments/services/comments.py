@@ -48,10 +48,12 @@ def _announce(comment: Comment) -> None:
     personal.forget_reader(comment.author_id)
     if comment.is_public:
         invalidate(comments_tag(comment.post_id))
+        # Numbered first, so its broadcast is the first thing after the commit: every open
+        # page of the post waits for it; the notifications' pushes reach a few people.
+        stream.announce_created(comment)
         # In the comment's own transaction: a Redis or database blip after the commit can
         # no longer lose them. Only their live push waits for the commit (and may fail).
         notify_for_comment(comment_id=comment.pk)
-        stream.announce_created(comment)
     else:
         stream.announce_held(comment)
 

@@ -78,8 +78,13 @@ def notify_for_comment(*, comment_id: int) -> list[Notification]:
     twice for the same comment (notifications skips whoever already heard about it, and a
     unique constraint backs that up).
     """
+    # Without the post's text (its title and address are what a notification shows): this
+    # runs in the comment's transaction, before every open page is told about it.
     comment = (
-        Comment.objects.select_related("post", "author", "parent").filter(pk=comment_id).first()
+        Comment.objects.select_related("post", "author", "parent")
+        .defer("post__body", "post__body_html", "post__toc", "post__review_note")
+        .filter(pk=comment_id)
+        .first()
     )
     if comment is None or not comment.is_public or comment.is_deleted:
         return []
@@ -95,8 +100,11 @@ def notify_for_comment(*, comment_id: int) -> list[Notification]:
     reasons = _reasons(comment)
     created: list[Notification] = []
     for kind in PRECEDENCE:
+        recipient_ids = [pk for pk, reason in reasons.items() if reason == kind]
+        if not recipient_ids:
+            continue
         created += notify(
-            recipient_ids=[pk for pk, reason in reasons.items() if reason == kind],
+            recipient_ids=recipient_ids,
             kind=kind,
             actor_id=comment.author_id,
             text=texts[kind],
