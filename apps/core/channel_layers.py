@@ -34,7 +34,7 @@ process that lost it for a moment are the stock layer's.
   how that error ("bound to a different event loop") came about.
 
 Private API used, all of channels_redis 4.3.0: `receive_single` (read one message, with its
-backup-queue handling), `non_local_name`, `client_prefix`, `BoundedQueue`, `ChannelLock`,
+backup-queue handling), `_brpop_with_clean` (its read, which ends a cancelled reader), `non_local_name`, `client_prefix`, `BoundedQueue`, `ChannelLock`,
 `receive_clean_locks`, `hosts` and `create_pool`. tests/core/test_channel_layer_loops.py and
 tests/core/test_channel_layer_reader.py cover them; re-check them on upgrade.
 """
@@ -244,6 +244,15 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
         if receiver.inboxes:
             self._ensure_reader(receiver)
 
+    async def _brpop_with_clean(self, index: int, channel: str, timeout: int) -> Any:
+        # receive_single reads again and again until a message comes (BZPOPMIN with a
+        # timeout). A cancel that a read swallowed (apps.core.aio) would leave that loop
+        # reading for good: the next read ends the task instead.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+        return await super()._brpop_with_clean(index, channel, timeout)
+
     async def _read(self, receiver: _LoopReceiver, real_channel: str) -> None:
         """Read the process's queue into the inboxes until cancelled or given up.
 
@@ -251,7 +260,13 @@ class RedisChannelLayer(StockRedisChannelLayer):  # type: ignore[misc]  # channe
         read that fails at once, again and again, never holds the event loop.
         """
         redis_failures = other_failures = 0
+        this = asyncio.current_task()
         while True:
+            if this is not None and this.cancelling():
+                # Cancelled, but a Redis command below swallowed it (Python 3.11's wait_for
+                # under redis-py, apps.core.aio): end as if it had arrived, or the read
+                # after it would keep the reader, and an event loop closing, alive.
+                raise asyncio.CancelledError
             try:
                 names, message = await self.receive_single(real_channel)
             except (RedisError, OSError) as error:  # OSError: TimeoutError included
