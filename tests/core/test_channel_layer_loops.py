@@ -65,6 +65,9 @@ async def test_wait_for_loses_a_cancel_that_lands_as_its_step_completes():
 
 
 class SwallowingCoreLayer(RedisChannelLayer):
+    # Our consumers await their inbox on this layer (no Redis command, so nothing to
+    # swallow there); `receive` is still what any other caller uses. The layer's own
+    # reader losing a cancel is tests/core/test_channel_layer_reader.py's.
     async def receive(self, channel: str) -> dict[str, Any]:
         try:
             return await super().receive(channel)

@@ -242,3 +242,39 @@ def test_one_lost_connection_is_retried_and_no_consumer_ends(redis_server, layer
         return received
 
     assert _on_new_loop(scenario) == ["one", "two"]
+
+
+class _SwallowsOneCancel(RedisChannelLayer):
+    """A layer whose Redis read loses its first cancel, as redis-py's wait_for does on 3.11."""
+
+    swallowed = 0
+
+    async def _brpop_with_clean(self, index: int, channel: str, timeout: int) -> Any:
+        try:
+            return await super()._brpop_with_clean(index, channel, timeout)
+        except asyncio.CancelledError:
+            if self.swallowed:
+                raise
+            self.swallowed += 1
+            return None  # the read "completed": receive_single reads again
+
+
+def test_a_reader_whose_cancel_a_read_swallowed_ends_at_its_next_read(redis_server):
+    config = channel_layer_settings("core", redis_server.url, "reader-test")["default"]["CONFIG"]
+    layer = _SwallowsOneCancel(**config)
+
+    async def main() -> float:
+        channel = await layer.new_channel()
+        layer.inbox(channel)  # a consumer takes its inbox: the reader starts
+        receiver = layer._receivers[asyncio.get_running_loop()]
+        reader = receiver.reader
+        assert reader is not None
+        await asyncio.sleep(0.2)  # the reader waits in BZPOPMIN (a 5 s timeout)
+        started = time.monotonic()
+        reader.cancel()  # once, as a closing event loop does
+        await asyncio.wait_for(asyncio.shield(reader), timeout=2)
+        return time.monotonic() - started
+
+    with pytest.raises(asyncio.CancelledError):
+        _on_new_loop(main)
+    assert layer.swallowed == 1
