@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +39,6 @@ from django.middleware.csrf import (  # type: ignore[attr-defined]  # private, s
     _mask_cipher_secret,
 )
 from django.utils.http import http_date
-from django_prometheus.middleware import Metrics
 
 from apps.accounts.mfa.middleware import GATED_PREFIXES
 from apps.accounts.middleware import (
@@ -52,14 +49,17 @@ from apps.accounts.middleware import (
 )
 from apps.core import pagecache
 from apps.core.cache import cache_available
-from apps.core.middleware import REQUEST_ID_HEADER, valid_request_id
 from apps.core.personal import TEMPLATE_MARKER, MemberTemplate, join
-from apps.core.replay import _access_log
-
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
-RawKey = tuple[Any, ...]
+from apps.core.replay import (
+    VARY_HEADERS,
+    Environ,
+    RawKey,
+    StartResponse,
+    WSGIApp,
+    replaying,
+    request_parts,
+    start_replayed,
+)
 
 # Requests remembered per process (each record lives with its page's copy, so the bodies'
 # memory is the page cache's own; this bounds the index and the small parts).
@@ -68,14 +68,9 @@ _EXCLUDED_PREFIXES = ("/api/", "/static/", "/media/", "/ws/", "/metrics", *GATED
 # Made anew for each answer: never part of a record.
 _PER_ANSWER = frozenset({"x-request-id", "set-cookie", "content-length"})
 _VARY_HEADERS = (
-    "HTTP_HX_REQUEST",
-    "HTTP_HX_BOOSTED",
-    "HTTP_HX_HISTORY_RESTORE_REQUEST",
-    "HTTP_HX_TARGET",
-    "HTTP_X_FORWARDED_HOST",
+    *VARY_HEADERS,
     "HTTP_X_FORWARDED_FOR",  # the session records the client's address
     "HTTP_USER_AGENT",  # and browser: another one is a write (qsessions)
-    "HTTP_ORIGIN",
 )
 _SECRET = re.compile(rf"[A-Za-z0-9]{{{CSRF_SECRET_LENGTH}}}")
 _SESSION_KEY = re.compile(r"[a-z0-9]{8,64}")
@@ -158,20 +153,7 @@ def raw_key(environ: Environ) -> RawKey | None:
     cookies = _cookies(environ)
     if cookies is None:
         return None
-    proxy = settings.SECURE_PROXY_SSL_HEADER
-    return (
-        *cookies,
-        environ.get("wsgi.url_scheme", ""),
-        environ.get(proxy[0], "") if proxy else "",
-        environ.get("REMOTE_ADDR", ""),
-        environ.get("HTTP_HOST", ""),
-        environ.get("SERVER_NAME", ""),
-        environ.get("SERVER_PORT", ""),
-        environ.get("SCRIPT_NAME", ""),
-        path,
-        environ.get("QUERY_STRING", ""),
-        *(environ.get(name, "") for name in _VARY_HEADERS),
-    )
+    return (*cookies, environ.get("REMOTE_ADDR", ""), *request_parts(environ, _VARY_HEADERS))
 
 
 def _session_cache() -> Any:
@@ -259,15 +241,7 @@ def _answer(record: _Record, environ: Environ, start_response: StartResponse) ->
     if record.cookie:
         expires = http_date(time.time() + settings.CSRF_COOKIE_AGE)
         headers.append(("Set-Cookie", _EXPIRES.sub(f"expires={expires}", record.cookie, 1)))
-    incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
-    headers.append((REQUEST_ID_HEADER, request_id))
-    metrics = Metrics.get_instance()
-    metrics.requests_total.inc()
-    start_response(record.status, headers)
-    metrics.responses_total.inc()
-    metrics.requests_latency_before.observe(time.perf_counter() - started)
-    _access_log(environ.get("PATH_INFO", ""), request_id, started, state="member-replay")
+    start_replayed(environ, start_response, record.status, headers, started, state="member-replay")
     return [body]
 
 
@@ -291,23 +265,15 @@ def forget() -> None:
 
 def serve_member_pages(application: WSGIApp) -> WSGIApp:
     """Wrap the WSGI application so that a signed-in reader's repeated page skips Django."""
-
-    def wrapped(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        key = raw_key(environ)
-        if key is None:
-            return application(environ, start_response)
-        record = _find(key)
-        if record is not None:
-            if _current(record):
-                return _answer(record, environ, start_response)
-            _drop(key, _index.pop(key, ""))
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if exc_info is None:
-                _remember(key, environ, status, headers, key[1])
-                return start_response(status, headers)
-            return start_response(status, headers, exc_info)
-
-        return application(environ, capture)
-
-    return wrapped
+    return replaying(
+        application,
+        raw_key=raw_key,
+        find=_find,
+        answer=lambda record, environ, start: (
+            _answer(record, environ, start) if _current(record) else None
+        ),
+        forget=lambda key: _drop(key, _index.pop(key, "")),
+        remember=lambda key, environ, status, headers: _remember(
+            key, environ, status, headers, key[1]
+        ),
+    )

@@ -305,27 +305,42 @@ def _copy_fresh_with(
     return bool(current == copy.expected), replies
 
 
-def _copies_fresh(copies: Sequence[_Copy]) -> list[bool]:
-    """_copy_fresh for several copies on Redis: their MGETs in one write, one round trip."""
+def _batch(
+    copies: Sequence[_Copy], keys: Sequence[str], *, write: bool
+) -> tuple[list[bool], list[Any]]:
+    """Each copy's freshness and the raw values of `keys`: their MGETs in one write.
+
+    `keys` are the backend's own (made with make_and_validate_key); none, no extra MGET.
+    `write` reads the primary. Raises what redis-py raises; the connection is then dropped,
+    never reused with a reply half read.
+    """
     cache = _cache()
     if not isinstance(cache, RedisCache):
-        raise TypeError("_copies_fresh needs the cache on Redis")
-    with redis_client(cache, write=False) as client:
+        raise TypeError("the page cache's batched checks need the cache on Redis")
+    with redis_client(cache, write=write) as client:
         pool = client.connection_pool
         connection = pool.get_connection()
         try:
             for copy in copies:
                 if copy.packed is None:
                     copy.packed = connection.pack_command("MGET", *copy.keys)
-            packed = b"".join(chunk for copy in copies for chunk in copy.packed or ())
-            connection.send_packed_command([packed], check_health=False)
+            chunks = [chunk for copy in copies for chunk in copy.packed or ()]
+            if keys:
+                chunks.extend(connection.pack_command("MGET", *keys))
+            connection.send_packed_command([b"".join(chunks)], check_health=False)
             current = [connection.read_response() for _ in copies]
+            values = list(connection.read_response()) if keys else []
         except BaseException:
-            connection.disconnect()  # a reply half-read must not reach the next caller
+            connection.disconnect()
             raise
         finally:
             pool.release(connection)
-    return [tokens == copy.expected for tokens, copy in zip(current, copies, strict=True)]
+    return [tokens == copy.expected for tokens, copy in zip(current, copies, strict=True)], values
+
+
+def _copies_fresh(copies: Sequence[_Copy]) -> list[bool]:
+    """_copy_fresh for several copies on Redis: their MGETs in one write, one round trip."""
+    return _batch(copies, (), write=False)[0]
 
 
 def wire(cache: BaseCache, value: Any) -> Any:
@@ -342,28 +357,8 @@ def copies_fresh_and(copies: Sequence[_Copy], keys: Sequence[str]) -> tuple[bool
     On the primary, not a replica: a signed-in answer must see a sign-out at once. `keys` are
     the backend's own (made with make_and_validate_key). Raises what redis-py raises.
     """
-    cache = _cache()
-    if not isinstance(cache, RedisCache):
-        raise TypeError("copies_fresh_and needs the cache on Redis")
-    with redis_client(cache, write=True) as client:
-        pool = client.connection_pool
-        connection = pool.get_connection()
-        try:
-            for copy in copies:
-                if copy.packed is None:
-                    copy.packed = connection.pack_command("MGET", *copy.keys)
-            chunks = [chunk for copy in copies for chunk in copy.packed or ()]
-            chunks.extend(connection.pack_command("MGET", *keys))
-            connection.send_packed_command([b"".join(chunks)], check_health=False)
-            current = [connection.read_response() for _ in copies]
-            values = connection.read_response()
-        except BaseException:
-            connection.disconnect()  # a reply half-read must not reach the next caller
-            raise
-        finally:
-            pool.release(connection)
-    fresh = all(tokens == copy.expected for tokens, copy in zip(current, copies, strict=True))
-    return fresh, list(values)
+    fresh, values = _batch(copies, keys, write=True)
+    return all(fresh), values
 
 
 # Where prefetch() leaves, on the request, what it learnt: key -> (copy, fresh).

@@ -64,7 +64,7 @@ _API_PREFIX = "/api/"
 _PER_ANSWER = frozenset(
     {"x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"}
 )
-_VARY_HEADERS = (
+VARY_HEADERS = (
     "HTTP_HX_REQUEST",
     "HTTP_HX_BOOSTED",
     "HTTP_HX_HISTORY_RESTORE_REQUEST",
@@ -120,16 +120,24 @@ def raw_key(environ: Environ) -> RawKey | None:
     ):
         return None  # perhaps signed in, or a message to show: Django decides
     return (
+        *request_parts(environ, VARY_HEADERS),
+        pagecache.accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
+    )
+
+
+def request_parts(environ: Environ, headers: Iterable[str]) -> RawKey:
+    """What any answer could vary on as the request arrived: scheme and proxy header,
+    host, the server's name and port, path and query, and the `headers` given."""
+    return (
         environ.get("wsgi.url_scheme", ""),
         environ.get(_proxy_meta(), "") if _proxy_meta() else "",
         environ.get("HTTP_HOST", ""),
         environ.get("SERVER_NAME", ""),
         environ.get("SERVER_PORT", ""),
         environ.get("SCRIPT_NAME", ""),
-        path,
+        environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
-        *(environ.get(name, "") for name in _VARY_HEADERS),
-        pagecache.accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
+        *(environ.get(name, "") for name in headers),
     )
 
 
@@ -187,16 +195,30 @@ def _answer(record: _Record, environ: Environ, start_response: StartResponse) ->
     headers = [*record.headers]
     if usage is not None:
         headers.extend(usage.headers().items())
+    start_replayed(environ, start_response, record.status, headers, started, state="replay")
+    return [record.body]
+
+
+def start_replayed(
+    environ: Environ,
+    start_response: StartResponse,
+    status: str,
+    headers: list[tuple[str, str]],
+    started: float,
+    *,
+    state: str,
+) -> None:
+    """Start a replayed answer as the middleware would: a request id of its own (or the
+    caller's valid one), the request counters and the access log line (`page_cache: state`)."""
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
     request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
     headers.append((REQUEST_ID_HEADER, request_id))
     metrics = Metrics.get_instance()
     metrics.requests_total.inc()
-    start_response(record.status, headers)
+    start_response(status, headers)
     metrics.responses_total.inc()
     metrics.requests_latency_before.observe(time.perf_counter() - started)
-    _access_log(path, request_id, started)
-    return [record.body]
+    _access_log(environ.get("PATH_INFO", ""), request_id, started, state=state)
 
 
 def _plain_json_handlers() -> tuple[logging.StreamHandler[Any], ...] | None:
@@ -275,26 +297,48 @@ def forget() -> None:
     _records.clear()
 
 
-def serve_stored_pages(application: WSGIApp) -> WSGIApp:
-    """Wrap the WSGI application so that repeated anonymous hits skip Django."""
+def replaying(
+    application: WSGIApp,
+    *,
+    raw_key: Callable[[Environ], RawKey | None],
+    find: Callable[[RawKey], Any],
+    answer: Callable[[Any, Environ, StartResponse], list[bytes] | None],
+    forget: Callable[[RawKey], object],
+    remember: Callable[[RawKey, Environ, str, list[tuple[str, str]]], None],
+) -> WSGIApp:
+    """Wrap `application` with a replay tier: answer a request from its record when
+    `answer` can (None: not current, the record is forgotten), else let the application
+    answer and offer what it started to `remember` (apps.accounts.replay uses it too)."""
 
     def wrapped(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         key = raw_key(environ)
         if key is None:
             return application(environ, start_response)
-        record = _records.get(key)
+        record = find(key)
         if record is not None:
-            answered = _answer(record, environ, start_response)
+            answered = answer(record, environ, start_response)
             if answered is not None:
                 return answered
-            _records.pop(key, None)
+            forget(key)
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if exc_info is None:
-                _remember(key, environ, status, headers)
+                remember(key, environ, status, headers)
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)
 
         return application(environ, capture)
 
     return wrapped
+
+
+def serve_stored_pages(application: WSGIApp) -> WSGIApp:
+    """Wrap the WSGI application so that repeated anonymous hits skip Django."""
+    return replaying(
+        application,
+        raw_key=raw_key,
+        find=_records.get,
+        answer=_answer,
+        forget=lambda key: _records.pop(key, None),
+        remember=_remember,
+    )
