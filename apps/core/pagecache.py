@@ -705,10 +705,12 @@ def fragment(request: HttpRequest, key: str, render: Callable[[], str | None]) -
     return html
 
 
-def stored_page(request: HttpRequest) -> Entry | None:
-    """The fresh page stored for this address (as an anonymous reader gets it), if any."""
+def stored_page(request: HttpRequest, key: str | None = None) -> Entry | None:
+    """The fresh page stored for this address (as an anonymous reader gets it), if any.
+
+    `key` is `page_key(request)` when the caller has it already."""
     try:
-        entry, fresh = _lookup(_page_key(request), request)
+        entry, fresh = _lookup(key or _page_key(request), request)
         if fresh:
             return entry
     except CACHE_ERRORS:

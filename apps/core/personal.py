@@ -161,24 +161,12 @@ class MemberTemplate(NamedTuple):
     # (key in the page cache's local copies, the copy) of the page and of each kept region:
     # the pieces are current exactly while these copies are held and fresh.
     copies: tuple[tuple[str, Any], ...]
-    token: str  # the masked CSRF token this answer carries
 
 
 def join(segments: tuple[bytes | None, ...] | Segments, token: str) -> bytes:
     """The page the pieces make with `token` wherever a CSRF token goes."""
     raw = token.encode()
     return b"".join([raw if segment is None else segment for segment in segments])
-
-
-def personalise(request: HttpRequest, page: str | bytes, *, etag: str = "") -> bytes | None:
-    """The stored page with every region filled for this reader; None if one declined.
-
-    `etag` names this version of the page (the stored entry's): its cut is then kept.
-    """
-    made = _segments(request, page, etag)
-    if made is None:
-        return None
-    return join(made[0], get_token(request))
 
 
 def _segments(
@@ -215,7 +203,7 @@ def _segments(
 
 
 def _template(
-    request: HttpRequest, key: str, entry: pagecache.Entry, made: tuple[Segments, Any], token: str
+    key: str, entry: pagecache.Entry, made: tuple[Segments, Any]
 ) -> MemberTemplate | None:
     """The answer's pieces with the copies they came from; None when one is not held."""
     page_copy = pagecache._local.peek(key)
@@ -230,7 +218,7 @@ def _template(
         if copy is None or copy.entry["body"] != html:
             return None
         copies.append((region_key, copy))
-    return MemberTemplate(tuple(made[0]), tuple(copies), token)
+    return MemberTemplate(tuple(made[0]), tuple(copies))
 
 
 def _filled(
@@ -258,9 +246,8 @@ def _kept_key(request: HttpRequest, name: str, raw_args: str) -> str | None:
     return f"personal\n{name}{raw_args}\n{user_id}\n{session_key}"
 
 
-def _prefetch(request: HttpRequest) -> None:
-    """Check the stored page and this reader's kept regions in one round trip to Redis."""
-    key = pagecache.page_key(request)
+def _prefetch(request: HttpRequest, key: str) -> None:
+    """Check the stored page (`key`) and this reader's kept regions in one round trip."""
     copy = pagecache._local.peek(key)
     if copy is None or not copy.entry.get("etag"):
         return
@@ -305,8 +292,9 @@ class MemberPageMiddleware:
             or _has_messages(request)
         ):
             return None
-        _prefetch(request)
-        entry = pagecache.stored_page(request)
+        key = pagecache.page_key(request)
+        _prefetch(request, key)
+        entry = pagecache.stored_page(request, key)
         if entry is None or not entry["headers"].get("Content-Type", "").startswith("text/html"):
             return None
         made = _segments(request, entry["body"], entry["etag"])
@@ -314,8 +302,7 @@ class MemberPageMiddleware:
             return None
         token = get_token(request)
         response = HttpResponse(join(made[0], token), status=entry["status"])
-        key = pagecache.page_key(request)
-        if (template := _template(request, key, entry, made, token)) is not None:
+        if (template := _template(key, entry, made)) is not None:
             request.META[TEMPLATE_MARKER] = template
         for name in ("Content-Type", "Content-Language", "Link"):
             if name in entry["headers"]:
