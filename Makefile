@@ -22,7 +22,7 @@ E2E_WORKERS ?= 2
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 
-.PHONY: help run dev static serve setup install runtime lock npm-install css migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter bench-analytics clean api-schema lighthouse screenshots
+.PHONY: help run dev static serve setup install runtime lock npm-install css messages messages-update migrate demo test quick lint infra-check docs docs-serve fmt unit integration e2e bench bench-embedded bench-newsletter bench-analytics clean api-schema lighthouse screenshots
 
 help:
 	@echo "make run          set up everything (venv, deps, CSS, migrations, demo content) and serve on http://$(HOST):$(PORT) as visitors see it (DEBUG off)"
@@ -50,12 +50,12 @@ run: setup static
 dev: setup
 	DJANGO_DEBUG=true DJANGO_STATIC_COLLECTED=false $(PY) manage.py serve --host $(HOST) --port $(PORT) --reload
 
-setup: runtime css migrate demo
+setup: runtime css messages migrate demo
 
 serve: runtime
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-static: runtime css
+static: runtime css messages
 	$(VISITOR_ENV) $(PY) manage.py collectstatic --noinput -v0
 
 # --- Python ---------------------------------------------------------------
@@ -117,6 +117,27 @@ $(CSS): $(VENV)/.runtime $(THEME)/node_modules/.installed $(CSS_SOURCES)
 	$(PY) manage.py tailwind build
 	@touch $@
 
+# --- Interface translations ------------------------------------------------
+# Each catalog (locale/ for templates/ and components/, apps/<app>/locale/ for an app) is
+# compiled by Babel, from the lock: no GNU gettext needed to run or test. `make messages-update`
+# collects new strings into the .po files (that needs GNU gettext: apt-get install gettext).
+
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po apps/*/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+I18N_LANGUAGES ?= de ar
+MAKEMESSAGES := makemessages $(foreach l,$(I18N_LANGUAGES),-l $(l)) --no-obsolete --add-location file
+
+messages: $(MO_FILES)
+
+%.mo: %.po $(VENV)/.runtime
+	$(BIN)/pybabel --quiet compile --input-file $< --output-file $@
+
+messages-update: runtime
+	cd $(CURDIR) && $(PY) manage.py $(MAKEMESSAGES) --ignore 'apps/*' --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'docs/*' --ignore 'site/*' --ignore 'var/*' --ignore 'static/*'
+	for app in $(patsubst %/locale,%,$(wildcard apps/*/locale)); do \
+	  (cd $$app && PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=project.settings $(CURDIR)/$(BIN)/django-admin $(MAKEMESSAGES)) || exit 1; \
+	done
+
 # --- Database and demo content --------------------------------------------
 
 migrate: runtime
@@ -165,17 +186,17 @@ infra-check: install
 	BIN=$(BIN) bash infrastructure/ci/infra-check.sh $(CHECKS)
 
 # The quick suite on the embedded default (SQLite, local memory, in-memory layer).
-unit: install css
+unit: install css messages
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e and not postgres"
 
 # The whole suite again on the real PostgreSQL and Redis, plus the tests that need them.
-integration: install css
+integration: install css messages
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
 
 # Browser journeys in pytest processes of their own (Playwright and asyncio tests cannot share
 # one): E2E_WORKERS of them, each with its own server, database and browser; a file's
 # journeys stay together on one worker.
-e2e: install css
+e2e: install css messages
 	@if [ -x "$(CHROMIUM)" ]; then \
 	  env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m e2e -n $(E2E_WORKERS) --dist loadfile; \
 	else \
@@ -208,7 +229,7 @@ ROUNDS ?= 2
 SEARCH ?=
 NGINX ?=
 
-bench: install css
+bench: install css messages
 	@command -v wrk >/dev/null || { \
 	  echo "wrk is missing: make bench measures with it and installs nothing itself."; \
 	  echo "Install it with: sudo apt-get install -y wrk   (macOS: brew install wrk)"; exit 1; }

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -6,6 +7,7 @@ from django.urls import include, path, re_path
 from apps.api import views as api_views
 from apps.api.v1 import api as api_v1
 from apps.api.v2 import api as api_v2
+from apps.blog import languages
 from apps.core import views as core_views
 
 urlpatterns = [
@@ -27,8 +29,15 @@ urlpatterns = [
     path("a/", include("apps.analytics.urls")),  # the analytics beacon (POST /a/e)
     # django-prometheus's view, behind METRICS_ALLOWED_NETWORKS and METRICS_TOKEN.
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
-    path("", include("apps.blog.urls")),
+    # The language switcher: remembers the reader's choice, then goes to the page's version.
+    path("language/<str:code>/", languages.choose, name="choose_language"),
 ]
+# Public pages carry their language: /de/posts/…; the default language's unprefixed unless
+# PREFIX_DEFAULT_LANGUAGE (apps.core.languages.LanguageMiddleware reads it from the path).
+urlpatterns += i18n_patterns(
+    path("", include("apps.blog.urls")),
+    prefix_default_language=settings.PREFIX_DEFAULT_LANGUAGE,
+)
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

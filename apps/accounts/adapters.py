@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 
@@ -65,7 +66,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
             return super().get_app(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist:
             raise ProviderNotConfiguredError(
-                f"Signing in with {provider} is not set up on this site."
+                _("Signing in with %(provider)s is not set up on this site.")
+                % {"provider": provider}
             ) from None
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:

@@ -28,7 +28,9 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     search_fields = ("email", "username", "display_name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("username", "display_name", "bio")}),
+        ("Profile", {"fields": ("username", "display_name", "bio", "language")}),
+        # Authors restricted to some languages (a JSON list of codes, e.g. ["de"]; empty: any).
+        ("Languages they write in", {"fields": ("writes_languages",)}),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.models import User
@@ -110,13 +111,13 @@ def clear_lockout(
         # axes.utils.reset treats a missing value as "any", which would unlock far more
         # than this pair; attempts without a login or address are matched exactly instead.
         missing_login = Q(username__isnull=True) | Q(username="")
-        removed, _ = (
+        removed, _details = (
             AccessAttempt.objects.filter(missing_login if not username else Q(username=username))
             .filter(Q(ip_address__isnull=True) if not ip_address else Q(ip_address=ip_address))
             .delete()
         )
     if not removed:
-        raise ValidationError("That sign-in is not locked out (any more).")
+        raise ValidationError(_("That sign-in is not locked out (any more)."))
     target = User.objects.filter(email__iexact=username).first() if username else None
     record_event(
         kind=Kind.LOCKOUT_CLEARED,

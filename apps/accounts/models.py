@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -17,6 +18,17 @@ username_validator = RegexValidator(
         "Use 1–40 lowercase letters, digits, hyphens or underscores, starting and ending with a letter or digit."
     ),
 )
+
+
+def validate_language_list(value: object) -> None:
+    """A JSON list of the site's language codes (an author's `writes_languages`)."""
+    if not isinstance(value, list) or not all(
+        isinstance(code, str) and code in settings.SITE_LANGUAGES for code in value
+    ):
+        raise ValidationError(
+            _("Give a list of the site’s language codes: %(codes)s.")
+            % {"codes": ", ".join(settings.SITE_LANGUAGES)}
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -61,6 +73,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The language of their emails and of the pages without one in the URL (dashboard,
+    # account); blank: the site's default. Set by the language switcher and their settings.
+    language = models.CharField(_("language"), max_length=12, blank=True, default="")
+    # Authors who may write only in these languages (empty: any of the site's languages).
+    writes_languages = models.JSONField(
+        _("languages they write in"),
+        default=list,
+        blank=True,
+        validators=[validate_language_list],
+        help_text=_('A list of language codes, e.g. ["de", "ar"]; empty: any of the site’s.'),
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

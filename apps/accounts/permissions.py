@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role, has_role
@@ -88,4 +89,4 @@ def can(user: AnyUser, action: str, obj: Any = None) -> bool:
 def require(user: AnyUser, action: str, obj: Any = None) -> None:
     """Raise PermissionDenied unless `user` may perform `action`."""
     if not can(user, action, obj):
-        raise PermissionDenied("You do not have permission to do that.")
+        raise PermissionDenied(_("You do not have permission to do that."))

@@ -19,8 +19,9 @@ Redis primary that checks, all at once:
 - the users table's invalidation stamps (a password, a deactivation, any write to the row).
 
 Only a request that cannot differ from the recorded one is answered so: GET, exactly the
-session and CSRF cookies (a valid secret), the same address, browser, host, path, query
-and htmx headers, not the API and not a gated (dashboard, admin) path, and not when the
+session and CSRF cookies (a valid secret; the switcher's language cookie may come too, and
+is part of the key), the same address, browser, host, path, query and htmx headers, not
+the API and not a gated (dashboard, admin) path, and not when the
 session is due its "last seen" write. Anything else, a cache that is down or failing, or
 a check that does not hold, goes through Django as before.
 """
@@ -116,8 +117,9 @@ class _Record:
 _index: dict[RawKey, str] = {}
 
 
-def _cookies(environ: Environ) -> tuple[str, str] | None:
-    """The session key and CSRF secret when the request carries exactly those two cookies."""
+def _cookies(environ: Environ) -> tuple[str, str, str] | None:
+    """The session key, CSRF secret and chosen language (or "") when the request carries
+    exactly those cookies (the language one is optional: the switcher sets it)."""
     header = environ.get("HTTP_COOKIE", "")
     if not header:
         return None
@@ -129,11 +131,12 @@ def _cookies(environ: Environ) -> tuple[str, str] | None:
         found[name] = value
     session = found.pop(settings.SESSION_COOKIE_NAME, None)
     secret = found.pop(settings.CSRF_COOKIE_NAME, None)
+    language = found.pop(settings.LANGUAGE_COOKIE_NAME, "")
     if found or session is None or secret is None:
         return None
     if not _SESSION_KEY.fullmatch(session) or not _SECRET.fullmatch(secret):
         return None
-    return session, secret
+    return session, secret, language
 
 
 def raw_key(environ: Environ) -> RawKey | None:

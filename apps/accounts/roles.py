@@ -7,8 +7,10 @@ both together (a new migration) when a role gains or loses a permission.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import cast
 
 from django.db.models import prefetch_related_objects
+from django.utils.translation import pgettext_lazy
 
 from apps.accounts.models import User
 
@@ -21,7 +23,9 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The role's name for people, in the active language (lazy: choices built at import
+        time follow the page's language)."""
+        return cast(str, ROLE_LABELS[self])
 
     @property
     def rank(self) -> int:
@@ -29,6 +33,12 @@ class Role(StrEnum):
 
 
 ROLE_ORDER = [Role.READER, Role.AUTHOR, Role.EDITOR, Role.ADMIN]
+ROLE_LABELS = {
+    Role.READER: pgettext_lazy("role", "Reader"),
+    Role.AUTHOR: pgettext_lazy("role", "Author"),
+    Role.EDITOR: pgettext_lazy("role", "Editor"),
+    Role.ADMIN: pgettext_lazy("role", "Admin"),
+}
 
 _AUTHOR = ["blog.add_post", "blog.change_post", "blog.view_post"]
 _EDITOR = [

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from qsessions.models import Session
 
 from apps.accounts.audit import Kind, record_event
@@ -20,10 +21,10 @@ def set_role(*, actor: User, user: User, role: Role, request: HttpRequest | None
     """Give `user` exactly one role; admins only, and never to demote themselves."""
     require(actor, "users.manage")
     if user.pk == actor.pk and role != role_of(actor):
-        raise ValidationError("You cannot change your own role; ask another admin.")
+        raise ValidationError(_("You cannot change your own role; ask another admin."))
     if user.is_superuser:
         # A superuser is an admin whatever their groups say; changing groups would mislead.
-        raise ValidationError("Superusers are always admins; remove superuser status first.")
+        raise ValidationError(_("Superusers are always admins; remove superuser status first."))
     previous = role_of(user)
     if previous == role:
         return user
@@ -50,9 +51,9 @@ def set_active(
     """Deactivate (ending every session) or reactivate an account; admins only."""
     require(actor, "users.manage")
     if user.pk == actor.pk:
-        raise ValidationError("You cannot deactivate your own account here.")
+        raise ValidationError(_("You cannot deactivate your own account here."))
     if user.is_superuser and not actor.is_superuser:
-        raise PermissionDenied("Only a superuser can deactivate a superuser.")
+        raise PermissionDenied(_("Only a superuser can deactivate a superuser."))
     if user.is_active == active:
         return user
     user.is_active = active
@@ -75,9 +76,9 @@ def revoke_session(*, actor: User, session_key: str, request: HttpRequest | None
     """Sign out one of the actor's own sessions (not the current one)."""
     session = Session.objects.filter(user=actor, session_key=session_key).first()
     if session is None:
-        raise ValidationError("That session does not exist or has already ended.")
+        raise ValidationError(_("That session does not exist or has already ended."))
     if request is not None and session_key == request.session.session_key:
-        raise ValidationError("Use “Sign out” to end the session you are using.")
+        raise ValidationError(_("Use “Sign out” to end the session you are using."))
     session.delete()
     record_event(
         kind=Kind.SESSION_REVOKED,
@@ -146,11 +147,11 @@ def mark_email_verified(*, user: User) -> None:
 def follow_author(*, actor: User, author: User) -> Follow:
     """Make `actor` follow `author` (idempotent); a reader cannot follow themselves or a closed account."""
     if not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied("Sign in to follow authors.")
+        raise PermissionDenied(_("Sign in to follow authors."))
     if author.pk == actor.pk:
-        raise ValidationError("You cannot follow yourself.")
+        raise ValidationError(_("You cannot follow yourself."))
     if not author.is_active:
-        raise ValidationError("This account is closed.")
+        raise ValidationError(_("This account is closed."))
     follow, created = Follow.objects.get_or_create(follower=actor, author=author)
     if created:
         # The follow buttons kept for this reader's pages (apps.core.personal).
@@ -162,8 +163,8 @@ def follow_author(*, actor: User, author: User) -> Follow:
 def unfollow_author(*, actor: User, author: User) -> bool:
     """Stop `actor` following `author`; True if they were following."""
     if not actor.is_authenticated:
-        raise PermissionDenied("Sign in to follow authors.")
-    deleted, _ = Follow.objects.filter(follower=actor, author=author).delete()
+        raise PermissionDenied(_("Sign in to follow authors."))
+    deleted, _details = Follow.objects.filter(follower=actor, author=author).delete()
     if deleted:
         personal.forget_reader(actor.pk)
     return bool(deleted)

@@ -39,6 +39,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.mfa.selectors import has_confirmed_device, mfa_required
@@ -345,7 +346,7 @@ def register_account(*, request: HttpRequest, email: str, username: str, passwor
     messages when the input breaks a rule, and `EmailTakenError` for a known address.
     """
     if not get_adapter(request).is_open_for_signup(request):
-        raise PermissionDenied("Sign-up is closed on this site.")
+        raise PermissionDenied(_("Sign-up is closed on this site."))
     form = SignupForm(
         data={"email": email, "username": username, "password1": password, "password2": password}
     )
@@ -360,7 +361,7 @@ def register_account(*, request: HttpRequest, email: str, username: str, passwor
             target.extend(m for m in messages if m not in target)
         raise ValidationError(errors)
     if form.account_already_exists:
-        raise EmailTakenError("An account with this email address already exists.")
+        raise EmailTakenError(_("An account with this email address already exists."))
     with transaction.atomic():
         user: User = form.save(request)
         signals.user_signed_up.send(sender=User, request=request, user=user)  # audited SIGNUP

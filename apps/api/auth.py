@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from apps.accounts.models import User
@@ -17,7 +18,7 @@ from apps.api.errors import ApiError
 
 def bearer_token(request: HttpRequest) -> str | None:
     """The token of an `Authorization: Bearer …` header, if the request has one."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
@@ -50,7 +51,7 @@ def current_user(request: HttpRequest) -> User:
     """The authenticated caller of an operation that requires a token."""
     user = getattr(request, "auth", None)
     if not isinstance(user, User):
-        raise ApiError(401, "not_authenticated", "Send an access token.")
+        raise ApiError(401, "not_authenticated", _("Send an access token."))
     return user
 
 

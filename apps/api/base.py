@@ -27,6 +27,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import OpenAPISchema
@@ -43,9 +44,11 @@ class JSONParser(Parser):
         try:
             data = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+            raise ApiError(
+                400, "malformed_json", _("The request body is not valid JSON.")
+            ) from None
         if not isinstance(data, dict):
-            raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+            raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
         return data
 
 

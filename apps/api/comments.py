@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import has_verified_email
@@ -79,7 +80,7 @@ def refusal(error: ValidationError, refusals: Refusals) -> ApiError:
 
 def denied(error: PermissionDenied) -> ApiError:
     """The API error for a service's PermissionDenied."""
-    return ApiError(403, "forbidden", str(error) or "You do not have permission to do that.")
+    return ApiError(403, "forbidden", str(error) or _("You do not have permission to do that."))
 
 
 def call(func: Callable[[], Any], refusals: Refusals) -> Any:
@@ -101,7 +102,7 @@ def public_post(slug: str) -> Post:
     """The published post whose comments a request names; else 404."""
     post = blog_selectors.published_posts().prefetch_related(None).filter(slug=slug).first()
     if post is None or not post.is_public:
-        raise ApiError(404, "not_found", "No such post.")
+        raise ApiError(404, "not_found", _("No such post."))
     return post
 
 
@@ -116,7 +117,7 @@ def comment_to_change(actor: User, comment_id: int) -> Comment:
         comment.author_id != actor.pk
         and selectors.visible_comment(viewer=actor, comment_id=comment_id) is None
     ):
-        raise ApiError(404, "not_found", "No such comment.")
+        raise ApiError(404, "not_found", _("No such comment."))
     return comment
 
 
@@ -136,8 +137,8 @@ def create(request: HttpRequest, slug: str, body: str, parent_id: int | None) ->
             raise ApiError(
                 422,
                 "invalid_parent",
-                "The comment you replied to does not exist on this post.",
-                {"parent": ["No such comment on this post."]},
+                _("The comment you replied to does not exist on this post."),
+                {"parent": [_("No such comment on this post.")]},
             )
     try:
         comment: Comment = services.create_comment(actor=actor, post=post, body=body, parent=parent)

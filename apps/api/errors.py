@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -26,20 +28,24 @@ __all__ = ["CODES", "ApiError", "ErrorOut", "error_body", "error_response", "err
 
 
 class ApiError(Exception):
-    """An expected failure with its HTTP status and machine-readable code."""
+    """An expected failure with its HTTP status and machine-readable code.
+
+    `message` (and the texts in `fields`) are for people: pass them through gettext where
+    the error is raised, so the answer is in the reader's language (Accept-Language).
+    """
 
     def __init__(
         self,
         status: int,
         code: str,
-        message: str,
+        message: str | Promise,
         fields: dict[str, list[str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
         self.status = status
         self.code = code
-        self.message = message
+        self.message = str(message)
         self.fields = fields
         self.headers = headers or {}
 
@@ -132,7 +138,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
     """Answer every failure of `api` with the envelope."""
 
     def respond(request: HttpRequest, error: ApiError) -> HttpResponse:
-        body = {"error": {"code": error.code, "message": error.message, "fields": error.fields}}
+        # A message raised as a plain literal is still looked up in the catalogs here (one
+        # already translated, or not in them, comes back unchanged).
+        message = _(error.message) if error.message else error.message
+        fields = error.fields
+        if fields is not None:
+            fields = {name: [str(text) for text in texts] for name, texts in fields.items()}
+        body = {"error": {"code": error.code, "message": message, "fields": fields}}
         response = api.create_response(request, body, status=error.status)
         for name, value in error.headers.items():
             response[name] = value
@@ -153,12 +165,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         for item in exc.errors:
             fields.setdefault(_field_name(item.get("loc", ())), []).append(str(item.get("msg")))
         return respond(
-            request, ApiError(422, "validation_error", "The request is not valid.", fields)
+            request, ApiError(422, "validation_error", _("The request is not valid."), fields)
         )
 
     def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         fields = _django_fields(exc)
-        message = "The request is not valid." if fields else " ".join(exc.messages)
+        message = _("The request is not valid.") if fields else " ".join(exc.messages)
         return respond(request, ApiError(422, "validation_error", message, fields))
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -170,7 +182,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 ApiError(
                     401,
                     "not_authenticated",
-                    "Send an access token: `Authorization: Bearer <token>`.",
+                    _("Send an access token: `Authorization: Bearer <token>`."),
                     headers={"WWW-Authenticate": "Bearer"},
                 ),
             )
@@ -180,10 +192,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, ApiError(exc.status_code, code, str(exc)))
 
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return respond(request, ApiError(404, "not_found", str(exc) or "Not found."))
+        return respond(request, ApiError(404, "not_found", str(exc) or _("Not found.")))
 
     def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        message = str(exc) or "You do not have permission to do that."
+        message = str(exc) or _("You do not have permission to do that.")
         return respond(request, ApiError(403, "forbidden", message))
 
     handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.api.errors import error_response
 from apps.api.models import IdempotencyKey
@@ -64,7 +65,8 @@ def _reused() -> HttpResponse:
     return error_response(
         422,
         "idempotency_key_reused",
-        f"This {HEADER} was used for a different request. Use a new key for a new request.",
+        _("This %(header)s was used for a different request. Use a new key for a new request.")
+        % {"header": HEADER},
     )
 
 
@@ -83,7 +85,9 @@ def idempotent(
         return get_response(request)
     if not _VALID_KEY.match(key):
         return error_response(
-            400, "bad_request", f"{HEADER} must be 1 to 255 visible ASCII characters."
+            400,
+            "bad_request",
+            _("%(header)s must be 1 to 255 visible ASCII characters.") % {"header": HEADER},
         )
     fingerprint = _fingerprint(request)
     ttl = timedelta(seconds=int(settings.IDEMPOTENCY_KEY_TTL))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field
 
@@ -16,6 +18,12 @@ from apps.blog.search import search_posts
 
 
 class PostFilters(Schema):
+    language: str | None = Field(
+        default=None,
+        max_length=12,
+        pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$",
+        description="Only posts in this language (one of the site's languages).",
+    )
     category: str | None = Field(default=None, max_length=80, description="A category slug.")
     tag: str | None = Field(default=None, max_length=60, description="A tag slug.")
     author: str | None = Field(default=None, max_length=40, description="An author's username.")
@@ -29,14 +37,31 @@ class PostFilters(Schema):
 
 def _require_dashboard(viewer: User | AnonymousUser) -> User:
     if not isinstance(viewer, User):
-        raise ApiError(401, "not_authenticated", "Sign in to see unpublished posts.")
+        raise ApiError(401, "not_authenticated", _("Sign in to see unpublished posts."))
     if not can(viewer, "dashboard.access"):
-        raise ApiError(403, "forbidden", "Only authors and editors see unpublished posts.")
+        raise ApiError(403, "forbidden", _("Only authors and editors see unpublished posts."))
     return viewer
+
+
+def check_language(language: str | None) -> None:
+    """422 for a language the site does not publish in."""
+    if language is not None and language not in settings.SITE_LANGUAGES:
+        raise ApiError(
+            422,
+            "validation_error",
+            _("Unknown language."),
+            {
+                "language": [
+                    _("Use one of: %(languages)s.")
+                    % {"languages": ", ".join(settings.SITE_LANGUAGES)}
+                ]
+            },
+        )
 
 
 def posts_for(viewer: User | AnonymousUser, filters: PostFilters) -> tuple[QuerySet[Post], bool]:
     """The posts a listing shows, and whether they are in published order (keyset-pageable)."""
+    check_language(filters.language)
     if filters.status is not None:
         user = _require_dashboard(viewer)
         posts = selectors.dashboard_posts(
@@ -44,9 +69,11 @@ def posts_for(viewer: User | AnonymousUser, filters: PostFilters) -> tuple[Query
         )
         keyset = False
     elif filters.q:
-        posts, keyset = search_posts(filters.q), False
+        posts, keyset = search_posts(filters.q, filters.language), False
     else:
         posts, keyset = selectors.published_posts(), True
+    if filters.language:
+        posts = posts.filter(language=filters.language)
     if filters.category:
         posts = posts.filter(category__slug=filters.category)
     if filters.tag:
@@ -76,13 +103,19 @@ def listing_tags(filters: PostFilters, posts: list[Post]) -> list[str]:
     return tags
 
 
-def post_by_slug(viewer: User | AnonymousUser, slug: str) -> Post:
-    """The published post with this slug, or an unpublished one its viewer may edit; else 404."""
-    post = selectors.published_post_by_slug(slug)
+def post_by_slug(viewer: User | AnonymousUser, slug: str, language: str | None = None) -> Post:
+    """The published post with this slug, or an unpublished one its viewer may edit; else 404.
+
+    Slugs are unique within a language: `language` (default: the site's default) says which.
+    """
+    check_language(language)
+    language = language or settings.LANGUAGE_CODE
+    post = selectors.published_post_by_slug(slug, language)
     if post is not None:
         return post
     if isinstance(viewer, User) and can(viewer, "dashboard.access"):
-        own = selectors.dashboard_posts(viewer=viewer).defer(None).filter(slug=slug).first()
+        mine = selectors.dashboard_posts(viewer=viewer).defer(None)
+        own = mine.filter(slug=slug, language=language).first()
         if own is not None and can(viewer, "post.edit", own):
             return own
-    raise ApiError(404, "not_found", "No such post.")
+    raise ApiError(404, "not_found", _("No such post."))

@@ -14,6 +14,8 @@
 - HEAD: ninja routes only the methods an operation names, so a HEAD is handed to it as
   a GET (apps.core.middleware.HeadMiddleware, above, drops the body).
 - `Idempotency-Key` on writes: a retry gets the first answer (apps.api.idempotency).
+- the reader's language (Accept-Language, apps.core.languages) for every message, the
+  refusals made here included.
 
 It sits high in MIDDLEWARE (just after CORS), so refused requests cost no session,
 user or database work, and its headers land on every answer, errors included.
@@ -28,8 +30,9 @@ from email.utils import format_datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from apps.accounts.tokens import access_token_subject
 from apps.api import idempotency
@@ -37,6 +40,7 @@ from apps.api.auth import bearer_token
 from apps.api.errors import error_response
 from apps.core.errors import ensure_api_envelope
 from apps.core.http import client_ip
+from apps.core.languages import reader_language
 from apps.core.ratelimit import API_USAGE_MARKER, Usage, api_anonymous_usage, hit
 
 API_PREFIX = "/api/"
@@ -103,15 +107,26 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
+        # Refusals made here come before LanguageMiddleware: they too are in the reader's
+        # language (Accept-Language), as the operations' errors are.
+        with translation.override(reader_language(request)):
+            return self._handle(request)
+
+    def _handle(self, request: HttpRequest) -> HttpResponseBase:
         usage = _rate_limit(request)
         if not usage.allowed:
             response: HttpResponseBase = error_response(
-                429, "rate_limited", f"Too many requests. Try again in {usage.retry_after} s."
+                429,
+                "rate_limited",
+                _("Too many requests. Try again in %(seconds)s s.")
+                % {"seconds": usage.retry_after},
             )
         elif _too_big(request):
             limit = int(settings.API_MAX_BODY_BYTES)
             response = error_response(
-                413, "payload_too_large", f"The request body is larger than {limit} bytes."
+                413,
+                "payload_too_large",
+                _("The request body is larger than %(limit)s bytes.") % {"limit": limit},
             )
         elif idempotency.applies(request):
             response = idempotency.idempotent(request, _subject(request), self._respond)
@@ -136,7 +151,7 @@ class ApiMiddleware:
                 request.method = "HEAD"
         if getattr(request, "axes_locked_out", False):
             response = error_response(
-                429, "locked_out", "Too many failed sign-ins. Wait a while and try again."
+                429, "locked_out", _("Too many failed sign-ins. Wait a while and try again.")
             )
         return self._conditional(request, response)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from apps.api.auth import current_user, require_token
@@ -59,8 +60,8 @@ def settings_router() -> Router:
             raise ApiError(
                 422,
                 "validation_error",
-                'Send either {"ids": [...]} or {"all": true}.',
-                {"__all__": ["Send either ids or all=true."]},
+                _('Send either {"ids": [...]} or {"all": true}.'),
+                {"__all__": [_("Send either ids or all=true.")]},
             )
         marked = services.mark_read(actor=user, notification_ids=payload.ids, all=payload.all)
         return {"marked": marked, "unread": selectors.unread_count(user)}

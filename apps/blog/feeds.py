@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
+from django.utils.translation import get_language
 
 from apps.accounts.models import User
 from apps.accounts.pages import profile_tag
@@ -36,7 +37,7 @@ class LatestPostsFeed(Feed):  # type: ignore[type-arg]
         return reverse("blog:home")
 
     def get_posts(self, obj: Any) -> QuerySet[Post]:
-        return published_posts()
+        return published_posts(get_language())
 
     def listing_tags(self, obj: Any) -> list[str]:
         """The page-cache tags of which posts this feed lists (apps.blog.pages)."""
@@ -89,7 +90,7 @@ class CategoryFeed(LatestPostsFeed):
         return obj.get_absolute_url() if obj else reverse("blog:home")
 
     def get_posts(self, obj: Category) -> QuerySet[Post]:
-        return published_posts().filter(category=obj)
+        return published_posts(get_language()).filter(category=obj)
 
     def listing_tags(self, obj: Category) -> list[str]:
         return [pages.category_tag(obj.pk), pages.category_posts_tag(obj.pk)]
@@ -111,7 +112,7 @@ class TagFeed(LatestPostsFeed):
         return obj.get_absolute_url() if obj else reverse("blog:home")
 
     def get_posts(self, obj: Tag) -> QuerySet[Post]:
-        return published_posts().filter(tags=obj)
+        return published_posts(get_language()).filter(tags=obj)
 
     def listing_tags(self, obj: Tag) -> list[str]:
         return [pages.tag_tag(obj.pk), pages.tag_posts_tag(obj.pk)]
@@ -133,7 +134,7 @@ class AuthorFeed(LatestPostsFeed):
         return obj.get_absolute_url() if obj else reverse("blog:home")
 
     def get_posts(self, obj: User) -> QuerySet[Post]:
-        return published_posts().filter(author=obj)
+        return published_posts(get_language()).filter(author=obj)
 
     def listing_tags(self, obj: User) -> list[str]:
         return [profile_tag(obj.pk), pages.author_posts_tag(obj.pk)]

@@ -7,13 +7,48 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.placeholders import former_author
 
 
-class Category(models.Model):
+def default_language() -> str:
+    """The site's default language: the first of SITE_LANGUAGES."""
+    return str(settings.LANGUAGE_CODE)
+
+
+class Translated(models.Model):
+    """A name and slug per language, kept on the row itself: showing them costs no query.
+
+    `translations` is {"de": {"name": "Technik", "slug": "technik", "description": "…"}, …};
+    a language without an entry shows the default language's name and slug.
+    """
+
+    translations = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def _local(self, field: str, language: str | None = None) -> str:
+        entry = self.translations.get(language or get_language() or "") or {}
+        return str(entry.get(field) or getattr(self, field))
+
+    @property
+    def local_name(self) -> str:
+        return self._local("name")
+
+    @property
+    def local_slug(self) -> str:
+        return self._local("slug")
+
+    @property
+    def local_description(self) -> str:
+        return self._local("description")
+
+
+class Category(Translated):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
@@ -26,10 +61,10 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:category_detail", kwargs={"slug": self.slug})
+        return reverse("blog:category_detail", kwargs={"slug": self.local_slug})
 
 
-class Tag(models.Model):
+class Tag(Translated):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     description = models.TextField(blank=True)
@@ -41,7 +76,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:tag_detail", kwargs={"slug": self.slug})
+        return reverse("blog:tag_detail", kwargs={"slug": self.local_slug})
 
 
 class Post(models.Model):
@@ -53,7 +88,24 @@ class Post(models.Model):
         ARCHIVED = "archived", _("Archived")
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
+    # Unique within a language (the constraint below): a translation may keep its source's.
+    slug = models.SlugField(max_length=200)
+    # One of SITE_LANGUAGES (checked by the services: the setting can change, rows stay).
+    language = models.CharField(_("language"), max_length=12, default=default_language)
+    # A translation points at its source (always the original, never another translation);
+    # the source and its translations are the post's versions in the site's languages.
+    translation_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations",
+    )
+    # When the source's revision this translation was last brought up to date with was
+    # made: a newer source revision marks the translation outdated, and the diff between
+    # the two is what the translator has to carry over. A time, not a key to the revision:
+    # site exports load posts before revisions (apps.transfer.exporting.registry).
+    translated_at = models.DateTimeField(null=True, blank=True, editable=False)
     subtitle = models.CharField(max_length=200, blank=True)
     excerpt = models.CharField(max_length=400, blank=True)
     body = models.TextField(help_text=_("Markdown."))
@@ -101,19 +153,38 @@ class Post(models.Model):
         )
         indexes: ClassVar = [
             models.Index(fields=["status", "-published_at"], name="blog_post_status_pub_idx"),
+            models.Index(
+                fields=["language", "status", "-published_at"], name="blog_post_lang_pub_idx"
+            ),
         ]
         constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["language", "slug"],
+                name="blog_post_language_slug_unique",
+                violation_error_message=_("Another post in this language has this address."),
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                name="blog_post_one_translation_per_language",
+                violation_error_message=_("This post already has a translation in that language."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="blog_post_published_has_date",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:post_detail", kwargs={"slug": self.slug})
+        with override(self.language):
+            return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    @property
+    def source_id(self) -> int:
+        """The id of the post this one is a version of: its source's, or its own."""
+        return self.translation_of_id or self.pk
 
     @property
     def is_public(self) -> bool:

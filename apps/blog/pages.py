@@ -34,6 +34,11 @@ def comments_tag(post_id: int) -> str:
     return f"comments:{post_id}"
 
 
+def versions_tag(source_id: int) -> str:
+    """A post's language versions: its page's hreflang links and switcher name them."""
+    return f"versions:{source_id}"
+
+
 def category_tag(category_id: int) -> str:
     return f"category:{category_id}"
 

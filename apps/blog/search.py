@@ -88,7 +88,9 @@ class SearchPage:
     more: bool
 
 
-def search_page(text: str, number: int | str | None = None) -> SearchPage:
+def search_page(
+    text: str, number: int | str | None = None, language: str | None = None
+) -> SearchPage:
     """Page `number` of the results for `text`, with snippets: the search page's work.
 
     The best results are chosen first, as ids (one query on the common path), then only
@@ -96,39 +98,47 @@ def search_page(text: str, number: int | str | None = None) -> SearchPage:
     """
     parsed = parse_query(text)
     text = text.strip()[:MAX_QUERY_CHARS]
+    language = language or settings.LANGUAGE_CODE
     ids: list[int] = []
     complete = True
     if parsed:
         if connection.vendor == "postgresql":
             words = text.replace('"', " ")
             ids, complete = search_postgres.postgres_candidates(
-                text, words, has_phrase=bool(parsed.phrases), excludes=bool(parsed.excluded)
+                text,
+                words,
+                has_phrase=bool(parsed.phrases),
+                excludes=bool(parsed.excluded),
+                language=language,
             )
         else:
             ids = list(
-                _token_match(parsed).values_list("pk", flat=True)[: search_postgres.MAX_RESULTS + 1]
+                _token_match(parsed, language).values_list("pk", flat=True)[
+                    : search_postgres.MAX_RESULTS + 1
+                ]
             )
     cap = search_postgres.MAX_RESULTS
     more = not complete or len(ids) > cap
     ids = ids[:cap]
     by_id = Paginator(ids, settings.POSTS_PER_PAGE).get_page(number)
-    posts = _posts_in_order(list(by_id.object_list), text) if ids else []
+    posts = _posts_in_order(list(by_id.object_list), text, language) if ids else []
     # The pager needs the page's number and the paginator's page count, nothing of the ids.
     page = Page(posts, by_id.number, cast("Paginator[Post]", by_id.paginator))
     hits = [(post, snippet_html(post, text)) for post in posts]
     return SearchPage(page=page, hits=hits, total=len(ids), more=more)
 
 
-def _posts_in_order(ids: list[int], text: str) -> list[Post]:
+def _posts_in_order(ids: list[int], text: str, language: str) -> list[Post]:
     posts = published_posts().filter(pk__in=ids).defer("body_html", "toc")
     if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config="english")
+        config = search_postgres.text_search_config(language)
+        query = SearchQuery(text, search_type="websearch", config=config)
         # Only the page's posts: a headline parses the whole body it is given.
         posts = posts.annotate(
             raw_snippet=SearchHeadline(
                 "body",
                 query,
-                config="english",
+                config=config,
                 start_sel=_OPEN,
                 stop_sel=_CLOSE,
                 max_words=40,
@@ -140,7 +150,7 @@ def _posts_in_order(ids: list[int], text: str) -> list[Post]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def search_posts(text: str) -> QuerySet[Post]:
+def search_posts(text: str, language: str | None = None) -> QuerySet[Post]:
     """Published posts matching the query, best first: the API's search, no snippets.
 
     On PostgreSQL the same bounded candidates as the search page (at most MAX_RESULTS of
@@ -148,16 +158,18 @@ def search_posts(text: str) -> QuerySet[Post]:
     request for `q=the` over 100,000 posts costs what the page costs.
     """
     parsed = parse_query(text)
+    language = language or settings.LANGUAGE_CODE
     if not parsed:
         return published_posts().none()
     if connection.vendor != "postgresql":
-        return _token_match(parsed)
+        return _token_match(parsed, language)
     text = text.strip()[:MAX_QUERY_CHARS]
     ids, _ = search_postgres.postgres_candidates(
         text,
         text.replace('"', " "),
         has_phrase=bool(parsed.phrases),
         excludes=bool(parsed.excluded),
+        language=language,
     )
     ids = ids[: search_postgres.MAX_RESULTS]
     return (
@@ -175,8 +187,8 @@ def search_posts(text: str) -> QuerySet[Post]:
     )
 
 
-def _token_match(parsed: ParsedQuery) -> QuerySet[Post]:
-    posts = published_posts()
+def _token_match(parsed: ParsedQuery, language: str) -> QuerySet[Post]:
+    posts = published_posts(language)
     for term in parsed.positives:
         posts = posts.filter(
             Q(title__icontains=term)

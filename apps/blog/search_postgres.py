@@ -24,6 +24,8 @@ the window and the titles are searched, and the page says "more than".
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import import_module
 from typing import Any
 
 from django.db import connection, transaction
@@ -38,10 +40,11 @@ HEAD_CANDIDATES = 400
 PHRASE_WINDOW = 1000
 EXCLUDING_HEAD_WINDOW = 200
 
-# Every fragment below is a constant: the reader's words only ever travel as parameters.
-_VISIBLE = "status = %(published)s AND published_at < %(until)s"
-_QUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
-_WORDS = "websearch_to_tsquery('english'::regconfig, %(words)s)"
+# Each post's text is indexed with its language's configuration (blog.0010's
+# `inkwell_search_config`); a search runs in one language, with that language's.
+_VISIBLE = "status = %(published)s AND published_at < %(until)s AND language = %(language)s"
+_QUERY = "websearch_to_tsquery(inkwell_search_config(%(language)s), %(q)s)"
+_WORDS = "websearch_to_tsquery(inkwell_search_config(%(language)s), %(words)s)"
 # What ranking needs, carried along so that no row is looked up twice.
 _ROW = "id, published_at, search_head"
 
@@ -97,8 +100,21 @@ _RANKED = f"""
 """  # noqa: S608
 
 
+@cache
+def text_search_configs() -> dict[str, str]:
+    """Language code → PostgreSQL text search configuration: blog.0010's table, which its
+    SQL function `inkwell_search_config` was made from (a test checks they agree)."""
+    configs: dict[str, str] = import_module("apps.blog.migrations.0010_search_per_language").CONFIGS
+    return configs
+
+
+def text_search_config(language: str) -> str:
+    """The PostgreSQL text search configuration of a language (`simple` if it has none)."""
+    return text_search_configs().get(language.lower(), "simple")
+
+
 def postgres_candidates(
-    text: str, words: str, *, has_phrase: bool, excludes: bool
+    text: str, words: str, *, has_phrase: bool, excludes: bool, language: str
 ) -> tuple[list[int], bool]:
     """Ids of the best matches for `text`, best first (at most MAX_RESULTS + 1).
 
@@ -108,6 +124,7 @@ def postgres_candidates(
     params: dict[str, Any] = {
         "q": text,
         "words": words,
+        "language": language,
         "phrase": has_phrase,
         "published": Post.Status.PUBLISHED,
         "until": visible_until(),

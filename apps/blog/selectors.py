@@ -3,10 +3,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.apps import apps as django_apps
+from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.db.models import (
+    Aggregate,
     Case,
+    CharField,
     Count,
     F,
     IntegerField,
@@ -19,8 +24,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower, NullIf, TruncMonth
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
@@ -28,6 +35,8 @@ from apps.accounts.roles import Role
 from apps.blog.content import PostContent
 from apps.blog.diffs import DiffLine, Segment, line_diff, word_diff
 from apps.blog.models import Category, Post, PostSlug, PreviewLink, Revision, Tag
+
+TaxonomyT = TypeVar("TaxonomyT", Category, Tag)
 
 
 def visible_until() -> datetime:
@@ -43,19 +52,25 @@ def visible_until() -> datetime:
     return timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def published_posts() -> QuerySet[Post]:
-    """Posts a reader may see, newest first, with author, category and tags loaded."""
+def published_posts(language: str | None = None) -> QuerySet[Post]:
+    """Posts a reader may see, newest first, with author, category and tags loaded.
+
+    With `language`, only the posts in that language (the public pages pass the page's);
+    without, every language's (the API filters by its own parameter).
+    """
+    posts = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__lt=visible_until())
+    if language is not None:
+        posts = posts.filter(language=language)
     return (
-        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__lt=visible_until())
-        .select_related("author", "category")
+        posts.select_related("author", "category")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by("-published_at", "-id")
     )
 
 
-def featured_posts(limit: int = 3) -> QuerySet[Post]:
+def featured_posts(limit: int = 3, language: str | None = None) -> QuerySet[Post]:
     """The newest featured posts, for the top of the home page."""
-    return published_posts().filter(featured=True)[:limit]
+    return published_posts(language).filter(featured=True)[:limit]
 
 
 def with_comment_counts(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -80,18 +95,162 @@ def with_comment_counts(posts: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
-def published_post_by_slug(slug: str) -> Post | None:
-    """The published post with this slug (co-authors loaded too), or None."""
-    return published_posts().prefetch_related("coauthors").filter(slug=slug).first()
+def published_post_by_slug(slug: str, language: str | None = None) -> Post | None:
+    """The published post with this slug in `language` (co-authors loaded too), or None.
+
+    Without `language`, the default language's (slugs are unique within a language).
+    """
+    language = language or settings.LANGUAGE_CODE
+    return (
+        published_posts(language)
+        .prefetch_related("coauthors")
+        .annotate(version_keys=_version_keys())
+        .filter(slug=slug)
+        .first()
+    )
+
+
+class _Joined(Aggregate):
+    """The values of a text column joined with spaces (string_agg / SQLite's group_concat)."""
+
+    function = "STRING_AGG"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def _version_keys() -> Subquery:
+    """`language:slug` of each published version of the outer post, in the post's own row.
+
+    So the post page learns its translations (hreflang, the switcher) in the query that
+    loads the post: its query count is the same whatever the number of translations.
+    """
+    versions = (
+        Post.objects.filter(
+            status=Post.Status.PUBLISHED,
+            published_at__lt=visible_until(),
+            language__in=settings.SITE_LANGUAGES,
+        )
+        .filter(
+            Q(pk=Coalesce(OuterRef("translation_of_id"), OuterRef("pk")))
+            | Q(translation_of_id=Coalesce(OuterRef("translation_of_id"), OuterRef("pk")))
+        )
+        .order_by()
+        .annotate(group=Value(1))
+        .values("group")
+        .annotate(
+            keys=_Joined(
+                Concat("language", Value(":"), "slug", output_field=CharField()), Value(" ")
+            )
+        )
+        .values("keys")
+    )
+    return Subquery(versions, output_field=CharField())
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published language version of a post: where readers find it."""
+
+    language: str
+    slug: str
+    title: str = ""
+
+    @property
+    def url(self) -> str:
+        with override(self.language):
+            return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    @property
+    def language_name(self) -> str:
+        """The language's name in itself ("Deutsch", "العربية")."""
+        return str(LANG_INFO.get(self.language, {}).get("name_local", self.language))
+
+    @property
+    def bidi(self) -> bool:
+        return bool(LANG_INFO.get(self.language, {}).get("bidi", False))
+
+
+def published_versions(post: Post) -> list[Version]:
+    """The published versions of `post` in the site's languages (itself included), one query.
+
+    A post and its translations share a source (`Post.source_id`); the list is in the order
+    of SITE_LANGUAGES, so hreflang links and the switcher read the same way on every page.
+    A post loaded by `published_post_by_slug` carries them already (no query).
+    """
+    order = {code: i for i, code in enumerate(settings.SITE_LANGUAGES)}
+    keys = getattr(post, "version_keys", None)
+    if hasattr(post, "version_keys"):
+        pairs = [key.split(":", 1) for key in (keys or "").split()]
+        found = [Version(language, slug) for language, slug in pairs if language in order]
+        return sorted(found, key=lambda v: order[v.language])
+    root = post.source_id
+    rows = (
+        published_posts()
+        .select_related(None)
+        .prefetch_related(None)
+        .filter(Q(pk=root) | Q(translation_of_id=root), language__in=settings.SITE_LANGUAGES)
+        .order_by()
+        .values_list("language", "slug", "title")
+    )
+    return sorted((Version(*row) for row in rows), key=lambda v: order[v.language])
+
+
+def versions_by_source(posts: Sequence[Post]) -> dict[int, list[Version]]:
+    """The published versions of each of `posts`' groups, by source id: one query for a list."""
+    roots = {post.source_id for post in posts}
+    if not roots:
+        return {}
+    rows = (
+        published_posts()
+        .select_related(None)
+        .prefetch_related(None)
+        .filter(Q(pk__in=roots) | Q(translation_of_id__in=roots))
+        .filter(language__in=settings.SITE_LANGUAGES)
+        .order_by()
+        .values_list("pk", "translation_of_id", "language", "slug", "title")
+    )
+    order = {code: i for i, code in enumerate(settings.SITE_LANGUAGES)}
+    found: dict[int, list[Version]] = {root: [] for root in roots}
+    for pk, source, language, slug, title in rows:
+        found[source or pk].append(Version(language, slug, title))
+    for versions in found.values():
+        versions.sort(key=lambda v: order[v.language])
+    return found
+
+
+def versions_of_missing(slug: str, language: str) -> list[Version]:
+    """For a slug with no post in `language`: the published versions of the post it names
+    in other languages (its own, then its translations'), for the 404's links. Two queries.
+    """
+    found = (
+        published_posts()
+        .select_related(None)
+        .prefetch_related(None)
+        .filter(slug=slug)
+        .exclude(language=language)
+        .only("pk", "translation_of_id")
+        .first()
+    )
+    return [] if found is None else published_versions(found)
+
+
+def by_any_slug(model: type[TaxonomyT], slug: str) -> TaxonomyT | None:
+    """The category or tag with this slug in any of the site's languages (one query)."""
+    match = Q(slug=slug)
+    for language in settings.SITE_LANGUAGES:
+        match |= Q(**{f"translations__{language}__slug": slug})
+    return model.objects.filter(match).order_by("pk").first()
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
-    """The published posts just before and just after this one (one query)."""
-    public = published_posts().prefetch_related(None).select_related(None)
+    """The published posts in its language just before and just after this one (one query)."""
+    public = published_posts(post.language).prefetch_related(None).select_related(None)
     older = public.filter(published_at__lt=post.published_at).order_by("-published_at")
     newer = public.filter(published_at__gt=post.published_at).order_by("published_at")
     both = public.filter(Q(pk__in=older.values("pk")[:1]) | Q(pk__in=newer.values("pk")[:1])).only(
-        "title", "slug", "published_at"
+        "title", "slug", "published_at", "language"
     )
     before = after = None
     for other in both:
@@ -122,10 +281,10 @@ def post_counts_by_status(author: User | None = None) -> dict[Post.Status, int]:
     return {status: found.get(status.value, 0) for status in Post.Status}
 
 
-def current_slug_for(old_slug: str) -> str | None:
+def current_slug_for(old_slug: str, language: str | None = None) -> str | None:
     """The current slug of the published post that used to be at `old_slug`, if any."""
     return (
-        published_posts()
+        published_posts(language or settings.LANGUAGE_CODE)
         .filter(old_slugs__slug=old_slug)
         .values_list("slug", flat=True)
         .order_by()
@@ -160,7 +319,7 @@ def related_posts(post: Post, limit: int = 3) -> list[Post]:
     if not tag_ids:
         return []
     return list(
-        published_posts()
+        published_posts(post.language)
         .exclude(pk=post.pk)
         .filter(tags__in=tag_ids)
         .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids)))
@@ -169,10 +328,10 @@ def related_posts(post: Post, limit: int = 3) -> list[Post]:
     )
 
 
-def archive_months() -> list[tuple[int, int, int]]:
+def archive_months(language: str | None = None) -> list[tuple[int, int, int]]:
     """(year, month, number of posts) for every month with published posts, newest first."""
     rows = (
-        published_posts()
+        published_posts(language)
         .prefetch_related(None)
         .select_related(None)
         .annotate(month=TruncMonth("published_at"))
@@ -183,9 +342,9 @@ def archive_months() -> list[tuple[int, int, int]]:
     return [(row["month"].year, row["month"].month, row["total"]) for row in rows]
 
 
-def posts_in_month(year: int, month: int) -> QuerySet[Post]:
+def posts_in_month(year: int, month: int, language: str | None = None) -> QuerySet[Post]:
     """Published posts of one calendar month (in the site's time zone), newest first."""
-    return published_posts().filter(published_at__year=year, published_at__month=month)
+    return published_posts(language).filter(published_at__year=year, published_at__month=month)
 
 
 # --------------------------------------------------------------------------

@@ -1,9 +1,16 @@
-"""sitemap.xml: the home page, every published post, and the category, tag and author pages."""
+"""sitemap.xml: the home page, every published post, and the category, tag and author pages.
+
+Every language's pages are listed, each with its alternates (`xhtml:link hreflang`): a post
+with the published versions of it (its translations), the other pages in every language.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
 from django.urls import reverse
@@ -16,6 +23,7 @@ from apps.blog.selectors import published_posts
 class HomeSitemap(Sitemap):  # type: ignore[type-arg]
     changefreq = "daily"
     priority = 1.0
+    i18n = alternates = x_default = True
 
     def items(self) -> list[str]:
         return ["blog:home"]
@@ -33,16 +41,43 @@ class PostSitemap(Sitemap):  # type: ignore[type-arg]
             published_posts()
             .prefetch_related(None)
             .select_related(None)
-            .only("slug", "updated_at", "published_at")
+            .only("slug", "updated_at", "published_at", "language", "translation_of_id")
         )
 
     def lastmod(self, item: Post) -> datetime:
         return item.updated_at
 
+    def _urls(self, page: int | str, protocol: str, domain: str) -> list[dict[str, Any]]:
+        urls: list[dict[str, Any]] = super()._urls(page, protocol, domain)  # type: ignore[misc]
+        groups: dict[int, list[Post]] = defaultdict(list)
+        for post in self.items().filter(language__in=settings.SITE_LANGUAGES):
+            groups[post.source_id].append(post)
+        for info in urls:
+            versions = groups.get(info["item"].source_id, [])
+            if len(versions) < 2:
+                continue
+            info["alternates"] = [
+                {
+                    "location": f"{protocol}://{domain}{post.get_absolute_url()}",
+                    "lang_code": post.language,
+                }
+                for post in versions
+            ]
+            default = next((p for p in versions if p.language == settings.LANGUAGE_CODE), None)
+            if default is not None:
+                info["alternates"].append(
+                    {
+                        "location": f"{protocol}://{domain}{default.get_absolute_url()}",
+                        "lang_code": "x-default",
+                    }
+                )
+        return urls
+
 
 class _ListingSitemap(Sitemap):  # type: ignore[type-arg]
     changefreq = "weekly"
     priority = 0.5
+    i18n = alternates = x_default = True
 
     def lastmod(self, item: Category | Tag | User) -> datetime | None:
         return getattr(item, "last_published", None)

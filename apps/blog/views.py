@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, override
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -21,6 +22,7 @@ from apps.blog.services import post_for_preview
 from apps.comments import selectors as comment_selectors
 from apps.comments.forms import CommentForm
 from apps.core.htmx import HtmxRequest, render_page_or_partial
+from apps.core.languages import set_alternates, site_languages
 from apps.core.pagecache import cached_for_readers, depend_on
 
 
@@ -35,8 +37,9 @@ def _paginate(queryset: QuerySet[Post], number: str | None) -> Page[Post]:
 def home(request: HtmxRequest) -> HttpResponse:
     # Featured posts sit above the list on the first page, so the list leaves them out (on
     # every page, or paging would show some posts twice and skip others).
-    featured = list(selectors.with_comment_counts(selectors.featured_posts()))
-    latest = selectors.published_posts().exclude(pk__in=[post.pk for post in featured])
+    language = get_language()
+    featured = list(selectors.with_comment_counts(selectors.featured_posts(language=language)))
+    latest = selectors.published_posts(language).exclude(pk__in=[post.pk for post in featured])
     page = _paginate(selectors.with_comment_counts(latest), request.GET.get("page"))
     if page.number != 1:
         featured = []
@@ -63,13 +66,18 @@ def _listing(
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
+    category = selectors.by_any_slug(Category, slug)
+    if category is None:
+        raise Http404("No such category.")
+    if category.local_slug != slug:  # another language's slug: this language's address
+        return redirect(category.get_absolute_url(), permanent=True)
     depend_on(request, pages.category_tag(category.pk), pages.category_posts_tag(category.pk))
-    posts = selectors.published_posts().filter(category=category)
+    _taxonomy_alternates(request, category)
+    posts = selectors.published_posts(get_language()).filter(category=category)
     return _listing(
         request,
-        heading=category.name,
-        description=category.description,
+        heading=category.local_name,
+        description=category.local_description,
         posts=posts,
         kind="Category",
     )
@@ -79,11 +87,20 @@ def category_detail(request: HtmxRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @cached_for_readers
 def tag_detail(request: HtmxRequest, slug: str) -> HttpResponse:
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = selectors.by_any_slug(Tag, slug)
+    if tag is None:
+        raise Http404("No such tag.")
+    if tag.local_slug != slug:  # another language's slug: this language's address
+        return redirect(tag.get_absolute_url(), permanent=True)
     depend_on(request, pages.tag_tag(tag.pk), pages.tag_posts_tag(tag.pk))
-    posts = selectors.published_posts().filter(tags=tag)
+    _taxonomy_alternates(request, tag)
+    posts = selectors.published_posts(get_language()).filter(tags=tag)
     return _listing(
-        request, heading=f"#{tag.name}", description=tag.description, posts=posts, kind="Tag"
+        request,
+        heading=f"#{tag.local_name}",
+        description=tag.local_description,
+        posts=posts,
+        kind="Tag",
     )
 
 
@@ -98,7 +115,9 @@ def author_detail(request: HtmxRequest, username: str) -> HttpResponse:
     )
     author = get_object_or_404(authors, username=username)
     page = _paginate(
-        selectors.with_comment_counts(selectors.published_posts().filter(author=author)),
+        selectors.with_comment_counts(
+            selectors.published_posts(get_language()).filter(author=author)
+        ),
         request.GET.get("page"),
     )
     depend_on(
@@ -137,15 +156,36 @@ def _comments_cursor(request: HtmxRequest) -> int | None:
         return None
 
 
+def _taxonomy_alternates(request: HtmxRequest, item: Category | Tag) -> None:
+    urls = {}
+    for language in settings.SITE_LANGUAGES:
+        with override(language):
+            urls[language] = item.get_absolute_url()
+    set_alternates(request, urls)
+
+
+def _missing_translation(request: HtmxRequest, slug: str, language: str) -> HttpResponse:
+    """A post address with no post in this language: a 404 that names the languages it is in."""
+    versions = selectors.versions_of_missing(slug, language)
+    if not versions:
+        raise Http404("No such post.")
+    names = {item.code: item for item in site_languages()}
+    links = [(names[v.language], v) for v in versions if v.language in names]
+    return render(request, "blog/post_missing_translation.html", {"links": links}, status=404)
+
+
 @require_safe
 @cached_for_readers
 def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
-    post = selectors.published_post_by_slug(slug)
+    language = get_language()
+    post = selectors.published_post_by_slug(slug, language)
     if post is None:
-        if current := selectors.current_slug_for(slug):
+        if current := selectors.current_slug_for(slug, language):
             # The post was renamed: send readers and search engines to its address now.
             return redirect("blog:post_detail", slug=current, permanent=True)
-        raise Http404("No such post.")
+        return _missing_translation(request, slug, language)
+    versions = selectors.published_versions(post)
+    set_alternates(request, {version.language: version.url for version in versions})
     older, newer = selectors.adjacent_posts(post)
     comments = comment_selectors.post_page_threads(
         post=post,
@@ -156,8 +196,10 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
     related = selectors.related_posts(post)
     neighbours = [p for p in (older, newer) if p is not None]
     depend_on(request, *_post_page_tags(post, neighbours, related, comments.author_ids))
+    depend_on(request, pages.versions_tag(post.source_id))
     context = {
         "post": post,
+        "versions": versions,
         "older": older,
         "newer": newer,
         "related": related,
@@ -175,7 +217,7 @@ def post_detail(request: HtmxRequest, slug: str) -> HttpResponse:
 @cached_for_readers
 def search(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    found = search_page(query, request.GET.get("page")) if query else None
+    found = search_page(query, request.GET.get("page"), get_language()) if query else None
     page = found.page if found is not None else None
     depend_on(request, pages.POSTS, *pages.card_tags(page or []))
     context = {
@@ -194,7 +236,7 @@ def archive_index(request: HtmxRequest) -> HttpResponse:
     depend_on(request, pages.POSTS)
     months = [
         {"year": year, "month": month, "label": date(year, month, 1).strftime("%B"), "total": total}
-        for year, month, total in selectors.archive_months()
+        for year, month, total in selectors.archive_months(get_language())
     ]
     return render(request, "blog/archive_index.html", {"months": months})
 
@@ -208,7 +250,7 @@ def archive_month(request: HtmxRequest, year: int, month: int) -> HttpResponse:
     if not (1 <= month <= 12 and MINYEAR <= year <= MAXYEAR):
         raise Http404("No such month.")
     depend_on(request, pages.POSTS)
-    posts = selectors.with_comment_counts(selectors.posts_in_month(year, month))
+    posts = selectors.with_comment_counts(selectors.posts_in_month(year, month, get_language()))
     page = _paginate(posts, request.GET.get("page"))
     depend_on(request, *[pages.comments_tag(post.pk) for post in page])  # the cards' counts
     title = date(year, month, 1).strftime("%B %Y")
@@ -240,7 +282,7 @@ def social_card(request: HtmxRequest, slug: str, digest: str) -> HttpResponseBas
     The URL names what the card shows, so the answer never changes and caches keep it for a
     year; an old URL (the title changed since) redirects to the current card.
     """
-    post = selectors.published_post_by_slug(slug)
+    post = selectors.published_post_by_slug(slug, get_language())
     if post is None:
         raise Http404("No such post.")
     current = cards.card_digest(post)

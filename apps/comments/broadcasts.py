@@ -13,12 +13,16 @@ missed one is replayed by number.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cachalot.api import cachalot_disabled
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.translation import override
 
+from apps.blog.models import Post
 from apps.comments.models import Comment, StreamEvent
 from apps.comments.selectors.threads import comment_for_event, prepare_single
 from apps.core.live import LiveEvent, send_event
@@ -90,13 +94,29 @@ def comment_data(comment: Comment, event_type: str) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=4096)
+def post_language(post_id: int) -> str:
+    """The language of a post's page, which its live fragments are rendered in.
+
+    A post's language is fixed when it is created, so each process asks once per post.
+    """
+    language = Post.objects.filter(pk=post_id).values_list("language", flat=True).first()
+    return language or settings.LANGUAGE_CODE
+
+
 def render_comment_event(comment: Comment, event_type: str) -> LiveEvent:
-    """Render one event for every reader at once (viewer-neutral html plus data)."""
+    """Render one event for every reader at once (viewer-neutral html plus data).
+
+    In the language of the post's page, whoever wrote the comment in whichever language.
+    """
     prepare_single(comment)
-    if event_type in {CREATED, HELD}:
-        html = render_to_string(f"{FRAGMENTS}#created", {"comment": comment})
-    else:
-        html = render_to_string(f"{FRAGMENTS}#comment", {"comment": comment, "article_oob": True})
+    with override(post_language(comment.post_id)):
+        if event_type in {CREATED, HELD}:
+            html = render_to_string(f"{FRAGMENTS}#created", {"comment": comment})
+        else:
+            html = render_to_string(
+                f"{FRAGMENTS}#comment", {"comment": comment, "article_oob": True}
+            )
     return {"type": event_type, "html": html, "data": comment_data(comment, event_type)}
 
 
@@ -104,13 +124,15 @@ def _as_removed(comment: Comment) -> LiveEvent:
     # Removed for everyone, even for a held comment that was only sent back to the queue.
     comment.placeholder = True
     comment.awaiting = False
-    html = render_to_string(f"{FRAGMENTS}#comment", {"comment": comment, "article_oob": True})
+    with override(post_language(comment.post_id)):
+        html = render_to_string(f"{FRAGMENTS}#comment", {"comment": comment, "article_oob": True})
     return {"type": DELETED, "html": html, "data": comment_data(comment, DELETED)}
 
 
 def presence(post_id: int, count: int) -> None:
     """Tell every reader of the post how many readers it has now."""
-    html = render_to_string(f"{FRAGMENTS}#presence", {"readers": count})
+    with override(post_language(post_id)):
+        html = render_to_string(f"{FRAGMENTS}#presence", {"readers": count})
     send_event(
         [post_group(post_id)],
         {"type": PRESENCE, "html": html, "data": {"type": PRESENCE, "readers": count}},

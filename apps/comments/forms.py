@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.comments.services.comments import MAX_LENGTH, REPORT_REASON_MAX
 
-_BODY_ERRORS = {
-    "required": "Write something before posting your comment.",
-    "max_length": f"Comments can be at most {MAX_LENGTH:,} characters.",
+
+def _too_long() -> str:
+    return gettext("Comments can be at most %(limit)s characters.") % {"limit": f"{MAX_LENGTH:,}"}
+
+
+def _reason_too_long() -> str:
+    return gettext("Keep the reason under %(limit)s characters.") % {"limit": REPORT_REASON_MAX}
+
+
+_BODY_ERRORS: dict[str, Any] = {
+    "required": gettext_lazy("Write something before posting your comment."),
+    "max_length": lazy(_too_long, str)(),
 }
 
 
@@ -32,5 +44,5 @@ class ReportCommentForm(forms.Form):
         max_length=REPORT_REASON_MAX,
         required=False,
         strip=True,
-        error_messages={"max_length": f"Keep the reason under {REPORT_REASON_MAX} characters."},
+        error_messages={"max_length": lazy(_reason_too_long, str)()},
     )

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -60,7 +61,7 @@ def _comment(comment_id: int) -> Comment:
 def _message(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or "You do not have permission to do that."
+    return str(error) or _("You do not have permission to do that.")
 
 
 # The one-line fragments (a comment's article, a notice, the response to a new comment).
@@ -95,7 +96,7 @@ def create(request: HtmxRequest, post_id: int) -> HttpResponse:
             if parent_id := form.cleaned_data["parent"]:
                 parent = selectors.reply_target(post=post, comment_id=parent_id)
                 if parent is None:
-                    raise ValidationError("The comment you replied to no longer exists.")
+                    raise ValidationError(_("The comment you replied to no longer exists."))
             comment = services.create_comment(
                 actor=actor,
                 post=post,
@@ -119,9 +120,9 @@ def _created(
     request: HtmxRequest, post: Post, comment: Comment, parent: Comment | None
 ) -> HttpResponse:
     notice = (
-        "Thanks! Your comment is awaiting approval by a moderator."
+        _("Thanks! Your comment is awaiting approval by a moderator.")
         if not comment.is_public
-        else ("Reply posted." if parent else "Comment posted.")
+        else (_("Reply posted.") if parent else _("Comment posted."))
     )
     if not wants_partial(request):
         messages.success(request, notice)
@@ -280,7 +281,7 @@ def edit(request: HtmxRequest, comment_id: int) -> HttpResponse:
             form.add_error(None, _message(error))
         else:
             if not wants_partial(request):
-                messages.success(request, "Comment updated.")
+                messages.success(request, _("Comment updated."))
                 return _back_to(comment)
             return render(
                 request, f"{FRAGMENTS}#comment", {"comment": selectors.prepare_single(comment)}
@@ -312,7 +313,7 @@ def delete(request: HtmxRequest, comment_id: int) -> HttpResponse:
         messages.error(request, _message(error))
         return _back_to(comment)
     if not wants_partial(request):
-        messages.success(request, "Comment deleted.")
+        messages.success(request, _("Comment deleted."))
         return _back_to(comment)
     return render(request, f"{FRAGMENTS}#comment", {"comment": selectors.prepare_single(comment)})
 
@@ -340,7 +341,7 @@ def report(request: HtmxRequest, comment_id: int) -> HttpResponse:
         else:
             done = True
             if not wants_partial(request):
-                messages.success(request, "Thanks for the report: a moderator will take a look.")
+                messages.success(request, _("Thanks for the report: a moderator will take a look."))
                 return _back_to(comment)
     context = {"comment": comment, "form": form, "done": done}
     if wants_partial(request):  # 200 whatever happened: htmx swaps only successful answers

@@ -26,6 +26,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.http.request import UnreadablePostError
+from django.utils.translation import gettext as _
 
 from apps.core.errors import default_error_response, is_api_request
 
@@ -162,5 +163,5 @@ class CompleteBodyMiddleware:
         if is_api_request(request):
             return default_error_response(400, "The request body was cut short.")
         return HttpResponseBadRequest(
-            "The request body was cut short.", content_type="text/plain; charset=utf-8"
+            _("The request body was cut short."), content_type="text/plain; charset=utf-8"
         )

@@ -20,20 +20,34 @@ import sys
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 API_PREFIX = "/api/"
 
-# The code and message an error status gets when nothing more specific said why.
-DEFAULT_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "The request could not be read."),
-    401: ("not_authenticated", "Send an access token: `Authorization: Bearer <token>`."),
-    403: ("forbidden", "You do not have permission to do that."),
-    404: ("not_found", "Not found."),
-    405: ("method_not_allowed", "This route does not allow that method."),
-    413: ("payload_too_large", "The request body is too large."),
-    429: ("rate_limited", "Too many requests."),
-    500: ("server_error", "Something went wrong on our side. The error has been logged."),
-    503: ("service_unavailable", "The service is unavailable for a moment. Try again shortly."),
+# The code and message an error status gets when nothing more specific said why. The
+# messages are lazy: each answer has them in the language active when it is built (the
+# reader's, from Accept-Language, for /api/).
+DEFAULT_ERRORS: dict[int, tuple[str, Promise]] = {
+    400: ("bad_request", gettext_lazy("The request could not be read.")),
+    401: (
+        "not_authenticated",
+        gettext_lazy("Send an access token: `Authorization: Bearer <token>`."),
+    ),
+    403: ("forbidden", gettext_lazy("You do not have permission to do that.")),
+    404: ("not_found", gettext_lazy("Not found.")),
+    405: ("method_not_allowed", gettext_lazy("This route does not allow that method.")),
+    413: ("payload_too_large", gettext_lazy("The request body is too large.")),
+    429: ("rate_limited", gettext_lazy("Too many requests.")),
+    500: (
+        "server_error",
+        gettext_lazy("Something went wrong on our side. The error has been logged."),
+    ),
+    503: (
+        "service_unavailable",
+        gettext_lazy("The service is unavailable for a moment. Try again shortly."),
+    ),
 }
 
 # Headers of a refused answer that still mean something once its body is the envelope.
@@ -45,15 +59,19 @@ def is_api_request(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> bytes:
-    """The envelope as JSON bytes."""
-    return json.dumps({"error": {"code": code, "message": message, "fields": fields}}).encode()
+def error_body(
+    code: str, message: str | Promise, fields: dict[str, list[str]] | None = None
+) -> bytes:
+    """The envelope as JSON bytes (lazy texts in the active language)."""
+    if fields is not None:
+        fields = {name: [str(text) for text in texts] for name, texts in fields.items()}
+    return json.dumps({"error": {"code": code, "message": str(message), "fields": fields}}).encode()
 
 
 def error_response(
     status: int,
     code: str,
-    message: str,
+    message: str | Promise,
     fields: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
@@ -68,7 +86,9 @@ def error_response(
 
 def default_error_response(status: int, message: str | None = None) -> HttpResponse:
     """The envelope for `status` with its default code (and message unless one is given)."""
-    code, default_message = DEFAULT_ERRORS.get(status, ("error", "The request failed."))
+    code, default_message = DEFAULT_ERRORS.get(
+        status, ("error", gettext_lazy("The request failed."))
+    )
     return error_response(status, code, message or default_message)
 
 
@@ -105,7 +125,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: the site's page, or the envelope for an unknown API route."""
     if is_api_request(request):
-        return default_error_response(404, f"No API endpoint at {request.path}.")
+        return default_error_response(
+            404, _("No API endpoint at %(path)s.") % {"path": request.path}
+        )
     return render(request, "404.html", status=404)
 
 

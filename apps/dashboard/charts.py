@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from django.utils import formats
+from django.utils.translation import gettext
+
 BAR_WIDTH: Final = 640  # the SVG's viewBox width; it scales with the page
 BAR_HEIGHT: Final = 28
 BAR_GAP: Final = 12
@@ -100,13 +103,17 @@ def line_chart(
     series: Sequence[tuple[date, int]],
     *,
     x_labels: int = 4,
-    label_format: str = "%b %-d",
+    label_format: str | None = None,
     ceiling: int | None = None,
 ) -> LineChart:
     """One line of (day or hour, value) points, with a y axis from 0 to a round maximum.
 
-    `ceiling` puts a second line on the same scale as a first one (see `line_pair`).
+    `label_format` is a Django date format ("H:i"); the default is a short day ("Jan 5" in
+    English), in the active language. `ceiling` puts a second line on the same scale as a
+    first one (see `line_pair`).
     """
+    # Translators: the chart's day labels (Django's date filter syntax), e.g. "Jan 5".
+    label_format = label_format or gettext("M j")
     left, right = float(PAD + 24), float(LINE_WIDTH - PAD / 2)
     top, bottom = PAD // 2, float(LINE_HEIGHT - PAD)
     if not series:
@@ -126,9 +133,16 @@ def line_chart(
     area = f"{coords[0][0]},{bottom} {points} {coords[-1][0]},{bottom}"
     step = max(len(series) // max(x_labels, 1), 1)
     chosen = sorted({*range(0, len(series), step), len(series) - 1})
-    x_ticks = [Tick(series[i][0].strftime(label_format), x_at(i), bottom + 18) for i in chosen]
+    x_ticks = [
+        Tick(formats.date_format(series[i][0], label_format), x_at(i), bottom + 18) for i in chosen
+    ]
     y_ticks = [
-        Tick(f"{ceiling * part // 4:,}", left - 6, y_at(ceiling * part // 4)) for part in range(5)
+        Tick(
+            formats.number_format(ceiling * part // 4, force_grouping=True),
+            left - 6,
+            y_at(ceiling * part // 4),
+        )
+        for part in range(5)
     ]
     return LineChart(
         points, area, LINE_WIDTH, LINE_HEIGHT, x_ticks, y_ticks, top, bottom, left, right, False
@@ -139,7 +153,7 @@ def line_pair(
     first: Sequence[tuple[date, int]],
     second: Sequence[tuple[date, int]],
     *,
-    label_format: str = "%b %-d",
+    label_format: str | None = None,
 ) -> tuple[LineChart, LineChart]:
     """Two lines over the same points in time, drawn on one y scale (the larger line's)."""
     values = [value for _, value in first] + [value for _, value in second]

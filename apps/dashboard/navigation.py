@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.permissions import AnyUser, can
@@ -20,7 +22,7 @@ from apps.comments.selectors.moderation import held_count
 @dataclass(frozen=True)
 class NavItem:
     key: str  # the page's `section`, to mark the current entry
-    label: str
+    label: str | Promise
     url_name: str
     action: str  # an action in apps.accounts.permissions.RULES
     icon: str  # a name dashboard/_icon.html knows
@@ -30,43 +32,43 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NavGroup:
-    label: str
+    label: str | Promise
     items: tuple[NavItem, ...]
 
 
 NAVIGATION: tuple[NavGroup, ...] = (
     NavGroup(
-        "Workspace",
+        _("Workspace"),
         (
-            NavItem("overview", "Overview", "dashboard:home", "dashboard.access", "home"),
-            NavItem("posts", "Posts", "dashboard:posts", "post.create", "posts"),
+            NavItem("overview", _("Overview"), "dashboard:home", "dashboard.access", "home"),
+            NavItem("posts", _("Posts"), "dashboard:posts", "post.create", "posts"),
             NavItem(
-                "categories", "Categories", "dashboard:categories", "taxonomy.manage", "folder"
+                "categories", _("Categories"), "dashboard:categories", "taxonomy.manage", "folder"
             ),
-            NavItem("tags", "Tags", "dashboard:tags", "taxonomy.manage", "tag"),
+            NavItem("tags", _("Tags"), "dashboard:tags", "taxonomy.manage", "tag"),
             NavItem(
                 "moderation",
-                "Moderation",
+                _("Moderation"),
                 "dashboard:moderation",
                 "comment.moderate",
                 "comments",
                 badge=held_count,
             ),
             NavItem(
-                "newsletter", "Newsletter", "dashboard:newsletter", "newsletter.manage", "mail"
+                "newsletter", _("Newsletter"), "dashboard:newsletter", "newsletter.manage", "mail"
             ),
-            NavItem("analytics", "Analytics", "dashboard:analytics", "analytics.view", "chart"),
+            NavItem("analytics", _("Analytics"), "dashboard:analytics", "analytics.view", "chart"),
         ),
     ),
     NavGroup(
-        "Administration",
+        _("Administration"),
         (
-            NavItem("users", "Users & roles", "dashboard:users", "users.manage", "users"),
-            NavItem("audit", "Audit log", "dashboard:audit_log", "audit.view", "audit"),
-            NavItem("lockouts", "Lockouts", "dashboard:lockouts", "users.manage", "lock"),
-            NavItem("webhooks", "Webhooks", "dashboard:webhooks", "settings.manage", "link"),
-            NavItem("exports", "Export", "dashboard:exports", "site.export", "download"),
-            NavItem("imports", "Import a site", "dashboard:imports", "site.import", "upload"),
+            NavItem("users", _("Users & roles"), "dashboard:users", "users.manage", "users"),
+            NavItem("audit", _("Audit log"), "dashboard:audit_log", "audit.view", "audit"),
+            NavItem("lockouts", _("Lockouts"), "dashboard:lockouts", "users.manage", "lock"),
+            NavItem("webhooks", _("Webhooks"), "dashboard:webhooks", "settings.manage", "link"),
+            NavItem("exports", _("Export"), "dashboard:exports", "site.export", "download"),
+            NavItem("imports", _("Import a site"), "dashboard:imports", "site.import", "upload"),
         ),
     ),
 )
@@ -75,13 +77,13 @@ NAVIGATION: tuple[NavGroup, ...] = (
 @dataclass(frozen=True)
 class NavLink:
     key: str
-    label: str
+    label: str | Promise
     url: str
     icon: str
     badge: int = 0
 
 
-def navigation_for(user: AnyUser) -> list[tuple[str, list[NavLink]]]:
+def navigation_for(user: AnyUser) -> list[tuple[str | Promise, list[NavLink]]]:
     """The groups and links `user` may open; groups left empty are dropped."""
     if isinstance(user, User):
         # `can` reads the user's groups for every entry; load them once (the page reuses them).

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.newsletter import selectors
 from apps.newsletter.models import Source
@@ -22,14 +24,18 @@ FORM_SOURCES = (Source.HOME, Source.POST, Source.PAGE, Source.ACCOUNT)
 
 class SignupForm(forms.Form):
     email = forms.CharField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=320,
         widget=forms.EmailInput(
-            attrs={"autocomplete": "email", "placeholder": "you@example.com", "class": INPUT}
+            attrs={
+                "autocomplete": "email",
+                "placeholder": gettext_lazy("you@example.com"),
+                "class": INPUT,
+            }
         ),
     )
     newsletters = forms.ModelMultipleChoiceField(
-        label="Newsletters",
+        label=gettext_lazy("Newsletters"),
         queryset=selectors.newsletters_offered(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -51,13 +57,13 @@ class SignupForm(forms.Form):
         # The boxes offer the default newsletters without listing them; a form that lists
         # them (`listed`) and comes back with none ticked is a mistake to point out.
         if self.data.get("listed") and not data.get("newsletters"):
-            self.add_error("newsletters", ValidationError("Choose at least one newsletter."))
+            self.add_error("newsletters", ValidationError(_("Choose at least one newsletter.")))
         return data
 
 
 class PreferencesForm(forms.Form):
     newsletters = forms.ModelMultipleChoiceField(
-        label="Your newsletters",
+        label=gettext_lazy("Your newsletters"),
         queryset=selectors.newsletters_offered(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

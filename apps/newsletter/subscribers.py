@@ -34,6 +34,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
@@ -92,13 +94,13 @@ def validate_address(email: str) -> str:
     """The normalised address, or ValidationError for something that is not one."""
     address = normalise_email(email)
     if not address:
-        raise ValidationError("Enter your email address.", code="required")
+        raise ValidationError(_("Enter your email address."), code="required")
     if len(address) > 254:
-        raise ValidationError("That email address is too long.", code="invalid")
+        raise ValidationError(_("That email address is too long."), code="invalid")
     try:
         validate_email(address)
     except ValidationError:
-        raise ValidationError("Enter a valid email address.", code="invalid") from None
+        raise ValidationError(_("Enter a valid email address."), code="invalid") from None
     return address
 
 
@@ -116,7 +118,11 @@ def _rate_limit(*, address: str, ip: str | None) -> None:
         if not usage.allowed:
             minutes = max(1, round(usage.retry_after / 60))
             raise ValidationError(
-                "Too many sign-ups in a short time. Please try again in %(minutes)s minute(s).",
+                ngettext(
+                    "Too many sign-ups in a short time. Please try again in %(minutes)s minute.",
+                    "Too many sign-ups in a short time. Please try again in %(minutes)s minutes.",
+                    minutes,
+                ),
                 code="rate_limited",
                 params={"minutes": minutes, "retry_after": usage.retry_after},
             )
@@ -173,7 +179,7 @@ def subscribe(
     _rate_limit(address=address, ip=ip)
     chosen = _chosen(newsletters)
     if not chosen:
-        raise ValidationError("Choose at least one newsletter.", code="no_newsletter")
+        raise ValidationError(_("Choose at least one newsletter."), code="no_newsletter")
     owner = _verified_owner(user, address)
     if selectors.is_suppressed(address):
         logger.info("newsletter.signup_suppressed", source=source)
@@ -385,7 +391,7 @@ def erase_subscriber(*, actor: User, subscriber: Subscriber) -> None:
     what stops the site mailing someone who complained or whose mailbox bounced.
     """
     if not (can(actor, "newsletter.manage") or subscriber.user_id == actor.pk):
-        raise PermissionDenied("You may not erase subscribers.")
+        raise PermissionDenied(_("You may not erase subscribers."))
     _erase(subscriber)
 
 

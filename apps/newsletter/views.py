@@ -19,6 +19,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,13 +33,15 @@ from apps.newsletter.models import Source, SubscriptionStatus
 from apps.newsletter.templatetags.newsletter_tags import BOX_SOURCES
 
 THANKS = {
-    True: "You’re subscribed.",
-    False: "Check your inbox: we sent a link to confirm your subscription.",
+    True: _("You’re subscribed."),
+    False: _("Check your inbox: we sent a link to confirm your subscription."),
 }
 BAD_LINK = {
-    "expired": "This link has expired. Sign up again and we’ll send you a new one.",
-    "invalid": "This link is not valid: it may have been cut short or changed. "
-    "Use the link from the newest email, or sign up again.",
+    "expired": _("This link has expired. Sign up again and we’ll send you a new one."),
+    "invalid": _(
+        "This link is not valid: it may have been cut short or changed. "
+        "Use the link from the newest email, or sign up again."
+    ),
 }
 
 

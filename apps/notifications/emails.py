@@ -23,6 +23,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from apps.accounts.models import User
 from apps.core import metrics
@@ -139,6 +140,13 @@ def _send_batch(recipient_id: int, now: datetime) -> bool:
 
 
 def _mail(recipient: User, items: list[Notification], *, message_id: str) -> None:
+    # In the recipient's language: their last choice in the switcher or their settings.
+    language = recipient.language if recipient.language in settings.SITE_LANGUAGES else ""
+    with override(language or settings.LANGUAGE_CODE):
+        _render_and_send(recipient, items, message_id=message_id)
+
+
+def _render_and_send(recipient: User, items: list[Notification], *, message_id: str) -> None:
     site_url = settings.SITE_URL.rstrip("/")
     context = {
         "recipient": recipient,

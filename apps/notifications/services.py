@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
 from apps.accounts.models import User
@@ -146,11 +147,13 @@ def mark_read(
 def set_preferences(*, actor: User, choices: dict[str, str]) -> dict[str, str]:
     """Store how the actor wants each kind (in_app, email or off); returns every kind's choice."""
     errors = {
-        kind: f"Unknown delivery {delivery!r}."
+        kind: _("Unknown delivery %(delivery)r.") % {"delivery": delivery}
         for kind, delivery in choices.items()
         if delivery not in Delivery.values
     }
-    errors |= {kind: "Unknown kind of notification." for kind in choices if kind not in Kind.values}
+    errors |= {
+        kind: _("Unknown kind of notification.") for kind in choices if kind not in Kind.values
+    }
     if errors:
         raise ValidationError(errors)
     NotificationPreference.objects.bulk_create(

@@ -12,6 +12,8 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -74,7 +76,9 @@ def notification_read(request: HtmxRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def notification_read_all(request: HtmxRequest) -> HttpResponse:
     count = services.mark_read(actor=_user(request), all=True)
-    notice = f"Marked {count} notification{'s' if count != 1 else ''} read."
+    notice = ngettext(
+        "Marked %(count)s notification read.", "Marked %(count)s notifications read.", count
+    ) % {"count": count}
     unread_only = request.POST.get("filter") == "unread"
     if not wants_partial(request):
         messages.success(request, notice)
@@ -115,7 +119,7 @@ def notification_settings(request: HtmxRequest) -> HttpResponse:
                 form.add_error(None, " ".join(error.messages))
             else:
                 if not wants_partial(request):
-                    messages.success(request, "Your notification settings are saved.")
+                    messages.success(request, _("Your notification settings are saved."))
                     return redirect("notifications:settings")
                 saved = True
                 form = PreferencesForm(initial_choices=current)

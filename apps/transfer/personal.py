@@ -27,6 +27,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from qsessions.models import Session
 
 from apps.accounts.audit import Kind, record_event
@@ -91,20 +92,20 @@ def confirm_identity(*, user: User, password: str, request: HttpRequest | None) 
     if has_confirmed_device(user):
         if not session_passed_second_factor(user):
             raise IdentityNotConfirmedError(
-                "Confirm your second factor first (sign out and in again with your code)."
+                _("Confirm your second factor first (sign out and in again with your code).")
             )
         return
     if user.has_usable_password():
         if request is not None and not ratelimit.consume(
             request, action="reauthenticate", user=user
         ):
-            raise IdentityNotConfirmedError("Too many attempts. Please wait a minute.")
+            raise IdentityNotConfirmedError(_("Too many attempts. Please wait a minute."))
         if not password or not user.check_password(password):
-            raise IdentityNotConfirmedError("That password is not right.")
+            raise IdentityNotConfirmedError(_("That password is not right."))
         return
     if user.last_login is None or timezone.now() - user.last_login > RECENT_SIGN_IN:
         raise IdentityNotConfirmedError(
-            "For your safety, sign out and sign in again, then download within 15 minutes."
+            _("For your safety, sign out and sign in again, then download within 15 minutes.")
         )
 
 
@@ -346,13 +347,13 @@ def start_personal_export(
 ) -> Iterable[bytes]:
     """Confirm the reader, count the download against their budget, audit it, stream it."""
     if not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied("Sign in to download your data.")
+        raise PermissionDenied(_("Sign in to download your data."))
     confirm_identity(user=actor, password=password, request=request)
     check_rate(
         f"transfer:personal-export:{actor.pk}",
         limit=getattr(settings, "PERSONAL_EXPORT_RATE_LIMIT", 3),
         window=getattr(settings, "PERSONAL_EXPORT_RATE_WINDOW", 3600),
-        what="Data downloads are limited",
+        what=_("Data downloads are limited"),
     )
     record_event(kind=Kind.PERSONAL_DATA_EXPORTED, actor=actor, target=actor, request=request)
     return personal_export_stream(actor)

@@ -24,6 +24,8 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.models import User
@@ -54,7 +56,7 @@ def import_storage() -> FileSystemStorage:
 
 def _require(actor: User) -> None:
     if not can(actor, "site.import"):
-        raise PermissionDenied("Only admins can import sites.")
+        raise PermissionDenied(_("Only admins can import sites."))
 
 
 def sniff(source: str, head: bytes) -> None:
@@ -63,12 +65,12 @@ def sniff(source: str, head: bytes) -> None:
     if source == ImportRun.Source.WXR:
         if not text.startswith(b"<"):
             raise ValidationError(
-                "This is not an XML file. Upload the .xml file WordPress’s Tools → Export made."
+                _("This is not an XML file. Upload the .xml file WordPress’s Tools → Export made.")
             )
         if b"<rss" not in head:
-            raise ValidationError("This XML file is not a WordPress export (no <rss> element).")
+            raise ValidationError(_("This XML file is not a WordPress export (no <rss> element)."))
     elif not text.startswith(b"{"):
-        raise ValidationError("This is not a JSON file. Upload the .json file Ghost exported.")
+        raise ValidationError(_("This is not a JSON file. Upload the .json file Ghost exported."))
 
 
 # ----------------------------------------------------------------------------- start
@@ -97,11 +99,16 @@ def start_import(
         f"transfer-import:{actor.pk}", limit=IMPORTS_PER_HOUR, window=3600
     ).allowed:
         raise ValidationError(
-            f"You started {IMPORTS_PER_HOUR} imports in the last hour; wait a little.",
+            ngettext(
+                "You started %(count)d import in the last hour; wait a little.",
+                "You started %(count)d imports in the last hour; wait a little.",
+                IMPORTS_PER_HOUR,
+            )
+            % {"count": IMPORTS_PER_HOUR},
             code="rate_limited",
         )
     if source not in ImportRun.Source.values:
-        raise ValidationError("Choose WordPress or Ghost.")
+        raise ValidationError(_("Choose WordPress or Ghost."))
     head = file.read(64 * 1024)
     file.seek(0)
     sniff(source, head)
@@ -142,11 +149,11 @@ def import_for_real(*, actor: User, run: ImportRun, enqueue: bool = True) -> Imp
     """Start a real import of the file a finished dry run read (its report was fine)."""
     _require(actor)
     if not (run.dry_run and run.status == R.DONE):
-        raise ValidationError("Only a finished dry run can be imported for real.")
+        raise ValidationError(_("Only a finished dry run can be imported for real."))
     path = run.file_path
     exists = Path(path).exists() if Path(path).is_absolute() else import_storage().exists(path)
     if not exists:
-        raise ValidationError("The dry run's file is gone; upload it again.")
+        raise ValidationError(_("The dry run's file is gone; upload it again."))
     real = ImportRun.objects.create(
         source=run.source,
         file_path=run.file_path,
@@ -199,7 +206,7 @@ def resume_import(*, actor: User, run: ImportRun, enqueue: bool = True) -> Impor
     _require(actor)
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if not can_resume(run):
-        raise ValidationError("Only a failed or stalled import can be resumed.")
+        raise ValidationError(_("Only a failed or stalled import can be resumed."))
     run.status = R.QUEUED
     run.report.setdefault("resumed", []).append(
         {"at": timezone.now().isoformat(), "checkpoint": run.checkpoint}
@@ -240,8 +247,10 @@ def rollback_import(*, actor: User, run: ImportRun) -> ImportRun:
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if not can_roll_back(run):
         raise ValidationError(
-            "This import cannot be rolled back (it is still running, was a dry run, or "
-            "was rolled back already)."
+            _(
+                "This import cannot be rolled back (it is still running, was a dry run, or "
+                "was rolled back already)."
+            )
         )
     with cachalot_disabled():  # see _execute
         deleted, kept = _delete_created(run)

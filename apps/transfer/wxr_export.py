@@ -40,6 +40,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Prefetch, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from apps.accounts.audit import Kind, record_event
@@ -333,12 +334,12 @@ def start_wxr_export(*, actor: User | None, request: HttpRequest | None = None) 
     """
     if actor is not None:
         if not can(actor, "site.export"):
-            raise PermissionDenied("Only administrators can export the site.")
+            raise PermissionDenied(_("Only administrators can export the site."))
         check_rate(
             f"transfer:wxr-export:{actor.pk}",
             limit=getattr(settings, "SITE_EXPORT_RATE_LIMIT", 5),
             window=getattr(settings, "SITE_EXPORT_RATE_WINDOW", 3600),
-            what="WordPress exports are limited",
+            what=_("WordPress exports are limited"),
         )
     record_event(
         kind=Kind.SITE_EXPORTED,

@@ -6,22 +6,33 @@ endpoint's list subscribes it to every event, including ones added later.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ALL = "all"
 TEST = "webhook.test"
 
-EVENTS: dict[str, str] = {
-    "post.published": "A post went live (published now, or by the scheduler at its time).",
-    "post.unpublished": "A published post was archived (by an editor or at its unpublish time).",
-    "post.updated": "A published post was edited.",
-    "post.deleted": "A published post was deleted for good.",
-    "comment.created": "A comment was posted (held ones too, without their text).",
-    "comment.approved": "A held, rejected or spam comment was approved by a moderator.",
-    "comment.deleted": "A comment was removed (by its author or a moderator).",
-    "subscriber.created": "A newsletter subscription became active (confirmed sign-up).",
-    "subscriber.unsubscribed": "A subscriber left one or more newsletters.",
+# What each event means, for people choosing them (lazy: in the reader's language).
+EVENTS: dict[str, StrOrPromise] = {
+    "post.published": _("A post went live (published now, or by the scheduler at its time)."),
+    "post.unpublished": _("A published post was archived (by an editor or at its unpublish time)."),
+    "post.updated": _("A published post was edited."),
+    "post.deleted": _("A published post was deleted for good."),
+    "comment.created": _("A comment was posted (held ones too, without their text)."),
+    "comment.approved": _("A held, rejected or spam comment was approved by a moderator."),
+    "comment.deleted": _("A comment was removed (by its author or a moderator)."),
+    "subscriber.created": _("A newsletter subscription became active (confirmed sign-up)."),
+    "subscriber.unsubscribed": _("A subscriber left one or more newsletters."),
 }
 
-EVENT_CHOICES: list[tuple[str, str]] = [(ALL, "All events"), *((name, name) for name in EVENTS)]
+EVENT_CHOICES: list[tuple[str, StrOrPromise]] = [
+    (ALL, _("All events")),
+    *((name, name) for name in EVENTS),
+]
 
 
 def subscribes_to(events: list[str], event_type: str) -> bool:

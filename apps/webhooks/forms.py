@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from apps.webhooks.events import ALL, EVENT_CHOICES, EVENTS
 from apps.webhooks.security import check_url_for_registration
@@ -13,20 +14,20 @@ from apps.webhooks.security import check_url_for_registration
 
 class EndpointForm(forms.Form):
     url = forms.CharField(
-        label="Endpoint URL",
+        label=_("Endpoint URL"),
         max_length=500,
-        help_text="Where to POST the events, e.g. https://hooks.example.com/inkwell.",
+        help_text=_("Where to POST the events, e.g. https://hooks.example.com/inkwell."),
     )
-    description = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
         choices=EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event."},
+        error_messages={"required": _("Choose at least one event.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.descriptions = {ALL: "Every event, including ones added later.", **EVENTS}
+        self.descriptions = {ALL: _("Every event, including ones added later."), **EVENTS}
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]

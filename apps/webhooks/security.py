@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -56,17 +57,19 @@ def split_url(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise ValidationError("That is not a valid URL.", code="invalid") from None
+        raise ValidationError(_("That is not a valid URL."), code="invalid") from None
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
-        raise ValidationError("Use an http:// or https:// URL.", code="scheme")
+        raise ValidationError(_("Use an http:// or https:// URL."), code="scheme")
     if scheme == "http" and not settings.WEBHOOKS_ALLOW_HTTP:
-        raise ValidationError("Use an https:// URL: plain http is not allowed here.", code="https")
+        raise ValidationError(
+            _("Use an https:// URL: plain http is not allowed here."), code="https"
+        )
     if not parts.hostname:
-        raise ValidationError("The URL has no host name.", code="invalid")
+        raise ValidationError(_("The URL has no host name."), code="invalid")
     if parts.username or parts.password:
         raise ValidationError(
-            "Leave user names and passwords out of the URL; the signature proves the sender.",
+            _("Leave user names and passwords out of the URL; the signature proves the sender."),
             code="credentials",
         )
     path = parts.path or "/"
@@ -85,7 +88,8 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise ValidationError(
-            f"The host name “{host}” could not be resolved.", code="unresolvable"
+            _("The host name “%(host)s” could not be resolved.") % {"host": host},
+            code="unresolvable",
         ) from None
     # sockaddr[0] may carry an IPv6 zone ("fe80::1%eth0"): the part before % is the address.
     found = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
@@ -101,13 +105,18 @@ def check_target(url: str) -> Target:
     scheme, host, port, path = split_url(url)
     addresses = resolve(host, port)
     if not addresses:
-        raise ValidationError(f"The host name “{host}” has no address.", code="unresolvable")
+        raise ValidationError(
+            _("The host name “%(host)s” has no address.") % {"host": host}, code="unresolvable"
+        )
     if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
         for address in addresses:
             if not is_public_address(address):
                 raise ValidationError(
-                    f"{host} resolves to {address}, a private, loopback, link-local or "
-                    "reserved address: webhooks may only be sent to public addresses.",
+                    _(
+                        "%(host)s resolves to %(address)s, a private, loopback, link-local or "
+                        "reserved address: webhooks may only be sent to public addresses."
+                    )
+                    % {"host": host, "address": address},
                     code="private_address",
                 )
     return Target(

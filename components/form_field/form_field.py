@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from django.forms import BoundField, RadioSelect
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django_components import Component, register
 
 INPUT_CLASSES = (
@@ -40,7 +42,17 @@ class FormField(Component):
             "has_help": bool(field.help_text or kwargs.counter),
         }
         if isinstance(field.field.widget, RadioSelect):  # checkbox lists too
-            return data | {"choices": True, "filterable": kwargs.filterable, "empty": kwargs.empty}
+            # English says "Filter tags"; languages with capitalised nouns keep the label's case.
+            label = str(field.label)
+            if (get_language() or "en").split("-")[0] == "en":
+                label = label.lower()
+            return data | {
+                "choices": True,
+                "filterable": kwargs.filterable,
+                "empty": kwargs.empty,
+                "filter_placeholder": _("Filter %(label)s…") % {"label": label},
+                "filter_label": _("Filter %(label)s") % {"label": label},
+            }
         described_by = []
         if data["has_help"]:
             described_by.append(f"{field.auto_id}_help")

@@ -4,6 +4,7 @@ from typing import Any, NamedTuple
 
 from django.core.paginator import Page
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from django_components import Component, register
 
 # Where the pager sits: under a page's list of posts, or at the foot of a dashboard table.
@@ -12,7 +13,7 @@ PLACEMENTS = {
     "table": "border-t border-slate-200 px-4 py-3 sm:px-6 dark:border-slate-800",
 }
 # The words of the two links: reading pages list the newest first; tables just page on.
-WORDINGS = {"page": ("Newer", "Older"), "table": ("Previous", "Next")}
+WORDINGS = {"page": (_("Newer"), _("Older")), "table": (_("Previous"), _("Next"))}
 
 
 def _page_url(query: QueryDict | None, number: int) -> str:
@@ -34,7 +35,7 @@ class Pager(Component):
     class Kwargs(NamedTuple):
         page: Page[Any]
         target: str = ""
-        label: str = "Pagination"
+        label: str = _("Pagination")  # type: ignore[assignment]  # a lazy string
         query: QueryDict | None = None
         placement: str = "page"
 

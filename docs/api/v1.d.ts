@@ -2486,6 +2486,8 @@ export interface operations {
     apps_api_v1_posts_list_posts: {
         parameters: {
             query?: {
+                /** @description Only posts in this language (one of the site's languages). */
+                language?: string | null;
                 /** @description A category slug. */
                 category?: string | null;
                 /** @description A tag slug. */

@@ -773,6 +773,11 @@ export interface components {
              */
             fields?: string | null;
             /**
+             * Language
+             * @description Only posts in this language (one of the site's languages).
+             */
+            language?: string | null;
+            /**
              * Limit
              * @default 20
              */
@@ -817,6 +822,11 @@ export interface components {
              * @description Comma-separated fields to return (`id` always comes back), e.g. `title,url,author`.
              */
             fields?: string | null;
+            /**
+             * Language
+             * @description The post's language (slugs are unique within a language); default: the site's default language.
+             */
+            language?: string | null;
         };
         /** FollowOut */
         FollowOut: {
@@ -1081,6 +1091,12 @@ export interface components {
             featured: boolean;
             /** Id */
             id: number;
+            /**
+             * Language
+             * @description The language the post is written in.
+             * @default
+             */
+            language: string;
             /** Published At */
             published_at?: string | null;
             /**
@@ -1117,6 +1133,11 @@ export interface components {
             toc?: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Translations
+             * @description Its published versions in the site's other languages (itself left out).
+             */
+            translations?: components["schemas"]["TranslationOut"][];
             /**
              * Updated At
              * @description Detail only.
@@ -1452,6 +1473,18 @@ export interface components {
              * @default Bearer
              */
             token_type: string;
+        };
+        /** TranslationOut */
+        TranslationOut: {
+            /**
+             * Language
+             * @description A language of the site (`SITE_LANGUAGES`).
+             */
+            language: string;
+            /** Slug */
+            slug: string;
+            /** Url */
+            url: string;
         };
         /** UnreadOut */
         UnreadOut: {
@@ -3972,6 +4005,8 @@ export interface operations {
     apps_api_v2_posts_list_posts: {
         parameters: {
             query?: {
+                /** @description Only posts in this language (one of the site's languages). */
+                language?: string | null;
                 /** @description A category slug. */
                 category?: string | null;
                 /** @description A tag slug. */
@@ -4078,6 +4113,8 @@ export interface operations {
     apps_api_v2_posts_get_post: {
         parameters: {
             query?: {
+                /** @description The post's language (slugs are unique within a language); default: the site's default language. */
+                language?: string | null;
                 /** @description Comma-separated fields to return (`id` always comes back), e.g. `title,url,author`. */
                 fields?: string | null;
             };

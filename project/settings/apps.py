@@ -93,6 +93,9 @@ MIDDLEWARE = [
     # Anonymous GETs may read from a replica; writers stay on the primary (read-your-writes).
     "apps.core.db_router.ReplicaRoutingMiddleware",
     "apps.accounts.middleware.SessionMiddleware",  # qsessions, with the real client IP
+    # The request's language: the URL's on public pages, the reader's elsewhere. Before
+    # CommonMiddleware: resolving /de/… needs the language active.
+    "apps.core.languages.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, with the signed-in user read from a per-process copy while unchanged.
@@ -125,10 +128,12 @@ TEMPLATES: list[dict[str, Any]] = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE, LANGUAGE_BIDI
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.blog.context_processors.navigation",
+                "apps.core.languages.context",  # the switcher and hreflang alternates
             ],
             "loaders": [
                 (

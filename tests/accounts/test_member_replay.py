@@ -222,6 +222,15 @@ def test_other_cookies_and_a_missing_csrf_cookie_go_to_django(app, post):
     assert _get(app, url, session, user_agent="Other/1.0").cache == "member"
 
 
+def test_a_chosen_language_keeps_the_replay_under_its_own_key(app, post):
+    _, session = _reader()
+    url = post.get_absolute_url()
+    _replayed(app, url, session)
+    cookie = f"sessionid={session}; csrftoken={SECRET}; language=de"
+    assert call(app, url, cookie=cookie).cache == "member"  # a new key: Django answers once
+    assert call(app, url, cookie=cookie).cache == "member-replay"
+
+
 def test_the_last_seen_write_goes_to_django(app, post, monkeypatch):
     _, session = _reader()
     url = post.get_absolute_url()

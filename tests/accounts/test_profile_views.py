@@ -213,3 +213,18 @@ def test_profile_rejects_get_only_methods(client):
     user = UserFactory.create()
     client.force_login(user)
     assert client.put(URL).status_code == 405
+
+
+def test_the_profile_sets_the_language_of_their_emails_and_refuses_others(client):
+    user = UserFactory.create()
+    client.force_login(user)
+    client.post(URL, _form(user, language="ar"))
+    user.refresh_from_db()
+    assert user.language == "ar"
+    response = client.post(URL, _form(user, language="xx"))
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.language == "ar"
+    client.post(URL, _form(user, language=""))
+    user.refresh_from_db()
+    assert user.language == ""

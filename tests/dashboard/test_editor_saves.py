@@ -68,7 +68,7 @@ def test_slug_collision_is_a_clear_error_on_the_address(client, login_as):
     response = client.post(_edit(post), _data(post, slug="taken"), headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 422
-    assert "The address “taken” is already used by another post." in html
+    assert "The address “taken” is already used by another post in English." in html
     assert 'id="id_slug_errors"' in html
     assert Post.objects.get(pk=post.pk).slug == "on-small-tools"
 

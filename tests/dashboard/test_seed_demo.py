@@ -1,6 +1,7 @@
 import shutil
 import tomllib
 from datetime import timedelta
+from io import StringIO
 from itertools import pairwise
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.accounts.models import User
+from apps.blog import services
 from apps.blog.models import Category, Post, Tag
 from apps.comments.models import Comment, ModerationSettings
 from apps.comments.selectors import moderation_settings
@@ -40,13 +42,13 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def test_seed_demo_loads_authors_categories_tags_and_posts(capsys):
     call_command("seed_demo")
     assert User.objects.count() == 5
-    assert Post.objects.filter(status=Post.Status.PUBLISHED).count() == 60
-    assert Post.objects.filter(status=Post.Status.DRAFT).count() == 2
-    assert Post.objects.filter(featured=True).count() == 6
+    assert Post.objects.filter(language="en", status=Post.Status.PUBLISHED).count() == 60
+    assert Post.objects.filter(language="en", status=Post.Status.DRAFT).count() == 2
+    assert Post.objects.filter(language="en", featured=True).count() == 6
     assert Category.objects.count() == 6
     assert Tag.objects.count() == 20
     assert not any(u.has_usable_password() for u in User.objects.all())
-    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    published = Post.objects.filter(language="en", status=Post.Status.PUBLISHED)
     assert all("<h2 id=" in p.body_html and "<script" not in p.body_html for p in published)
     assert all(len(p.toc) >= 2 for p in published)
     assert all("Further reading" in p.body for p in published)
@@ -78,11 +80,11 @@ def test_seed_demo_dates_posts_the_given_days_back_in_creation_order():
     assert newest.published_at is not None
     assert older.published_at is not None
     assert newest.published_at - older.published_at == timedelta(days=5, hours=5, minutes=5)
-    slugs = list(Post.objects.order_by("pk").values_list("slug", flat=True))
+    slugs = list(Post.objects.filter(language="en").order_by("pk").values_list("slug", flat=True))
     assert slugs[0] == "designing-the-empty-state"
     assert slugs[-2:] == ["notes-toward-a-house-style-guide", "what-our-analytics-dont-say"]
     by_date = list(
-        Post.objects.filter(status=Post.Status.PUBLISHED)
+        Post.objects.filter(language="en", status=Post.Status.PUBLISHED)
         .order_by("-published_at")
         .values_list("slug", flat=True)
     )
@@ -116,13 +118,13 @@ def test_seed_demo_starts_a_threaded_conversation_without_notifying_anyone(
 def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo", "--admin")
     call_command("seed_demo", "--admin")
-    assert Post.objects.count() == 62
+    assert Post.objects.filter(language="en").count() == 62
     assert User.objects.count() == 7  # the authors, the admin and the demo reader
     assert Comment.objects.count() == 6  # the demo conversation and the reader's one comment
     assert (Category.objects.count(), Tag.objects.count()) == (6, 20)
     out = capsys.readouterr().out
     second_run = (
-        "5 authors (0 new), 62 posts (0 new), 6 categories, 20 tags, 0 new comments, "
+        "5 authors (0 new), 62 posts (0 new), 0 new translations, 6 categories, 20 tags, 0 new comments, "
         "0 new newsletter subscribers."
     )
     assert f"Demo content: {second_run}" in out
@@ -136,7 +138,7 @@ def test_seed_demo_leaves_an_edited_post_as_it_is():
     call_command("seed_demo")
     assert Post.objects.get(slug="verbs-do-the-work").title == "Edited by hand"
     assert Post.objects.filter(slug="icons-need-words").exists()
-    assert Post.objects.count() == 62
+    assert Post.objects.filter(language="en").count() == 62
 
 
 def test_seed_demo_admin_prints_working_credentials(capsys):
@@ -248,7 +250,9 @@ def test_the_demo_reader_is_a_trusted_commenter():
     call_command("seed_demo", "--admin")
     assert moderation_settings().hold == ModerationSettings.Hold.FIRST_TIME
     reader = User.objects.get(email="reader@example.com")
-    post = Post.objects.filter(status=Post.Status.PUBLISHED, comments_open=True).first()
+    post = Post.objects.filter(
+        language="en", status=Post.Status.PUBLISHED, comments_open=True
+    ).first()
     assert post is not None
     comment = create_comment(actor=reader, post=post, body="Trying comments from the README.")
     assert comment.status == Comment.Status.PUBLISHED
@@ -260,3 +264,22 @@ def test_seeding_again_trusts_a_demo_reader_made_before(capsys):
     Comment.objects.filter(author=reader).delete()
     call_command("seed_demo", "--admin")
     assert Comment.objects.filter(author=reader, status=Comment.Status.PUBLISHED).count() == 1
+
+
+def test_seed_demo_adds_translated_posts_and_taxonomy_names():
+    call_command("seed_demo", stdout=StringIO())
+    german = Post.objects.get(language="de", slug="leere-zustaende-gestalten")
+    assert german.translation_of == Post.objects.get(slug="designing-the-empty-state")
+    assert german.status == Post.Status.PUBLISHED
+    assert not services.is_outdated(german)
+    assert (
+        Post.objects.get(
+            language="ar", translation_of__slug="counting-queries-is-a-design-tool"
+        ).status
+        == Post.Status.DRAFT
+    )
+    engineering = Category.objects.get(name="Engineering")
+    assert engineering.translations["de"]["slug"]
+    assert Post.objects.filter(language="de").count() == 4
+    call_command("seed_demo", stdout=StringIO())  # again: nothing new
+    assert Post.objects.exclude(language="en").count() == 8

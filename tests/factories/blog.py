@@ -47,3 +47,19 @@ class PostFactory(DjangoModelFactory[Post]):
     def tags(self, create: bool, extracted: list[Tag] | None, **kwargs: object) -> None:
         if create and extracted:
             self.tags.set(extracted)
+
+
+def translate(source: Post, language: str, *, title: str, publish: bool = True) -> Post:
+    """A translation of `source` made through the services as an editor would, published."""
+    from apps.accounts.roles import Role
+    from apps.accounts.services import grant_role_as_system
+    from apps.blog import services
+
+    editor = grant_role_as_system(user=UserFactory.create(), role=Role.EDITOR, reason="test")
+    post = services.create_translation(actor=editor, source=source, language=language)
+    content = services.current_content(post)
+    content.title = title
+    post = services.update_post(
+        actor=editor, post=post, content=content, based_on_version=post.version
+    )
+    return services.publish_post(actor=editor, post=post) if publish else post

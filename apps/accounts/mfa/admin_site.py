@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp.admin import OTPAdminSite
 
@@ -60,4 +61,4 @@ class InkwellAdminSite(OTPAdminSite):  # type: ignore[misc]  # django-otp is unt
             step = "accounts:mfa_verify" if enrolled else "accounts:mfa_totp_setup"
             return HttpResponseRedirect(f"{reverse(step)}?{urlencode({'next': next_url})}")
         # Signed in without staff status: allauth's login would send them straight back here.
-        raise PermissionDenied("Your account cannot use the admin.")
+        raise PermissionDenied(_("Your account cannot use the admin."))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _code_field(
-    *, label: str, help_text: str = "", numeric: bool, autofocus: bool = True
+    *, label: StrOrPromise, help_text: StrOrPromise = "", numeric: bool, autofocus: bool = True
 ) -> forms.CharField:
     attrs = {
         "autocomplete": "one-time-code",
@@ -25,42 +32,45 @@ def _code_field(
         max_length=32,
         strip=True,
         widget=forms.TextInput(attrs=attrs),
-        error_messages={"required": "Enter the code."},
+        error_messages={"required": _("Enter the code.")},
     )
 
 
 class ConfirmTOTPForm(forms.Form):
-    code = _code_field(label="6-digit code from the app", numeric=True)
+    code = _code_field(label=_("6-digit code from the app"), numeric=True)
 
 
 class VerifyForm(forms.Form):
     code = _code_field(
-        label="Verification code",
-        help_text="The 6-digit code from your authenticator app, a code we emailed you, "
-        "or one of your backup codes.",
+        label=_("Verification code"),
+        help_text=_(
+            "The 6-digit code from your authenticator app, a code we emailed you, "
+            "or one of your backup codes."
+        ),
         numeric=False,
     )
     trust = forms.BooleanField(required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields[
-            "trust"
-        ].label = f"Trust this browser for {settings.MFA_TRUST_BROWSER_DAYS} days"
+        days = int(settings.MFA_TRUST_BROWSER_DAYS)
+        self.fields["trust"].label = ngettext(
+            "Trust this browser for %(days)d day", "Trust this browser for %(days)d days", days
+        ) % {"days": days}
 
 
 class DisableForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(
             attrs={"autocomplete": "current-password", "autofocus": "autofocus"}
         ),
-        error_messages={"required": "Enter your password."},
+        error_messages={"required": _("Enter your password.")},
     )
     code = _code_field(
-        label="A current code",
-        help_text="From your authenticator app, or one of your backup codes.",
+        label=_("A current code"),
+        help_text=_("From your authenticator app, or one of your backup codes."),
         numeric=False,
         autofocus=False,
     )

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django_otp.models import Device
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -48,13 +50,21 @@ _DIGITS = re.compile(r"^\d{6,8}$")
 _BACKUP = re.compile(r"^[a-z0-9]{8,16}$")
 _BACKUP_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 BACKUP_CODE_LENGTH = 10
+# settings.OTP_EMAIL_SUBJECT's default, so that its translation is in the catalog.
+gettext_noop("Your sign-in code")
 
 MESSAGES = {
-    "malformed": "Enter the 6-digit code from your authenticator app, or one of your backup codes.",
-    "wrong_code": "That code is wrong or has expired. Enter the newest code and try again.",
-    "wrong_backup_code": "That backup code is not valid. Check it for typos.",
+    "malformed": gettext_lazy(
+        "Enter the 6-digit code from your authenticator app, or one of your backup codes."
+    ),
+    "wrong_code": gettext_lazy(
+        "That code is wrong or has expired. Enter the newest code and try again."
+    ),
+    "wrong_backup_code": gettext_lazy("That backup code is not valid. Check it for typos."),
     "reused_backup_code": (
-        "That backup code has already been used. Each backup code works only once: use another one."
+        gettext_lazy(
+            "That backup code has already been used. Each backup code works only once: use another one."
+        )
     ),
 }
 
@@ -78,8 +88,11 @@ def _seconds_until(moment: datetime) -> int:
 
 def _throttled_message(until: datetime) -> str:
     seconds = _seconds_until(until)
-    unit = "second" if seconds == 1 else "seconds"
-    return f"Too many wrong codes. Wait {seconds} {unit}, then try again."
+    return ngettext(
+        "Too many wrong codes. Wait %(seconds)d second, then try again.",
+        "Too many wrong codes. Wait %(seconds)d seconds, then try again.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def _reject(
@@ -102,7 +115,7 @@ def _reject(
 
 def new_backup_code() -> str:
     """A random backup code: ten base32 characters, 50 bits."""
-    return "".join(secrets.choice(_BACKUP_ALPHABET) for _ in range(BACKUP_CODE_LENGTH))
+    return "".join(secrets.choice(_BACKUP_ALPHABET) for _i in range(BACKUP_CODE_LENGTH))
 
 
 def _issue_backup_codes(user: User) -> list[str]:
@@ -123,7 +136,7 @@ def _issue_backup_codes(user: User) -> list[str]:
 def start_totp_enrolment(*, actor: User) -> TOTPDevice:
     """The actor's pending authenticator with a fresh key, reused until confirmed."""
     if confirmed_totp_device(actor) is not None:
-        raise ValidationError("Your authenticator app is already set up.")
+        raise ValidationError(_("Your authenticator app is already set up."))
     device = pending_totp_device(actor)
     if device is None:
         device = TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
@@ -138,7 +151,7 @@ def confirm_totp_enrolment(
     throttled_until: datetime | None = None
     with transaction.atomic():
         if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
-            raise ValidationError("Your authenticator app is already set up.")
+            raise ValidationError(_("Your authenticator app is already set up."))
         device = (
             TOTPDevice.objects.select_for_update()
             .filter(user=actor, confirmed=False)
@@ -146,7 +159,7 @@ def confirm_totp_enrolment(
             .first()
         )
         if device is None:
-            raise ValidationError("This setup has expired. Start again.", code="no_pending")
+            raise ValidationError(_("This setup has expired. Start again."), code="no_pending")
         allowed, info = device.verify_is_allowed()
         if not allowed:
             throttled_until = info["locked_until"]
@@ -176,9 +189,9 @@ def confirm_totp_enrolment(
         )
     reason = "wrong_code" if _DIGITS.match(token) else "malformed"
     message = (
-        MESSAGES["wrong_code"]
+        str(MESSAGES["wrong_code"])
         if reason == "wrong_code"
-        else "Enter the 6-digit code your authenticator app shows."
+        else _("Enter the 6-digit code your authenticator app shows.")
     )
     raise _reject(user=actor, reason=reason, message=message, purpose="enrol", request=request)
 
@@ -241,11 +254,11 @@ def verify_second_factor(
             if tried_backup and backup_code_was_used(user, token)
             else "wrong_backup_code"
         )
-        message = MESSAGES[reason]
+        message = str(MESSAGES[reason])
     elif _DIGITS.match(token):
-        reason, message = "wrong_code", MESSAGES["wrong_code"]
+        reason, message = "wrong_code", str(MESSAGES["wrong_code"])
     else:
-        reason, message = "malformed", MESSAGES["malformed"]
+        reason, message = "malformed", str(MESSAGES["malformed"])
     raise _reject(user=user, reason=reason, message=message, purpose=purpose, request=request)
 
 
@@ -253,7 +266,7 @@ def verify_second_factor(
 def regenerate_backup_codes(*, actor: User, request: HttpRequest | None = None) -> list[str]:
     """Replace the actor's backup codes with ten new ones; the old ones stop working."""
     if confirmed_totp_device(actor) is None:
-        raise ValidationError("Turn on two-factor authentication first.")
+        raise ValidationError(_("Turn on two-factor authentication first."))
     codes = _issue_backup_codes(actor)
     record_event(
         kind=Kind.BACKUP_CODES_REGENERATED,
@@ -269,10 +282,13 @@ def regenerate_backup_codes(*, actor: User, request: HttpRequest | None = None) 
 def enable_email_fallback(*, actor: User, request: HttpRequest | None = None) -> EmailDevice:
     """Let the actor receive sign-in codes at their verified email address."""
     if confirmed_totp_device(actor) is None:
-        raise ValidationError("Set up an authenticator app first; email codes are a fallback.")
+        raise ValidationError(_("Set up an authenticator app first; email codes are a fallback."))
     if not has_verified_email(actor):
         raise ValidationError(
-            "Confirm your email address first: we only send codes to an address you have verified."
+            _(
+                "Confirm your email address first: we only send codes to an address you have "
+                "verified."
+            )
         )
     device = EmailDevice.objects.filter(user=actor, confirmed=True).first()
     if device is not None:
@@ -288,7 +304,7 @@ def enable_email_fallback(*, actor: User, request: HttpRequest | None = None) ->
 @transaction.atomic
 def disable_email_fallback(*, actor: User, request: HttpRequest | None = None) -> None:
     """Stop offering email codes to the actor."""
-    deleted, _ = EmailDevice.objects.filter(user=actor).delete()
+    deleted, _details = EmailDevice.objects.filter(user=actor).delete()
     if deleted:
         record_event(
             kind=Kind.MFA_DISABLED,
@@ -308,13 +324,17 @@ def send_email_code(*, user: User, request: HttpRequest | None = None) -> EmailD
     """Email the user a one-time sign-in code, unless one was sent within the cooldown."""
     device = EmailDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
-        raise ValidationError("Email codes are not turned on for this account.", code="off")
+        raise ValidationError(_("Email codes are not turned on for this account."), code="off")
     allowed, info = device.generate_is_allowed()
     if not allowed:
         seconds = _seconds_until(info["next_generation_at"])
-        unit = "second" if seconds == 1 else "seconds"
         raise ValidationError(
-            f"We sent you a code moments ago. You can ask for another in {seconds} {unit}.",
+            ngettext(
+                "We sent you a code moments ago. You can ask for another in %(seconds)d second.",
+                "We sent you a code moments ago. You can ask for another in %(seconds)d seconds.",
+                seconds,
+            )
+            % {"seconds": seconds},
             code="cooldown",
         )
     validity = int(settings.OTP_EMAIL_TOKEN_VALIDITY)
@@ -330,7 +350,8 @@ def send_email_code(*, user: User, request: HttpRequest | None = None) -> EmailD
         partial(
             _email_code,
             to=device.email or user.email,
-            subject=str(settings.OTP_EMAIL_SUBJECT),
+            # The default subject is in the catalog (below); a custom one is used as written.
+            subject=_(str(settings.OTP_EMAIL_SUBJECT)),
             body=render_to_string("accounts/mfa/email_code.txt", context),
         )
     )
@@ -343,7 +364,7 @@ def disable_mfa(
     """Turn two-factor off: needs the password and a current code; removes every device."""
     if not actor.has_usable_password():
         raise ValidationError(
-            {"password": "Set a password for your account first, then turn two-factor off."}
+            {"password": _("Set a password for your account first, then turn two-factor off.")}
         )
     if not actor.check_password(password):
         raise ValidationError(
@@ -351,7 +372,7 @@ def disable_mfa(
                 "password": _reject(
                     user=actor,
                     reason="wrong_password",
-                    message="That password is not right.",
+                    message=_("That password is not right."),
                     purpose="disable",
                     request=request,
                 )
@@ -373,7 +394,9 @@ def reset_mfa(*, actor: User, user: User, request: HttpRequest | None = None) ->
     """An admin turns off someone else's second factor (a lost phone and lost backup codes)."""
     require(actor, "users.manage")
     if actor.pk == user.pk:
-        raise ValidationError("Turn off your own two-factor authentication on your security page.")
+        raise ValidationError(
+            _("Turn off your own two-factor authentication on your security page.")
+        )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     EmailDevice.objects.filter(user=user).delete()

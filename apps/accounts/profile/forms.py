@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -16,6 +16,7 @@ from apps.accounts.profile.services import (
     ProfileChanges,
     clean_username,
 )
+from apps.core.languages import site_languages
 
 
 class ProfileForm(forms.Form):
@@ -59,14 +60,28 @@ class ProfileForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ACCEPT}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The language of the emails we send you and of your dashboard."),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
         kwargs.setdefault(
             "initial",
-            {"display_name": user.display_name, "username": user.username, "bio": user.bio},
+            {
+                "display_name": user.display_name,
+                "username": user.username,
+                "bio": user.bio,
+                "language": user.language,
+            },
         )
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", _("The site’s default language")),
+            *[(language.code, language.name) for language in site_languages()],
+        ]
 
     def clean_username(self) -> str:
         return clean_username(self.cleaned_data["username"], user=self.user)
@@ -86,6 +101,7 @@ class ProfileForm(forms.Form):
             bio=data["bio"],
             avatar=data.get("avatar"),
             remove_avatar=bool(data.get("remove_avatar")),
+            language=data.get("language", "") if "language" in self.data else None,
         )
 
 

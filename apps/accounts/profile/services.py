@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import Storage
@@ -54,6 +55,7 @@ class ProfileChanges:
     bio: str
     avatar: UploadedFile | None = None
     remove_avatar: bool = False
+    language: str | None = None  # one of SITE_LANGUAGES, "" for the default, None: unchanged
 
 
 def clean_username(value: str, *, user: User | None = None) -> str:
@@ -105,12 +107,22 @@ def update_profile(
             avatar_file = render_avatar(changes.avatar)
         except ValidationError as error:
             errors.setdefault("avatar", []).extend(error.error_list)
+    language = user.language if changes.language is None else changes.language
+    if language and language not in settings.SITE_LANGUAGES:
+        errors.setdefault("language", []).append(
+            ValidationError(_("Choose one of the site’s languages."))
+        )
     if errors:
         raise ValidationError(errors)
 
     changed = [
         field
-        for field, value in (("display_name", display_name), ("username", username), ("bio", bio))
+        for field, value in (
+            ("display_name", display_name),
+            ("username", username),
+            ("bio", bio),
+            ("language", language),
+        )
         if getattr(user, field) != value
     ]
     storage = user.avatar.storage
@@ -128,6 +140,7 @@ def update_profile(
         return user
 
     user.display_name, user.username, user.bio = display_name, username, bio
+    user.language = language
     if "bio" in changed:
         user.bio_html = markdown_to_safe_html(bio, profile="comment")
     try:

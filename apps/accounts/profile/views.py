@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -46,7 +48,7 @@ def profile(request: HtmxRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 if not wants_partial(request):
-                    messages.success(request, "Your profile is saved.")
+                    messages.success(request, _("Your profile is saved."))
                     return redirect("accounts:profile")
                 saved = True
                 form = ProfileForm(user=user)
@@ -100,13 +102,13 @@ def session_revoke(request: HtmxRequest, public_id: str) -> HttpResponse:
     session_key = selectors.session_key_for(user, public_id)
     if session_key is None:
         return _after_session_change(
-            request, error="That session has already ended or does not exist."
+            request, error=_("That session has already ended or does not exist.")
         )
     try:
         account_services.revoke_session(actor=user, session_key=session_key, request=request)
     except ValidationError as error:
         return _after_session_change(request, error=" ".join(error.messages))
-    return _after_session_change(request, notice="That session is signed out.")
+    return _after_session_change(request, notice=_("That session is signed out."))
 
 
 @login_required
@@ -120,9 +122,11 @@ def sessions_revoke_others(request: HtmxRequest) -> HttpResponse:
         reason="signed out everywhere else",
     )
     if count == 0:
-        return _after_session_change(request, notice="No other sessions were signed in.")
-    plural = "session" if count == 1 else "sessions"
-    return _after_session_change(request, notice=f"Signed out {count} other {plural}.")
+        return _after_session_change(request, notice=_("No other sessions were signed in."))
+    notice = ngettext(
+        "Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count
+    ) % {"count": count}
+    return _after_session_change(request, notice=notice)
 
 
 @login_required
@@ -137,7 +141,7 @@ def delete(request: HtmxRequest) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.info(request, "We emailed you a code. It works for a few minutes.")
+            messages.info(request, _("We emailed you a code. It works for a few minutes."))
     elif request.method == "POST":
         form = DeleteAccountForm(request.POST, needs_code=needs_code)
         if form.is_valid():
@@ -151,10 +155,15 @@ def delete(request: HtmxRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                note = {0: "", 1: " Your post stays online."}.get(
-                    kept, f" Your {kept} posts stay online."
-                )
-                messages.success(request, f"Your account is deleted.{note} Goodbye!")
+                if kept:
+                    goodbye = ngettext(
+                        "Your account is deleted. Your post stays online. Goodbye!",
+                        "Your account is deleted. Your %(count)d posts stay online. Goodbye!",
+                        kept,
+                    ) % {"count": kept}
+                else:
+                    goodbye = _("Your account is deleted. Goodbye!")
+                messages.success(request, goodbye)
                 return redirect("blog:home")
     return render(
         request,
@@ -199,9 +208,9 @@ def _follow_response(request: HtmxRequest, username: str, *, follow: bool) -> Ht
     following = selectors_accounts.is_following(follower=user, author_id=author.pk)
     if not notice:
         notice = (
-            f"You’ll hear when {author.name} publishes."
+            _("You’ll hear when %(name)s publishes.") % {"name": author.name}
             if following
-            else f"You no longer follow {author.name}."
+            else _("You no longer follow %(name)s.") % {"name": author.name}
         )
     html = follow_button_html(
         request,

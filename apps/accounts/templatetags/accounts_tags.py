@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
@@ -93,6 +93,19 @@ def duration(value: timedelta | None) -> str:
     return " ".join(parts)
 
 
+def _english() -> bool:
+    """True while the page is rendered in English (the case rules below are English ones)."""
+    return (get_language() or "en").split("-")[0] == "en"
+
+
+@register.filter
+def inline_label(value: Any) -> str:
+    """A label used inside a sentence: lowercased in English ("the editor role"); other
+    languages keep its case (German nouns are capitalised, Arabic has none)."""
+    text = str(value)
+    return text.lower() if _english() else text
+
+
 @register.filter
 def startswith(value: Any, prefix: Any) -> bool:
     """True when the string `value` starts with `prefix` (an empty prefix never matches)."""
@@ -131,8 +144,11 @@ def sentence_case(value: str) -> str:
     """ "Verify Your Email Address" → "Verify your email address": allauth's headings, our style.
 
     Only a capitalised word's case changes (not "TOTP", not the site's name), and only
-    outside tags, so markup and escaping stay as they were.
+    outside tags, so markup and escaping stay as they were. English only: translations are
+    already in their language's own case (German capitalises every noun).
     """
+    if not _english():
+        return value
     keep = _PROPER_NOUNS | {str(settings.SITE_NAME)}
     first = True
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field, model_validator
 
@@ -127,7 +128,7 @@ class LiveOut(Schema):
 def _allowed(request: HttpRequest, filters: Filters = Filters()) -> Filters:  # noqa: B008
     allowed = selectors.filters_for_viewer(current_user(request), filters)
     if allowed is None:
-        raise ApiError(403, "forbidden", "Statistics are for authors, editors and admins.")
+        raise ApiError(403, "forbidden", _("Statistics are for authors, editors and admins."))
     return allowed
 
 

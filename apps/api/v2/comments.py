@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.core import signing
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -113,7 +114,7 @@ class Cursor:
 
     def decode(self, cursor: str) -> list[Any]:
         invalid = ApiError(
-            400, "invalid_cursor", "The cursor is not valid; start again without it."
+            400, "invalid_cursor", _("The cursor is not valid; start again without it.")
         )
         try:
             payload = signing.loads(cursor, salt=self.salt)
@@ -178,9 +179,11 @@ def list_comments(request: HttpRequest, slug: str, params: Query[ThreadParams]) 
             # A cursor continues the order it was made in ("oldest" for older cursors).
             made_for = str(position[1]) if len(position) > 1 else "oldest"
         except (TypeError, ValueError, IndexError):
-            raise ApiError(400, "invalid_cursor", "The cursor does not fit this listing.") from None
+            raise ApiError(
+                400, "invalid_cursor", _("The cursor does not fit this listing.")
+            ) from None
         if made_for != params.order:
-            raise ApiError(400, "invalid_cursor", "The cursor was made for the other order.")
+            raise ApiError(400, "invalid_cursor", _("The cursor was made for the other order."))
     page = comments.thread_page(post, reader, order=params.order, cursor=cursor, limit=params.limit)
     next_cursor = (
         THREAD_CURSOR.encode([page.next_cursor, page.order])

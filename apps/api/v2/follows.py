@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -30,7 +31,7 @@ class FollowOut(Schema):
 def _author(username: str) -> User:
     author = selectors.followable_author(username)
     if author is None:
-        raise Http404("No such author.")
+        raise Http404(_("No such author."))
     return author
 
 

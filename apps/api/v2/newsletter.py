@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -107,8 +108,10 @@ def subscribe(request: HttpRequest, slug: str) -> dict[str, Any]:
         raise ApiError(
             409,
             "address_suppressed",
-            "Mail to your address bounced or was reported as spam, so we no longer send to it. "
-            "Contact the site to lift this.",
+            _(
+                "Mail to your address bounced or was reported as spam, so we no longer send to "
+                "it. Contact the site to lift this."
+            ),
         )
     status = "active" if signup.owner and not signup.pending else "pending"
     return {"newsletter": newsletter.slug, "status": status}

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -63,7 +64,9 @@ def list_notifications(request: HttpRequest, params: Query[NotificationParams]) 
         try:
             created_at, pk = datetime.fromisoformat(position[0]), int(position[1])
         except (TypeError, ValueError, IndexError):
-            raise ApiError(400, "invalid_cursor", "The cursor does not fit this listing.") from None
+            raise ApiError(
+                400, "invalid_cursor", _("The cursor does not fit this listing.")
+            ) from None
         # Newest first by (created_at, id): stable while new notifications arrive.
         listing = listing.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
     items = list(listing[: params.limit + 1])

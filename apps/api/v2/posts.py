@@ -18,7 +18,7 @@ from apps.api.auth import OPTIONAL_TOKEN_OPENAPI, optional_token, viewer
 from apps.api.errors import ApiError, error_responses
 from apps.api.listing import PostFilters, listing_tags, post_by_slug, posts_for
 from apps.api.v2.schemas import DETAIL_FIELDS, LIST_FIELDS, CursorPage, PostOut
-from apps.blog import pages
+from apps.blog import pages, selectors
 from apps.blog.models import Post
 from apps.core.pagecache import cached_for_readers, depend_on
 
@@ -51,6 +51,13 @@ class CursorParams(PostFilters):
 
 
 class FieldsParams(Schema):
+    language: str | None = Field(
+        default=None,
+        max_length=12,
+        pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$",
+        description="The post's language (slugs are unique within a language); default: the "
+        "site's default language.",
+    )
     fields: str | None = Field(
         default=None,
         max_length=500,
@@ -80,11 +87,35 @@ def selected_fields(fields: str | None, allowed: frozenset[str]) -> frozenset[st
     return frozenset(wanted | {"id"})
 
 
+def _translations(
+    request: HttpRequest, post: Post, versions: list[selectors.Version]
+) -> list[dict[str, str]]:
+    return [
+        {
+            "language": version.language,
+            "slug": version.slug,
+            "url": serializers.absolute(request, version.url),
+        }
+        for version in versions
+        if version.language != post.language
+    ]
+
+
 def representation(
-    request: HttpRequest, post: Post, selected: frozenset[str], *, detail: bool
+    request: HttpRequest,
+    post: Post,
+    selected: frozenset[str],
+    *,
+    detail: bool,
+    versions: list[selectors.Version] | None = None,
 ) -> dict[str, Any]:
     """A post embedding its author, category and tags, trimmed to `selected`."""
     data: dict[str, Any] = serializers.post_common(request, post)
+    data["language"] = post.language
+    if "translations" in selected:
+        if versions is None:
+            versions = selectors.published_versions(post)
+        data["translations"] = _translations(request, post, versions)
     data["author"] = serializers.author(request, post.author)
     data["category"] = serializers.category(post.category) if post.category else None
     data["tags"] = [serializers.tag(tag) for tag in post.tags.all()]
@@ -153,13 +184,20 @@ def list_posts(request: HttpRequest, params: Query[CursorParams]) -> dict[str, A
     posts, keyset = posts_for(viewer(request), params)
     items, next_cursor = _page(posts, keyset=keyset, cursor=params.cursor, limit=params.limit)
     depend_on(request, *listing_tags(params, items))
+    versions = selectors.versions_by_source(items) if "translations" in selected else {}
+    depend_on(request, *[pages.versions_tag(root) for root in versions])
     next_url = None
     if next_cursor:
         query = request.GET.copy()
         query["cursor"] = next_cursor
         next_url = serializers.absolute(request, f"{request.path}?{query.urlencode()}")
     return {
-        "items": [representation(request, post, selected, detail=False) for post in items],
+        "items": [
+            representation(
+                request, post, selected, detail=False, versions=versions.get(post.source_id, [])
+            )
+            for post in items
+        ],
         "next_cursor": next_cursor,
         "next": next_url,
     }
@@ -176,6 +214,6 @@ def list_posts(request: HttpRequest, params: Query[CursorParams]) -> dict[str, A
 def get_post(request: HttpRequest, slug: str, params: Query[FieldsParams]) -> dict[str, Any]:
     """A published post; its authors and editors also see it before it is published."""
     selected = selected_fields(params.fields, DETAIL_FIELDS)
-    post = post_by_slug(viewer(request), slug)
-    depend_on(request, *pages.card_tags([post]))
+    post = post_by_slug(viewer(request), slug, params.language)
+    depend_on(request, *pages.card_tags([post]), pages.versions_tag(post.source_id))
     return representation(request, post, selected, detail=True)

@@ -15,9 +15,20 @@ from pydantic import Field
 from apps.api.schemas import AuthorOut, CategoryOut, TagOut
 
 
+class TranslationOut(Schema):
+    language: str = Field(description="A language of the site (`SITE_LANGUAGES`).")
+    slug: str
+    url: str
+
+
 class PostOut(Schema):
     id: int
     slug: str = ""
+    language: str = Field(default="", description="The language the post is written in.")
+    translations: list[TranslationOut] = Field(
+        default_factory=list,
+        description="Its published versions in the site's other languages (itself left out).",
+    )
     title: str = ""
     subtitle: str = ""
     excerpt: str = ""

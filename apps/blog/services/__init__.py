@@ -33,6 +33,13 @@ from apps.blog.services.previews import (
 )
 from apps.blog.services.schedule import archive_if_due, publish_due, publish_if_due
 from apps.blog.services.taxonomy import delete_category, merge_tags, save_category, save_tag
+from apps.blog.services.translations import (
+    changes_since_translated,
+    create_translation,
+    is_outdated,
+    mark_translation_current,
+    translation_table,
+)
 from apps.blog.services.workflow import (
     MOVES,
     BulkResult,
@@ -62,8 +69,10 @@ __all__ = [
     "archive_if_due",
     "archive_post",
     "bulk_apply",
+    "changes_since_translated",
     "create_post",
     "create_preview_link",
+    "create_translation",
     "current_content",
     "delete_category",
     "delete_post",
@@ -71,6 +80,8 @@ __all__ = [
     "get_or_create_category",
     "get_or_create_tags",
     "has_public_address",
+    "is_outdated",
+    "mark_translation_current",
     "markdown_for",
     "merge_tags",
     "one_click_moves",
@@ -95,6 +106,7 @@ __all__ = [
     "slug_is_taken",
     "start_post",
     "submit_post",
+    "translation_table",
     "unique_slug",
     "unschedule_post",
     "update_post",

@@ -38,6 +38,8 @@ def invalidate_post(post: Post, *, before: Iterable[str] = (), moved: bool = Fal
     and the older/newer links on either side of it change as well.
     """
     tags = set(before) | public_tags(post)
+    if tags:  # it is or was public: its versions' pages list it in their language links
+        tags.add(pages.versions_tag(post.source_id))
     if moved and post.published_at is not None:
         tags.add(pages.POSTS)
         tags.update(pages.adjacent_tag(other.pk) for other in adjacent_posts(post) if other)

@@ -8,10 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require
@@ -66,9 +69,18 @@ def get_or_create_tags(*, names: Iterable[str]) -> list[Tag]:
     return tags
 
 
-def slug_is_taken(slug: str, *, exclude_post: Post | None = None) -> bool:
-    """True when a post uses `slug` now, or used it before (its old URLs still redirect)."""
-    posts = Post.objects.filter(slug=slug)
+def slug_is_taken(
+    slug: str, *, exclude_post: Post | None = None, language: str | None = None
+) -> bool:
+    """True when a post in the language uses `slug` now, or used it before (its old URLs
+    still redirect). Slugs are unique within a language: a translation may keep its source's.
+
+    The language is `language`, else `exclude_post`'s, else the site's default.
+    """
+    if language is None:
+        language = exclude_post.language if exclude_post is not None else settings.LANGUAGE_CODE
+    posts = Post.objects.filter(slug=slug, language=language)
+    # Old slugs are unique across languages (PostSlug.slug): any post's old address counts.
     old = PostSlug.objects.filter(slug=slug)
     if exclude_post is not None and exclude_post.pk:
         posts = posts.exclude(pk=exclude_post.pk)
@@ -76,11 +88,13 @@ def slug_is_taken(slug: str, *, exclude_post: Post | None = None) -> bool:
     return posts.exists() or old.exists()
 
 
-def unique_slug(title: str, *, exclude_post: Post | None = None) -> str:
+def unique_slug(
+    title: str, *, exclude_post: Post | None = None, language: str | None = None
+) -> str:
     """A free slug derived from the title: `title`, `title-2`, `title-3`, …"""
-    base = slugify(title)[:190].strip("-") or "post"
+    base = slugify(title, allow_unicode=False)[:190].strip("-") or "post"
     candidate, n = base, 1
-    while slug_is_taken(candidate, exclude_post=exclude_post):
+    while slug_is_taken(candidate, exclude_post=exclude_post, language=language):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -113,8 +127,28 @@ def _check_slug(post: Post, wanted: str) -> str:
     if not slug:
         raise ValidationError({"slug": "Use letters, numbers and hyphens."})
     if slug_is_taken(slug, exclude_post=post):
-        raise ValidationError({"slug": f"The address “{slug}” is already used by another post."})
+        raise ValidationError(
+            {
+                "slug": _("The address “%(slug)s” is already used by another post in %(language)s.")
+                % {"slug": slug, "language": language_name(post.language)}
+            }
+        )
     return slug
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ("German", "Deutsch"…), or its code."""
+    info = LANG_INFO.get(code, {})
+    return str(_(info["name"])) if "name" in info else code
+
+
+def latest_revision(post_id: int) -> Revision | None:
+    """The post's newest revision (what its title and body are now), or None."""
+    return Revision.objects.filter(post_id=post_id).order_by("-created_at", "-id").first()
+
+
+def revision_time(revision: Revision | None) -> datetime | None:
+    return revision.created_at if revision is not None else None
 
 
 def _record_revision(post: Post, actor: User | None, note: str = "") -> Revision:
@@ -136,11 +170,24 @@ def create_post(
     status: str = Post.Status.DRAFT,
     published_at: datetime | None = None,
     featured: bool = False,
+    language: str | None = None,
+    translation_of: Post | None = None,
 ) -> Post:
-    """Store a post as given (seeding and imports); publishing needs a date."""
+    """Store a post as given (seeding and imports); publishing needs a date.
+
+    `translation_of`: the post is a translation of that one (up to date with it as it is).
+    """
     if status == Post.Status.PUBLISHED and published_at is None:
         published_at = timezone.now()
-    post = Post(author=author, status=status, published_at=published_at)
+    post = Post(
+        author=author,
+        status=status,
+        published_at=published_at,
+        language=language or settings.LANGUAGE_CODE,
+    )
+    if translation_of is not None:
+        post.translation_of = translation_of
+        post.translated_at = revision_time(latest_revision(translation_of.pk))
     _apply(
         post,
         PostContent(title=title, body=body, excerpt=excerpt, category=category, featured=featured),
@@ -198,6 +245,11 @@ def update_post(
     locked.save()
     locked.tags.set(content.tags)
     locked.coauthors.set([u for u in content.coauthors if u.pk != locked.author_id])
+    if locked.translation_of_id is not None and not autosave:
+        # A translator's save brings the translation up to date with its source as it is
+        # now: the "outdated" mark clears (apps.blog.services.translations).
+        locked.translated_at = revision_time(latest_revision(locked.translation_of_id))
+        Post.objects.filter(pk=locked.pk).update(translated_at=locked.translated_at)
     if (locked.title, locked.body) != (old_title, old_body):
         _record_revision(locked, actor, note or ("autosave" if autosave else ""))
     invalidate_post(locked, before=shown_before)
@@ -273,9 +325,19 @@ def set_post_category(
 
 
 @transaction.atomic
-def delete_post(*, actor: User, post: Post) -> None:
-    """Delete a post for good (editors and admins)."""
+def delete_post(*, actor: User, post: Post, with_translations: bool = False) -> None:
+    """Delete a post for good (editors and admins).
+
+    A source post's translations are deleted with it when `with_translations`; otherwise
+    they stay, linked to each other (the oldest becomes their original).
+    """
     require(actor, "post.delete", post)
+    from apps.blog.services import translations  # it builds on this module
+
+    if with_translations:
+        translations.delete_translations(actor=actor, source=post)
+    else:
+        translations.detach_translations(source=post)
     shown_before = public_tags(post)
     was_public = bool(shown_before)
     if post.status == Post.Status.PUBLISHED:

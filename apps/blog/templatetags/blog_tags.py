@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from apps.blog.cards import card_digest
 from apps.blog.models import Post
@@ -97,7 +98,7 @@ def share_links(context: template.Context, post: Post) -> list[dict[str, str]]:
             "href": "https://www.reddit.com/submit?" + urlencode({"url": url, "title": title}),
         },
         {
-            "name": "Email",
+            "name": _("Email"),
             "href": "mailto:?" + urlencode({"subject": title, "body": url}, quote_via=quote),
         },
     ]

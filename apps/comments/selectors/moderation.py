@@ -84,7 +84,7 @@ def posts_comment_states(*, q: str = "") -> QuerySet[Post]:
     """Published posts, newest first, with whether comments are open and how many wait."""
     posts = (
         Post.objects.filter(status=Post.Status.PUBLISHED)
-        .only("id", "title", "slug", "status", "published_at", "comments_open")
+        .only("id", "title", "slug", "language", "status", "published_at", "comments_open")
         .annotate(
             comment_count=Count(
                 "comments",
@@ -105,7 +105,9 @@ def posts_comment_states(*, q: str = "") -> QuerySet[Post]:
 def post_for_moderation(post_id: int) -> Post | None:
     """The post a queue is filtered to (title and comments state only), if it exists."""
     return (
-        Post.objects.only("id", "title", "slug", "status", "published_at", "comments_open")
+        Post.objects.only(
+            "id", "title", "slug", "language", "status", "published_at", "comments_open"
+        )
         .filter(pk=post_id)
         .first()
     )

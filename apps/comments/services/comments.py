@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import has_verified_email
@@ -60,18 +61,19 @@ def _announce(comment: Comment) -> None:
 
 def _require_commenter(actor: User) -> None:
     if not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied("Sign in to comment.")
+        raise PermissionDenied(_("Sign in to comment."))
     if not has_verified_email(actor):
-        raise PermissionDenied("Verify your email address before you comment.")
+        raise PermissionDenied(_("Verify your email address before you comment."))
 
 
 def _clean_body(body: str) -> str:
     body = body.strip()
     if not body:
-        raise ValidationError("Write something before posting your comment.", code="empty")
+        raise ValidationError(_("Write something before posting your comment."), code="empty")
     if len(body) > MAX_LENGTH:
         raise ValidationError(
-            f"Comments can be at most {MAX_LENGTH:,} characters; this one has {len(body):,}.",
+            _("Comments can be at most %(limit)s characters; this one has %(length)s.")
+            % {"limit": f"{MAX_LENGTH:,}", "length": f"{len(body):,}"},
             code="too_long",
         )
     return body
@@ -79,13 +81,13 @@ def _clean_body(body: str) -> str:
 
 def _check_parent(parent: Comment, post: Post) -> None:
     if parent.post_id != post.pk:
-        raise ValidationError("That comment belongs to another post.", code="wrong_post")
+        raise ValidationError(_("That comment belongs to another post."), code="wrong_post")
     if parent.is_deleted:
-        raise ValidationError("You can’t reply to a comment that was removed.", code="deleted")
+        raise ValidationError(_("You can’t reply to a comment that was removed."), code="deleted")
     if not parent.is_public:
         # Held, rejected or spam: a reply would hang below something readers cannot see.
         raise ValidationError(
-            "You can’t reply to a comment that is awaiting approval.", code="not_public"
+            _("You can’t reply to a comment that is awaiting approval."), code="not_public"
         )
 
 
@@ -95,8 +97,11 @@ def _rate_limit(actor: User) -> None:
     usage = hit(f"comments:user:{actor.pk}", limit=limit, window=window)
     if not usage.allowed:
         raise ValidationError(
-            f"You’re commenting quickly: at most {limit} comments every {window} seconds. "
-            f"Please try again in {usage.retry_after} seconds.",
+            _(
+                "You’re commenting quickly: at most %(limit)s comments every %(window)s seconds. "
+                "Please try again in %(retry)s seconds."
+            )
+            % {"limit": limit, "window": window, "retry": usage.retry_after},
             code="rate_limited",
         )
 
@@ -135,10 +140,10 @@ def create_comment(
     _require_commenter(actor)
     if not post.is_public:
         raise ValidationError(
-            "This post is not published, so it takes no comments.", code="not_published"
+            _("This post is not published, so it takes no comments."), code="not_published"
         )
     if not post.comments_open:
-        raise ValidationError("Comments are closed on this post.", code="closed")
+        raise ValidationError(_("Comments are closed on this post."), code="closed")
     body = _clean_body(body)
     if done := _already_posted(actor=actor, post=post, body=body, parent=parent, token=token):
         return done
@@ -189,15 +194,17 @@ def create_comment(
 def ensure_editable(actor: User, comment: Comment) -> None:
     """Raise unless `actor` may edit the comment now (own, not removed, within the window)."""
     if not actor.is_authenticated or comment.author_id != actor.pk:
-        raise PermissionDenied("You can only edit your own comments.")
+        raise PermissionDenied(_("You can only edit your own comments."))
     if comment.is_deleted:
-        raise ValidationError("This comment was removed and can’t be edited.", code="deleted")
+        raise ValidationError(_("This comment was removed and can’t be edited."), code="deleted")
     if comment.status in {Comment.Status.REJECTED, Comment.Status.SPAM}:
-        raise ValidationError("This comment was removed by a moderator.", code="removed")
+        raise ValidationError(_("This comment was removed by a moderator."), code="removed")
     if timezone.now() - comment.created_at > EDIT_WINDOW:
         minutes = int(EDIT_WINDOW.total_seconds() // 60)
         raise ValidationError(
-            f"Comments can only be edited for {minutes} minutes after posting.", code="too_late"
+            _("Comments can only be edited for %(minutes)s minutes after posting.")
+            % {"minutes": minutes},
+            code="too_late",
         )
 
 
@@ -251,28 +258,31 @@ def can_report(actor: User, comment: Comment) -> bool:
 def report_comment(*, actor: User, comment: Comment, reason: str = "") -> CommentReport:
     """Flag someone else's published comment for moderators, once per reader."""
     if not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied("Sign in to report a comment.")
+        raise PermissionDenied(_("Sign in to report a comment."))
     if not has_verified_email(actor):
         # As for commenting: an unverified address could be anyone's, and reports
         # from throwaway accounts would bury the moderators' queue.
-        raise PermissionDenied("Verify your email address before you report a comment.")
+        raise PermissionDenied(_("Verify your email address before you report a comment."))
     if comment.author_id == actor.pk:
-        raise ValidationError("You can’t report your own comment.", code="own")
+        raise ValidationError(_("You can’t report your own comment."), code="own")
     if not comment.is_public or comment.is_deleted:
-        raise ValidationError("This comment is no longer shown.", code="not_public")
+        raise ValidationError(_("This comment is no longer shown."), code="not_public")
     reason = reason.strip()
     if len(reason) > REPORT_REASON_MAX:
         raise ValidationError(
-            f"Keep the reason under {REPORT_REASON_MAX} characters.", code="too_long"
+            _("Keep the reason under %(limit)s characters.") % {"limit": REPORT_REASON_MAX},
+            code="too_long",
         )
     if CommentReport.objects.filter(comment=comment, reporter=actor).exists():
-        raise ValidationError("You have already reported this comment.", code="duplicate")
+        raise ValidationError(_("You have already reported this comment."), code="duplicate")
     try:
         # A savepoint: a double click racing past the check above hits the unique constraint.
         with transaction.atomic():
             report = CommentReport.objects.create(comment=comment, reporter=actor, reason=reason)
     except IntegrityError:
-        raise ValidationError("You have already reported this comment.", code="duplicate") from None
+        raise ValidationError(
+            _("You have already reported this comment."), code="duplicate"
+        ) from None
     Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
     comment.refresh_from_db(fields=["report_count"])
     logger.info("comment.reported", comment_id=comment.pk, reporter_id=actor.pk)

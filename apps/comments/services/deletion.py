@@ -10,6 +10,8 @@ import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
@@ -24,7 +26,7 @@ logger = structlog.get_logger("inkwell.comments")
 
 
 # Said when a moderator's session has not passed the second factor (docs/user/moderation.md).
-NEEDS_SECOND_FACTOR = (
+NEEDS_SECOND_FACTOR = gettext_lazy(
     "Deleting other people's comments needs two-factor authentication: "
     "set it up (or confirm your code) under Account → Security, then try again."
 )
@@ -48,10 +50,10 @@ def delete_comment(*, actor: User, comment: Comment, second_factor: bool) -> Com
     moderation (RequireMFAMiddleware). Their own comments need no second factor.
     """
     if comment.is_deleted:
-        raise ValidationError("This comment was already removed.", code="deleted")
+        raise ValidationError(_("This comment was already removed."), code="deleted")
     own = actor.is_authenticated and comment.author_id == actor.pk
     if not own and not can(actor, "comment.moderate"):
-        raise PermissionDenied("You can only delete your own comments.")
+        raise PermissionDenied(_("You can only delete your own comments."))
     if not own and not second_factor:
         raise PermissionDenied(NEEDS_SECOND_FACTOR)
     comment.deleted_at = timezone.now()

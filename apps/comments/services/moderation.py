@@ -25,6 +25,9 @@ import structlog
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require
@@ -58,8 +61,8 @@ class ModerationAction:
     """One queue action: its button label, its report line, and the states it applies to."""
 
     name: BulkAction
-    label: str
-    done: str
+    label: str | Promise
+    done: str | Promise
     sources: frozenset[str]
     target: str | None = None  # the status it sets; None: it keeps the status
     reported_only: bool = False  # offered only while the comment has open reports
@@ -70,11 +73,11 @@ _ANY = frozenset(Status.values)
 ACTIONS: dict[str, ModerationAction] = {
     action.name: action
     for action in [
-        ModerationAction("dismiss", "Dismiss reports", "Reports dismissed", _ANY, reported_only=True),
-        ModerationAction("approve", "Approve", "Approved", _ANY - {Status.PUBLISHED}, Status.PUBLISHED),
-        ModerationAction("reject", "Reject", "Rejected", _ANY - {Status.REJECTED}, Status.REJECTED),
-        ModerationAction("spam", "Mark as spam", "Marked as spam", _ANY - {Status.SPAM}, Status.SPAM),
-        ModerationAction("delete", "Delete", "Deleted", _ANY),
+        ModerationAction("dismiss", gettext_lazy("Dismiss reports"), gettext_lazy("Reports dismissed"), _ANY, reported_only=True),
+        ModerationAction("approve", gettext_lazy("Approve"), gettext_lazy("Approved"), _ANY - {Status.PUBLISHED}, Status.PUBLISHED),
+        ModerationAction("reject", gettext_lazy("Reject"), gettext_lazy("Rejected"), _ANY - {Status.REJECTED}, Status.REJECTED),
+        ModerationAction("spam", gettext_lazy("Mark as spam"), gettext_lazy("Marked as spam"), _ANY - {Status.SPAM}, Status.SPAM),
+        ModerationAction("delete", gettext_lazy("Delete"), gettext_lazy("Deleted"), _ANY),
     ]
 }  # fmt: skip
 BULK_ACTIONS: tuple[BulkAction, ...] = tuple(action.name for action in ACTIONS.values())
@@ -101,7 +104,7 @@ def _locked(comment: Comment) -> Comment:
     try:
         fresh = Comment.objects.select_for_update().get(pk=comment.pk)
     except Comment.DoesNotExist:
-        raise ValidationError("This comment no longer exists.") from None
+        raise ValidationError(_("This comment no longer exists.")) from None
     return fresh
 
 
@@ -126,9 +129,12 @@ def _set_status(*, actor: User, comment: Comment, action: ModerationAction) -> C
     if status is None:
         raise ValueError(f"“{action.name}” does not change a comment's status.")
     if fresh.is_deleted:
-        raise ValidationError("This comment was deleted, so it cannot be moderated.")
+        raise ValidationError(_("This comment was deleted, so it cannot be moderated."))
     if fresh.status not in action.sources:
-        raise ValidationError(f"This comment is already {str(Status(fresh.status).label).lower()}.")
+        raise ValidationError(
+            _("This comment is already %(status)s.")
+            % {"status": str(Status(fresh.status).label).lower()}
+        )
     before, was_public = fresh.status, fresh.is_public
     fresh.status = status
     fresh.moderated_by = actor
@@ -242,7 +248,7 @@ def _dismiss_or_fail(*, actor: User, comment: Comment) -> int:
     # In a bulk report "0 reports" would read as success; say why nothing happened.
     counted = comment.report_count
     if not dismiss_reports(actor=actor, comment=comment) and not counted:
-        raise ValidationError("This comment has no open reports.")
+        raise ValidationError(_("This comment has no open reports."))
     return 1
 
 
@@ -251,7 +257,7 @@ def bulk_moderate(*, actor: User, comment_ids: Iterable[int], action: str) -> Bu
     """Apply one action to many comments, each in its own savepoint; collect failures."""
     require(actor, "comment.moderate")
     if action not in BULK_ACTIONS:
-        raise ValidationError(f"Unknown moderation action “{action}”.")
+        raise ValidationError(_("Unknown moderation action “%(action)s”.") % {"action": action})
     ids = list(dict.fromkeys(comment_ids))  # keep the order, drop repeats
     comments = Comment.objects.select_related("post").in_bulk(ids)
     apply = _action(action, actor)
@@ -259,7 +265,7 @@ def bulk_moderate(*, actor: User, comment_ids: Iterable[int], action: str) -> Bu
     for pk in ids:
         comment = comments.get(pk)
         if comment is None:
-            result.failed[pk] = "This comment no longer exists."
+            result.failed[pk] = _("This comment no longer exists.")
             continue
         try:
             with transaction.atomic():
@@ -283,14 +289,19 @@ def clean_blocklist(blocklist: str) -> list[str]:
     words = [word for word in words if word]
     if len(words) > BLOCKLIST_MAX_ENTRIES:
         raise ValidationError(
-            {"blocklist": f"Keep the blocklist to {BLOCKLIST_MAX_ENTRIES} entries or fewer."}
+            {
+                "blocklist": _("Keep the blocklist to %(limit)s entries or fewer.")
+                % {"limit": BLOCKLIST_MAX_ENTRIES}
+            }
         )
     too_long = [word for word in words if len(word) > BLOCKLIST_MAX_LENGTH]
     if too_long:
         raise ValidationError(
             {
-                "blocklist": f"Each entry must be at most {BLOCKLIST_MAX_LENGTH} characters "
-                f"(“{too_long[0][:30]}…” is longer)."
+                "blocklist": _(
+                    "Each entry must be at most %(limit)s characters (“%(entry)s…” is longer)."
+                )
+                % {"limit": BLOCKLIST_MAX_LENGTH, "entry": too_long[0][:30]}
             }
         )
     return words
@@ -304,9 +315,9 @@ def update_moderation_settings(
     require(actor, "comment.moderate")
     errors: dict[str, str] = {}
     if hold not in ModerationSettings.Hold.values:
-        errors["hold"] = "Choose one of the hold modes."
+        errors["hold"] = _("Choose one of the hold modes.")
     if not 0 <= max_links <= MAX_LINKS_LIMIT:
-        errors["max_links"] = f"Choose a number from 0 to {MAX_LINKS_LIMIT}."
+        errors["max_links"] = _("Choose a number from 0 to %(limit)s.") % {"limit": MAX_LINKS_LIMIT}
     try:
         words = clean_blocklist(blocklist)
     except ValidationError as error:
@@ -314,7 +325,7 @@ def update_moderation_settings(
         words = []
     if errors:
         raise ValidationError(errors)
-    rules, _ = ModerationSettings.objects.select_for_update().get_or_create(pk=1)
+    rules, _created = ModerationSettings.objects.select_for_update().get_or_create(pk=1)
     before = {"hold": rules.hold, "max_links": rules.max_links, "blocked": len(rules.blocked_words)}
     rules.hold = hold
     rules.max_links = max_links

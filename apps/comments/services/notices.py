@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from apps.accounts.models import User
 from apps.comments.models import Comment
@@ -90,29 +92,54 @@ def notify_for_comment(*, comment_id: int) -> list[Notification]:
         return []
     post = comment.post
     # An imported guest comment (approved later from the queue) names its guest.
-    name = comment.author.name if comment.author is not None else (comment.guest_name or "Someone")
+    name = (
+        comment.author.name if comment.author is not None else (comment.guest_name or _("Someone"))
+    )
     title = Truncator(post.title).chars(80)
-    texts = {
-        Kind.COMMENT_REPLY: f"{name} replied to your comment on “{title}”",
-        Kind.MENTION: f"{name} mentioned you in a comment on “{title}”",
-        Kind.POST_COMMENT: f"{name} commented on your post “{title}”",
-    }
+
+    def text(kind: str) -> str:
+        texts: dict[str, str] = {
+            Kind.COMMENT_REPLY: _("%(name)s replied to your comment on “%(title)s”"),
+            Kind.MENTION: _("%(name)s mentioned you in a comment on “%(title)s”"),
+            Kind.POST_COMMENT: _("%(name)s commented on your post “%(title)s”"),
+        }
+        return texts[kind] % {"name": name, "title": title}
+
     reasons = _reasons(comment)
+    # The text is stored, so it is written in each recipient's language (their account's).
+    languages = _languages(reasons)
     created: list[Notification] = []
     for kind in PRECEDENCE:
-        recipient_ids = [pk for pk, reason in reasons.items() if reason == kind]
-        if not recipient_ids:
-            continue
-        created += notify(
-            recipient_ids=recipient_ids,
-            kind=kind,
-            actor_id=comment.author_id,
-            text=texts[kind],
-            url=f"{post.get_absolute_url()}#comment-{comment.pk}",
-            post_id=post.pk,
-            comment_id=comment.pk,
-        )
+        for language in sorted({languages[pk] for pk, reason in reasons.items() if reason == kind}):
+            recipient_ids = [
+                pk for pk, reason in reasons.items() if reason == kind and languages[pk] == language
+            ]
+            with override(language):
+                wording = text(kind)
+            created += notify(
+                recipient_ids=recipient_ids,
+                kind=kind,
+                actor_id=comment.author_id,
+                text=wording,
+                url=f"{post.get_absolute_url()}#comment-{comment.pk}",
+                post_id=post.pk,
+                comment_id=comment.pk,
+            )
     return created
+
+
+def _languages(recipients: dict[int, str]) -> dict[int, str]:
+    """Each recipient's language: their account's if the site has it, else the default."""
+    if not recipients:
+        return {}
+    chosen = dict(
+        User.objects.filter(pk__in=list(recipients)).values_list("pk", "language").order_by()
+    )
+    languages: dict[int, str] = {}
+    for pk in recipients:
+        language = chosen.get(pk) or ""
+        languages[pk] = language if language in settings.SITE_LANGUAGES else settings.LANGUAGE_CODE
+    return languages
 
 
 def repair_comment_notifications(*, since: datetime | None = None) -> int:

@@ -7,6 +7,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -20,5 +21,5 @@ def ago(value: datetime | None) -> str:
     if value is None:
         return ""
     if abs((timezone.now() - value).total_seconds()) < 60:
-        return "just now"
-    return f"{timesince(value)} ago"
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(value)}

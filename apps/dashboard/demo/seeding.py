@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -136,7 +137,9 @@ def _seed_posts(
 ) -> int:
     """Create the demo posts whose slugs are not taken; return how many were new."""
     existing = set(
-        Post.objects.filter(slug__in=[spec.slug for spec in specs]).values_list("slug", flat=True)
+        Post.objects.filter(
+            slug__in=[spec.slug for spec in specs], language=settings.LANGUAGE_CODE
+        ).values_list("slug", flat=True)
     )
     created = 0
     for spec in specs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import ROLE_ORDER, Role
@@ -14,18 +15,18 @@ ROLE_CHOICES = [(role.value, role.label) for role in ROLE_ORDER]
 
 class UserFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=100,
-        widget=forms.SearchInput(attrs={"placeholder": "Email, username or name"}),
+        widget=forms.SearchInput(attrs={"placeholder": _("Email, username or name")}),
     )
     role = forms.ChoiceField(
-        label="Role", required=False, choices=[("", "Any role"), *ROLE_CHOICES]
+        label=_("Role"), required=False, choices=[("", _("Any role")), *ROLE_CHOICES]
     )
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         required=False,
-        choices=[("", "Any status"), ("active", "Active"), ("inactive", "Deactivated")],
+        choices=[("", _("Any status")), ("active", _("Active")), ("inactive", _("Deactivated"))],
     )
 
     def filters(self) -> dict[str, Any]:
@@ -41,31 +42,31 @@ class UserFilterForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
 
 
 class AuditFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Event", required=False, choices=[("", "Every event"), *AuditEvent.Kind.choices]
+        label=_("Event"), required=False, choices=[("", _("Every event")), *AuditEvent.Kind.choices]
     )
     user = forms.CharField(
-        label="User email",
+        label=_("User email"),
         required=False,
         max_length=254,
-        widget=forms.SearchInput(attrs={"placeholder": "Actor or target"}),
+        widget=forms.SearchInput(attrs={"placeholder": _("Actor or target")}),
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return data
 
     def filters(self) -> dict[str, Any]:

@@ -14,14 +14,22 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.analytics.selectors import Filters
 from apps.dashboard.forms.editor import INPUT
 
 Interval = Literal["hour", "day"]
 
-PERIODS: Final = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
+PERIODS: Final = {"today": _("Today"), "7d": _("Last 7 days"), "30d": _("Last 30 days")}
+# The same periods inside a sentence ("Showing the last 7 days instead.").
+PERIODS_IN_TEXT: Final = {
+    "today": _("today"),
+    "7d": _("the last 7 days"),
+    "30d": _("the last 30 days"),
+}
 DEFAULT_PERIOD: Final = "7d"
 # A custom range is at most a year: the daily rollups answer it, and a longer one would be a
 # chart of hundreds of points no one can read.
@@ -66,18 +74,37 @@ class Period:
     @property
     def label(self) -> str:
         if self.key in PERIODS:
-            return PERIODS[self.key]
+            return str(PERIODS[self.key])
         if self.single_day:
-            return f"{self.start:%b %-d, %Y}"
-        return f"{self.start:%b %-d, %Y} – {self.end:%b %-d, %Y}"
+            return _day(self.start)
+        return gettext("%(start)s – %(end)s") % {"start": _day(self.start), "end": _day(self.end)}
 
     @property
     def previous_label(self) -> str:
         if self.key == "today":
-            return "all of yesterday"
+            return gettext("all of yesterday")
         if self.single_day:
-            return f"{self.previous_start:%b %-d, %Y}"
-        return f"the {self.days} days before ({self.previous_start:%b %-d} – {self.previous_end:%b %-d, %Y})"
+            return _day(self.previous_start)
+        return ngettext(
+            "the %(days)s day before (%(start)s – %(end)s)",
+            "the %(days)s days before (%(start)s – %(end)s)",
+            self.days,
+        ) % {
+            "days": self.days,
+            "start": _short_day(self.previous_start),
+            "end": _day(self.previous_end),
+        }
+
+
+def _day(day: date) -> str:
+    """ "Mar 5, 2025" in English; the active language's month names and order otherwise."""
+    # Translators: a date format (Django's date filter syntax), e.g. "Mar 5, 2025".
+    return formats.date_format(day, gettext("M j, Y"))
+
+
+def _short_day(day: date) -> str:
+    # Translators: a date format without the year (Django's date filter syntax), e.g. "Mar 5".
+    return formats.date_format(day, gettext("M j"))
 
 
 def period_for(key: str, *, today: date | None = None) -> Period:
@@ -146,15 +173,15 @@ class AnalyticsQuery:
     def chips(self) -> list[Chip]:
         chips = []
         if self.post_id:
-            chips.append(Chip("Post", self.post_title, self.query(post=None)))
+            chips.append(Chip(gettext("Post"), self.post_title, self.query(post=None)))
         if self.path:
-            chips.append(Chip("Page", self.path, self.query(path=None)))
+            chips.append(Chip(gettext("Page"), self.path, self.query(path=None)))
         if self.referrer:
-            shown = "Direct or unknown" if self.referrer == "(none)" else self.referrer
-            chips.append(Chip("Referrer", shown, self.query(referrer=None)))
+            shown = gettext("Direct or unknown") if self.referrer == "(none)" else self.referrer
+            chips.append(Chip(gettext("Referrer"), shown, self.query(referrer=None)))
         if self.campaign:
-            shown = "No campaign" if self.campaign == "(none)" else self.campaign
-            chips.append(Chip("Campaign", shown, self.query(campaign=None)))
+            shown = gettext("No campaign") if self.campaign == "(none)" else self.campaign
+            chips.append(Chip(gettext("Campaign"), shown, self.query(campaign=None)))
         return chips
 
 
@@ -162,16 +189,19 @@ class RangeForm(forms.Form):
     """The custom range: both days, start on or before end, at most a year, not in the future."""
 
     start = forms.DateField(
-        label="From",
+        label=_("From"),
         error_messages={
-            "required": "Give the first day.",
-            "invalid": "The first day is not a date.",
+            "required": _("Give the first day."),
+            "invalid": _("The first day is not a date."),
         },
         widget=forms.DateInput(attrs={"type": "date", "class": INPUT}),
     )
     end = forms.DateField(
-        label="To",
-        error_messages={"required": "Give the last day.", "invalid": "The last day is not a date."},
+        label=_("To"),
+        error_messages={
+            "required": _("Give the last day."),
+            "invalid": _("The last day is not a date."),
+        },
         widget=forms.DateInput(attrs={"type": "date", "class": INPUT}),
     )
 
@@ -184,14 +214,15 @@ class RangeForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if isinstance(start, date) and isinstance(end, date):
             if start > end:
-                raise forms.ValidationError("The first day comes after the last day.")
+                raise forms.ValidationError(gettext("The first day comes after the last day."))
             if end > self.today:
                 raise forms.ValidationError(
-                    "The range ends in the future; the last day can be today at most."
+                    gettext("The range ends in the future; the last day can be today at most.")
                 )
             if (end - start).days + 1 > MAX_SPAN_DAYS:
                 raise forms.ValidationError(
-                    f"A range can span {MAX_SPAN_DAYS} days at most; this one spans {(end - start).days + 1}."
+                    gettext("A range can span %(most)s days at most; this one spans %(days)s.")
+                    % {"most": MAX_SPAN_DAYS, "days": (end - start).days + 1}
                 )
         return data
 
@@ -203,13 +234,24 @@ def _text(
     if not value:
         return ""
     if len(value) > limit:
-        errors.append(f"The {label} filter is longer than {limit} characters, so it was left out.")
+        errors.append(
+            gettext(
+                "The %(filter)s filter is longer than %(limit)s characters, so it was left out."
+            )
+            % {"filter": label, "limit": limit}
+        )
         return ""
     if prefix and not value.startswith(prefix):
-        errors.append(f"The {label} filter must start with “{prefix}”, so it was left out.")
+        errors.append(
+            gettext("The %(filter)s filter must start with “%(prefix)s”, so it was left out.")
+            % {"filter": label, "prefix": prefix}
+        )
         return ""
     if any(ord(char) < 32 for char in value):
-        errors.append(f"The {label} filter contains control characters, so it was left out.")
+        errors.append(
+            gettext("The %(filter)s filter contains control characters, so it was left out.")
+            % {"filter": label}
+        )
         return ""
     return value
 
@@ -233,13 +275,16 @@ def parse_query(data: QueryDict, *, today: date | None = None) -> tuple[Analytic
             errors.extend(
                 str(error) for field_errors in range_form.errors.values() for error in field_errors
             )
-            errors.append(f"Showing {PERIODS[DEFAULT_PERIOD].lower()} instead.")
+            errors.append(
+                gettext("Showing %(period)s instead.") % {"period": PERIODS_IN_TEXT[DEFAULT_PERIOD]}
+            )
             period = period_for(DEFAULT_PERIOD, today=today)
     elif key in PERIODS:
         period = period_for(key, today=today)
     else:
         errors.append(
-            f"There is no period called “{key[:40]}”; showing {PERIODS[DEFAULT_PERIOD].lower()}."
+            gettext("There is no period called “%(key)s”; showing %(period)s.")
+            % {"key": key[:40], "period": PERIODS_IN_TEXT[DEFAULT_PERIOD]}
         )
         period = period_for(DEFAULT_PERIOD, today=today)
 
@@ -249,13 +294,13 @@ def parse_query(data: QueryDict, *, today: date | None = None) -> tuple[Analytic
         if raw_post.isdigit() and 0 < int(raw_post) < 2**31:
             post_id = int(raw_post)
         else:
-            errors.append("The post filter is not a post number, so it was left out.")
+            errors.append(gettext("The post filter is not a post number, so it was left out."))
     query = AnalyticsQuery(
         period=period,
         post_id=post_id,
-        path=_text(data, "path", MAX_PATH, "page", errors, prefix="/"),
-        referrer=_text(data, "referrer", MAX_REFERRER, "referrer", errors),
-        campaign=_text(data, "campaign", MAX_CAMPAIGN, "campaign", errors),
+        path=_text(data, "path", MAX_PATH, gettext("page"), errors, prefix="/"),
+        referrer=_text(data, "referrer", MAX_REFERRER, gettext("referrer"), errors),
+        campaign=_text(data, "campaign", MAX_CAMPAIGN, gettext("campaign"), errors),
         errors=errors,
     )
     return query, range_form

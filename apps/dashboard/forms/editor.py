@@ -11,6 +11,8 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can
@@ -54,92 +56,101 @@ class PostEditorForm(forms.Form):
     creating tags, changing the cover, and the cover-description check."""
 
     title = forms.CharField(
+        label=_("Title"),
         max_length=200,
-        error_messages={"required": "A post needs a title."},
+        error_messages={"required": _("A post needs a title.")},
         widget=forms.TextInput(
             attrs={
                 "class": "block w-full border-0 bg-transparent px-0 py-1 font-serif text-3xl font-bold "
                 "tracking-tight text-slate-900 placeholder:text-slate-300 focus:ring-0 sm:text-4xl "
                 "dark:text-white dark:placeholder:text-slate-600",
-                "placeholder": "Title",
+                "placeholder": _("Title"),
                 "autocomplete": "off",
                 "data-editor-title": "",
             }
         ),
     )
     subtitle = forms.CharField(
+        label=_("Subtitle"),
         max_length=200,
         required=False,
         widget=forms.TextInput(
             attrs={
                 "class": "block w-full border-0 bg-transparent px-0 py-1 text-xl text-slate-600 "
                 "placeholder:text-slate-300 focus:ring-0 dark:text-slate-300 dark:placeholder:text-slate-600",
-                "placeholder": "Subtitle (optional)",
+                "placeholder": _("Subtitle (optional)"),
                 "autocomplete": "off",
             }
         ),
     )
     body = forms.CharField(
+        label=_("Body"),
         max_length=MAX_BODY_CHARS,
-        error_messages={"required": "Write something in the body first."},
+        error_messages={"required": _("Write something in the body first.")},
         widget=forms.Textarea(
             attrs={
                 "class": "block min-h-[28rem] w-full resize-y rounded-none border-0 bg-transparent "
                 "px-4 py-4 font-serif text-[1.0625rem] leading-7 text-slate-900 placeholder:text-slate-500 "
                 "focus:ring-0 dark:text-slate-100",
                 "rows": 24,
-                "placeholder": "Write in Markdown…",
+                "placeholder": _("Write in Markdown…"),
                 "spellcheck": "true",
                 "data-editor-body": "",
             }
         ),
     )
     excerpt = forms.CharField(
+        label=_("Excerpt"),
         max_length=400,
         required=False,
-        help_text="Shown under the title and on post cards. Up to 400 characters.",
+        help_text=_("Shown under the title and on post cards. Up to 400 characters."),
         widget=forms.Textarea(attrs={"class": INPUT, "rows": 3, "data-counter": "400"}),
     )
     slug = forms.CharField(
-        label="Address",
+        label=_("Address"),
         max_length=200,
         required=False,
-        help_text="Letters, numbers and hyphens. Left empty, it follows the title until the post "
-        "is published.",
+        help_text=_(
+            "Letters, numbers and hyphens. Left empty, it follows the title until the post "
+            "is published."
+        ),
         widget=forms.TextInput(
             attrs={
                 "class": INPUT,
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "made from the title",
+                "placeholder": _("made from the title"),
             }
         ),
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.order_by("name"), required=False, empty_label="No category"
+        label=_("Category"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("No category"),
     )
     tags = forms.ModelMultipleChoiceField(
+        label=_("Tags"),
         queryset=Tag.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
     )
     new_tags = forms.CharField(
-        label="New tags",
+        label=_("New tags"),
         required=False,
         max_length=600,
-        help_text="Separate with commas. New tags are created when you press Save.",
+        help_text=_("Separate with commas. New tags are created when you press Save."),
         widget=forms.TextInput(attrs={"class": INPUT, "autocomplete": "off"}),
     )
     coauthors = CoauthorField(
-        label="Co-authors",
+        label=_("Co-authors"),
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
     )
     cover_image = forms.FileField(
-        label="Cover image",
-        required=False,
-        help_text=f"JPEG, PNG, WebP or GIF, up to {MAX_BYTES // (1024 * 1024)} MB. Location data is removed.",
+        label=_("Cover image"),
+        required=False,  # help_text: set in __init__ (it names the size limit)
         widget=forms.FileInput(
             attrs={
                 "accept": IMAGE_ACCEPT,
@@ -150,40 +161,40 @@ class PostEditorForm(forms.Form):
         ),
     )
     remove_cover = forms.BooleanField(
-        label="Remove the cover image",
+        label=_("Remove the cover image"),
         required=False,
         widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
     )
     cover_alt = forms.CharField(
-        label="Cover description",
+        label=_("Cover description"),
         max_length=200,
         required=False,
-        help_text="Describe the picture for people who cannot see it. Required with a cover.",
+        help_text=_("Describe the picture for people who cannot see it. Required with a cover."),
         widget=forms.TextInput(attrs={"class": INPUT, "data-counter": "200"}),
     )
     seo_title = forms.CharField(
-        label="Search title",
+        label=_("Search title"),
         max_length=70,
         required=False,
-        help_text="Shown in search results instead of the title. Up to 70 characters.",
+        help_text=_("Shown in search results instead of the title. Up to 70 characters."),
         widget=forms.TextInput(attrs={"class": INPUT, "data-counter": "70"}),
     )
     seo_description = forms.CharField(
-        label="Search description",
+        label=_("Search description"),
         max_length=160,
         required=False,
-        help_text="Shown under the title in search results. Up to 160 characters.",
+        help_text=_("Shown under the title in search results. Up to 160 characters."),
         widget=forms.Textarea(attrs={"class": INPUT, "rows": 3, "data-counter": "160"}),
     )
     canonical_url = forms.URLField(
-        label="Canonical URL",
+        label=_("Canonical URL"),
         required=False,
         assume_scheme="https",
-        help_text="Only if this post first appeared elsewhere: the original’s address.",
+        help_text=_("Only if this post first appeared elsewhere: the original’s address."),
         widget=forms.URLInput(attrs={"class": INPUT, "placeholder": "https://"}),
     )
     featured = forms.BooleanField(
-        label="Feature on the home page",
+        label=_("Feature on the home page"),
         required=False,
         widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
     )
@@ -213,6 +224,10 @@ class PostEditorForm(forms.Form):
             del self.fields["featured"]
         if autosave:
             del self.fields["cover_image"], self.fields["remove_cover"]
+        else:
+            self.fields["cover_image"].help_text = gettext(
+                "JPEG, PNG, WebP or GIF, up to %(size)s MB. Location data is removed."
+            ) % {"size": MAX_BYTES // (1024 * 1024)}
         for name in SETTINGS_FIELDS:
             if name in self.fields:
                 self.fields[name].widget.attrs["form"] = FORM_ID
@@ -221,7 +236,7 @@ class PostEditorForm(forms.Form):
         else:
             del self.fields["draft_key"]
             self.fields["version"].required = True
-            self.fields["version"].error_messages["required"] = (
+            self.fields["version"].error_messages["required"] = gettext(
                 "This page lost track of the post’s version: reload it and save again."
             )
 
@@ -249,7 +264,7 @@ class PostEditorForm(forms.Form):
         wanted = str(self.cleaned_data.get("slug") or "").strip()
         slug = slugify(wanted)
         if wanted and not slug:
-            raise forms.ValidationError("Use letters, numbers and hyphens.")
+            raise forms.ValidationError(gettext("Use letters, numbers and hyphens."))
         return slug
 
     def clean_new_tags(self) -> list[str]:
@@ -259,17 +274,22 @@ class PostEditorForm(forms.Form):
             if not name:
                 continue
             if len(name) > 60 or not slugify(name):
-                raise forms.ValidationError(f"“{name[:60]}” is not a usable tag name.")
+                raise forms.ValidationError(
+                    gettext("“%(name)s” is not a usable tag name.") % {"name": name[:60]}
+                )
             names.setdefault(slugify(name), name)
         if len(names) > MAX_NEW_TAGS:
-            raise forms.ValidationError(f"Add at most {MAX_NEW_TAGS} new tags at a time.")
+            raise forms.ValidationError(
+                gettext("Add at most %(count)s new tags at a time.") % {"count": MAX_NEW_TAGS}
+            )
         return list(names.values())
 
     def clean_cover_image(self) -> UploadedFile | None:
         upload: UploadedFile | None = self.cleaned_data.get("cover_image") or None
         if upload is not None and (upload.size or 0) > MAX_BYTES:
             raise forms.ValidationError(
-                f"Images must be {MAX_BYTES // (1024 * 1024)} MB or smaller."
+                gettext("Images must be %(size)s MB or smaller.")
+                % {"size": MAX_BYTES // (1024 * 1024)}
             )
         return upload
 
@@ -284,8 +304,10 @@ class PostEditorForm(forms.Form):
         if has_cover and not data.get("cover_alt", "").strip():
             self.add_error(
                 "cover_alt",
-                "Describe the cover image: people using screen readers, and everyone when "
-                "it fails to load, get this text instead.",
+                gettext(
+                    "Describe the cover image: people using screen readers, and everyone when "
+                    "it fails to load, get this text instead."
+                ),
             )
         return data
 
@@ -338,5 +360,5 @@ class PreviewForm(forms.Form):
 
 
 class ImageUploadForm(forms.Form):
-    image = forms.FileField(error_messages={"required": "Choose an image to upload."})
+    image = forms.FileField(error_messages={"required": _("Choose an image to upload.")})
     alt = forms.CharField(max_length=200, required=False)

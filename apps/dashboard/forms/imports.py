@@ -8,6 +8,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.dashboard.forms.editor import CHECKBOX, INPUT
 from apps.transfer.models import ImportRun
@@ -18,28 +20,30 @@ EXTENSIONS = {ImportRun.Source.WXR: ".xml", ImportRun.Source.GHOST: ".json"}
 
 class SiteImportForm(forms.Form):
     source = forms.ChoiceField(
-        label="Import from",
+        label=_("Import from"),
         choices=ImportRun.Source.choices,
         initial=ImportRun.Source.WXR,
         widget=forms.Select(attrs={"class": INPUT}),
     )
     file = forms.FileField(
-        label="Export file",
-        help_text="WordPress: the .xml file from Tools → Export. Ghost: the .json file from "
-        "Settings → Labs → Export your content.",
-        error_messages={"required": "Choose the export file to import."},
+        label=_("Export file"),
+        help_text=_(
+            "WordPress: the .xml file from Tools → Export. Ghost: the .json file from "
+            "Settings → Labs → Export your content."
+        ),
+        error_messages={"required": _("Choose the export file to import.")},
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xml,.json,application/xml,text/xml,application/json"}
         ),
     )
     members = forms.FileField(
-        label="Ghost members CSV (optional)",
+        label=_("Ghost members CSV (optional)"),
         required=False,
-        help_text="Members who chose to receive emails become newsletter subscribers.",
+        help_text=_("Members who chose to receive emails become newsletter subscribers."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     dry_run = forms.BooleanField(
-        label="Dry run: report what would happen, change nothing",
+        label=_("Dry run: report what would happen, change nothing"),
         required=False,
         widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
     )
@@ -52,14 +56,21 @@ class SiteImportForm(forms.Form):
             return data
         limit = settings.TRANSFER_MAX_UPLOAD_BYTES
         if upload.size is not None and upload.size > limit:
-            self.add_error("file", f"The file is larger than {limit // 1024**2} MB.")
+            self.add_error(
+                "file",
+                gettext("The file is larger than %(size)s MB.") % {"size": limit // 1024**2},
+            )
             return data
         wanted = EXTENSIONS[ImportRun.Source(source)]
         if Path(upload.name or "").suffix.lower() != wanted:
             self.add_error(
                 "file",
-                f"A {ImportRun.Source(source).label} import needs a {wanted} file, "
-                f"not “{Path(upload.name or '').name}”.",
+                gettext("A %(source)s import needs a %(extension)s file, not “%(name)s”.")
+                % {
+                    "source": ImportRun.Source(source).label,
+                    "extension": wanted,
+                    "name": Path(upload.name or "").name,
+                },
             )
             return data
         head = upload.read(64 * 1024)
@@ -71,7 +82,7 @@ class SiteImportForm(forms.Form):
         members: UploadedFile | None = data.get("members")
         if members is not None:
             if source != ImportRun.Source.GHOST:
-                self.add_error("members", "A members CSV goes with a Ghost import only.")
+                self.add_error("members", gettext("A members CSV goes with a Ghost import only."))
             elif Path(members.name or "").suffix.lower() != ".csv":
-                self.add_error("members", "The members list must be a .csv file.")
+                self.add_error("members", gettext("The members list must be a .csv file."))
         return data

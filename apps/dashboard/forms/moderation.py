@@ -6,16 +6,19 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.comments.models import ModerationSettings
 from apps.comments.selectors.moderation import QUEUE_VIEWS
 from apps.comments.services.moderation import ACTIONS, BLOCKLIST_MAX_ENTRIES, MAX_LINKS_LIMIT
 
-VIEW_LABELS: dict[str, str] = {
-    "held": "Held",
-    "reported": "Reported",
-    "spam": "Spam",
-    "rejected": "Rejected",
+VIEW_LABELS: dict[str, str | Promise] = {
+    "held": _("Held"),
+    "reported": _("Reported"),
+    "spam": _("Spam"),
+    "rejected": _("Rejected"),
 }
 
 # Bulk action → the queue views where it makes sense, in the menu's order. Labels and the
@@ -32,7 +35,9 @@ BULK_ACTION_VIEWS: dict[str, frozenset[str]] = {
 def bulk_actions_for(view: str) -> list[tuple[str, str]]:
     """The bulk actions worth offering in one queue view (the service re-checks each comment)."""
     return [
-        (name, ACTIONS[name].label) for name, views in BULK_ACTION_VIEWS.items() if view in views
+        (name, str(ACTIONS[name].label))
+        for name, views in BULK_ACTION_VIEWS.items()
+        if view in views
     ]
 
 
@@ -40,10 +45,10 @@ class QueueFilterForm(forms.Form):
     view = forms.ChoiceField(required=False, choices=[(v, VIEW_LABELS[v]) for v in QUEUE_VIEWS])
     post = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=200,
-        widget=forms.SearchInput(attrs={"placeholder": "Words, commenter or post title"}),
+        widget=forms.SearchInput(attrs={"placeholder": _("Words, commenter or post title")}),
     )
 
     def filters(self) -> dict[str, Any]:
@@ -62,8 +67,8 @@ class CommentIdsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
-        "required": "Select at least one comment.",
-        "invalid": "A selected comment is not valid: reload the page.",
+        "required": _("Select at least one comment."),
+        "invalid": _("A selected comment is not valid: reload the page."),
     }
 
     def to_python(self, value: Any) -> list[int]:
@@ -79,15 +84,15 @@ class CommentIdsField(forms.Field):
 
 class BulkModerationForm(forms.Form):
     action = forms.ChoiceField(
-        label="With the selected comments",
-        error_messages={"required": "Choose what to do with the selected comments."},
+        label=_("With the selected comments"),
+        error_messages={"required": _("Choose what to do with the selected comments.")},
     )
     comments = CommentIdsField()
 
     def __init__(self, *args: Any, view: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [  # type: ignore[attr-defined]
-            ("", "Choose an action…"),
+            ("", gettext("Choose an action…")),
             *bulk_actions_for(view),
         ]
 
@@ -97,31 +102,33 @@ class BulkModerationForm(forms.Form):
 
 class ModerationSettingsForm(forms.Form):
     hold = forms.ChoiceField(
-        label="Hold new comments for approval",
+        label=_("Hold new comments for approval"),
         choices=ModerationSettings.Hold.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose which comments to hold."},
+        error_messages={"required": _("Choose which comments to hold.")},
     )
     max_links = forms.IntegerField(
-        label="Most links a comment may hold",
+        label=_("Most links a comment may hold"),
         min_value=0,
         max_value=MAX_LINKS_LIMIT,
-        help_text="A comment with more links than this waits in the queue. 0 holds any link.",
+        help_text=_("A comment with more links than this waits in the queue. 0 holds any link."),
         error_messages={
-            "required": "Enter a number of links (0 holds any comment with a link).",
-            "invalid": "Enter a whole number.",
+            "required": _("Enter a number of links (0 holds any comment with a link)."),
+            "invalid": _("Enter a whole number."),
         },
     )
     blocklist = forms.CharField(
-        label="Blocked words and phrases",
+        label=_("Blocked words and phrases"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
-        help_text=(
-            "One word or phrase per line, at most "
-            f"{BLOCKLIST_MAX_ENTRIES}. A comment that contains one as a whole word (any case) "
-            "waits in the queue."
-        ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["blocklist"].help_text = gettext(
+            "One word or phrase per line, at most %(count)s. A comment that contains one as a "
+            "whole word (any case) waits in the queue."
+        ) % {"count": BLOCKLIST_MAX_ENTRIES}
 
     def add_service_error(self, error: ValidationError) -> None:
         """Attach a service's ValidationError to the field it names, or to the form."""
@@ -134,7 +141,7 @@ class ModerationSettingsForm(forms.Form):
 
 class CommentsOpenForm(forms.Form):
     open = forms.TypedChoiceField(
-        choices=[("1", "Open"), ("0", "Closed")],
+        choices=[("1", _("Open")), ("0", _("Closed"))],
         coerce=lambda value: value == "1",
-        error_messages={"required": "Say whether comments should be open or closed."},
+        error_messages={"required": _("Say whether comments should be open or closed.")},
     )

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.blog.models import Post
 from apps.blog.selectors import published_posts
@@ -21,9 +23,9 @@ MAX_QUERY = 254
 
 class NewsletterChoiceField(forms.ModelMultipleChoiceField[Newsletter]):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", "Newsletters")
+        kwargs.setdefault("label", _("Newsletters"))
         kwargs["error_messages"] = {
-            "required": "Choose at least one newsletter.",
+            "required": _("Choose at least one newsletter."),
             **kwargs.get("error_messages", {}),
         }
         super().__init__(
@@ -46,20 +48,20 @@ class CampaignForm(forms.Form):
     """A campaign written here (Markdown), or its subject and newsletters when edited."""
 
     subject = forms.CharField(
-        label="Subject",
+        label=_("Subject"),
         max_length=200,
-        error_messages={"required": "Give the mail a subject."},
+        error_messages={"required": _("Give the mail a subject.")},
         widget=forms.TextInput(attrs={"class": INPUT, "data-counter": "200"}),
     )
     preheader = forms.CharField(
-        label="Preheader",
+        label=_("Preheader"),
         required=False,
         max_length=200,
-        help_text="The line inboxes show after the subject.",
+        help_text=_("The line inboxes show after the subject."),
         widget=forms.TextInput(attrs={"class": INPUT}),
     )
     body = forms.CharField(
-        label="Body (Markdown)",
+        label=_("Body (Markdown)"),
         required=False,
         max_length=100_000,
         widget=forms.Textarea(attrs={"class": INPUT + " font-mono text-sm", "rows": 14}),
@@ -69,12 +71,12 @@ class CampaignForm(forms.Form):
 
 class CampaignFromPostForm(forms.Form):
     post = PostChoiceField(
-        label="Published post",
+        label=_("Published post"),
         queryset=Post.objects.none(),  # set per form: "published" depends on the time
-        empty_label="Choose a post…",
+        empty_label=_("Choose a post…"),
         error_messages={
-            "required": "Choose a published post.",
-            "invalid_choice": "That post is not published.",
+            "required": _("Choose a published post."),
+            "invalid_choice": _("That post is not published."),
         },
         widget=forms.Select(attrs={"class": INPUT}),
     )
@@ -89,50 +91,50 @@ class CampaignFromPostForm(forms.Form):
 
 
 class SendForm(forms.Form):
-    WHEN = (("now", "Send now"), ("later", "Schedule for"))
+    WHEN = (("now", _("Send now")), ("later", _("Schedule for")))
     when = forms.ChoiceField(
-        label="When",
+        label=_("When"),
         choices=WHEN,
         initial="now",
         widget=forms.RadioSelect(attrs={"class": CHECKBOX}),
     )
-    at = SiteDateTimeField(label="Send at", required=False)
+    at = SiteDateTimeField(label=_("Send at"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("when") == "later":
             at = data.get("at")
             if at is None:
-                self.add_error("at", "Choose when to send it.")
+                self.add_error("at", gettext("Choose when to send it."))
             elif at <= timezone.now():
-                self.add_error("at", "Choose a time in the future.")
+                self.add_error("at", gettext("Choose a time in the future."))
         else:
             data["at"] = None
         return data
 
 
 class PostEmailForm(forms.Form):
-    newsletters = NewsletterChoiceField(label="Also email this post to subscribers of")
+    newsletters = NewsletterChoiceField(label=_("Also email this post to subscribers of"))
 
 
 class SubscriberFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search by address",
+        label=_("Search by address"),
         required=False,
         max_length=MAX_QUERY,
         widget=forms.SearchInput(attrs={"class": INPUT, "placeholder": "name@example.com"}),
     )
     newsletter = forms.ModelChoiceField(
-        label="Newsletter",
+        label=_("Newsletter"),
         queryset=newsletters_for_staff(),
         required=False,
-        empty_label="All newsletters",
+        empty_label=_("All newsletters"),
         widget=forms.Select(attrs={"class": INPUT}),
     )
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         required=False,
-        choices=[("", "Any status"), *STATUSES.items()],
+        choices=[("", _("Any status")), *STATUSES.items()],
         widget=forms.Select(attrs={"class": INPUT}),
     )
 
@@ -149,44 +151,48 @@ class SubscriberFilterForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, with a header row naming an “email” column; “name” and “created” are optional.",
-        error_messages={"required": "Choose the CSV file to import."},
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, with a header row naming an “email” column; “name” and “created” are optional."
+        ),
+        error_messages={"required": _("Choose the CSV file to import.")},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
-    newsletters = NewsletterChoiceField(label="Subscribe them to")
+    newsletters = NewsletterChoiceField(label=_("Subscribe them to"))
     consent = forms.BooleanField(
-        label="Everyone on this list agreed to receive these newsletters, and I can show when and how.",
-        error_messages={"required": "You can import only people who agreed to be mailed."},
+        label=_(
+            "Everyone on this list agreed to receive these newsletters, and I can show when and how."
+        ),
+        error_messages={"required": _("You can import only people who agreed to be mailed.")},
         widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
     )
     note = forms.CharField(
-        label="Where the consent comes from",
+        label=_("Where the consent comes from"),
         required=False,
         max_length=300,
-        help_text="Kept with each consent record, e.g. “Sign-up sheet, book fair 2024”.",
+        help_text=_("Kept with each consent record, e.g. “Sign-up sheet, book fair 2024”."),
         widget=forms.TextInput(attrs={"class": INPUT}),
     )
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
         if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB; split it up.")
+            raise forms.ValidationError(gettext("The file is larger than 10 MB; split it up."))
         return upload
 
 
 class SuppressionForm(forms.Form):
     email = forms.EmailField(
-        label="Address",
+        label=_("Address"),
         max_length=254,
         error_messages={
-            "required": "Enter the address.",
-            "invalid": "Enter a valid email address.",
+            "required": _("Enter the address."),
+            "invalid": _("Enter a valid email address."),
         },
         widget=forms.EmailInput(attrs={"class": INPUT}),
     )
     detail = forms.CharField(
-        label="Why (optional)",
+        label=_("Why (optional)"),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"class": INPUT}),

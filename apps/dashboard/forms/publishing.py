@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.blog.services.previews import MAX_HOURS
 from apps.dashboard.forms.editor import INPUT
@@ -44,7 +46,9 @@ class _SiteTimesForm(forms.Form):
         super().__init__(*args, **kwargs)
         now = timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE))
         for field in self.fields.values():
-            field.help_text = f"{settings.TIME_ZONE} time (the site’s time zone)."
+            field.help_text = gettext("%(zone)s time (the site’s time zone).") % {
+                "zone": settings.TIME_ZONE
+            }
             # The picker cannot offer the past; the service still says so if it is typed in.
             field.widget.attrs["min"] = now.strftime("%Y-%m-%dT%H:%M")
             field.widget.attrs["data-site-time"] = settings.TIME_ZONE
@@ -52,19 +56,19 @@ class _SiteTimesForm(forms.Form):
 
 class ScheduleForm(_SiteTimesForm):
     publish_at = SiteDateTimeField(
-        label="Publish at", error_messages={"required": "Choose when to publish."}
+        label=_("Publish at"), error_messages={"required": _("Choose when to publish.")}
     )
-    unpublish_at = SiteDateTimeField(label="Unpublish at (optional)", required=False)
+    unpublish_at = SiteDateTimeField(label=_("Unpublish at (optional)"), required=False)
 
 
 class UnpublishForm(_SiteTimesForm):
-    unpublish_at = SiteDateTimeField(label="Take it off the site at", required=False)
+    unpublish_at = SiteDateTimeField(label=_("Take it off the site at"), required=False)
 
 
 class SendBackForm(forms.Form):
     # Required by the service, which words the error; the form only bounds the size.
     note = forms.CharField(
-        label="Note for the author",
+        label=_("Note for the author"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"class": INPUT, "rows": 3}),
@@ -73,14 +77,15 @@ class SendBackForm(forms.Form):
 
 class PreviewLinkForm(forms.Form):
     hours = forms.IntegerField(
-        label="Lasts (hours)",
+        label=_("Lasts (hours)"),
         initial=72,
         min_value=1,
         max_value=MAX_HOURS,
-        error_messages={
-            "min_value": f"A preview link lasts between 1 and {MAX_HOURS} hours.",
-            "max_value": f"A preview link lasts between 1 and {MAX_HOURS} hours.",
-            "required": "Say how many hours the link should work.",
-        },
+        error_messages={"required": _("Say how many hours the link should work.")},
         widget=forms.NumberInput(attrs={"class": INPUT, "min": 1, "max": MAX_HOURS}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bounds = gettext("A preview link lasts between 1 and %(most)s hours.") % {"most": MAX_HOURS}
+        self.fields["hours"].error_messages |= {"min_value": bounds, "max_value": bounds}

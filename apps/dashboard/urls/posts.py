@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from apps.dashboard import views
+from apps.dashboard.views import translations
 
 # Included into the "dashboard" namespace by apps/dashboard/urls/__init__.py.
 urlpatterns: list[URLPattern] = [
@@ -13,6 +14,23 @@ urlpatterns: list[URLPattern] = [
         "posts/<int:pk>/revisions/<int:revision_pk>/restore/",
         views.revision_restore,
         name="revision_restore",
+    ),
+    # A post's versions in the site's languages (apps.dashboard.views.translations).
+    path("posts/<int:pk>/translations/", translations.post_translations, name="post_translations"),
+    path(
+        "posts/<int:pk>/translations/new/",
+        translations.translation_create,
+        name="translation_create",
+    ),
+    path(
+        "posts/<int:pk>/translation-changes/",
+        translations.translation_changes,
+        name="translation_changes",
+    ),
+    path(
+        "posts/<int:pk>/translation-current/",
+        translations.translation_mark_current,
+        name="translation_mark_current",
     ),
     path("categories/", views.categories, name="categories"),
     path("categories/new/", views.category_create, name="category_create"),

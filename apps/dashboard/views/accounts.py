@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -125,14 +126,20 @@ def user_role(request: HtmxRequest, pk: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
     else:
-        error = " ".join(str(message) for message in form.errors.get("role", ["Choose a role."]))
+        error = " ".join(
+            str(message) for message in form.errors.get("role", [gettext("Choose a role.")])
+        )
     if wants_partial(request):
         # 200 either way: htmx swaps only successful responses, and the row shows the error.
         return _render_row(request, pk, row_error=error, row_saved=not error)
     if error:
         messages.error(request, f"{target.email}: {error}")
     else:
-        messages.success(request, f"{target.email} is now {role_of(target).label.lower()}.")
+        messages.success(
+            request,
+            gettext("%(email)s is now %(role)s.")
+            % {"email": target.email, "role": str(role_of(target).label).lower()},
+        )
     return redirect("dashboard:users")
 
 
@@ -162,7 +169,12 @@ def user_set_active(request: HtmxRequest, pk: int, *, active: bool) -> HttpRespo
     if error:
         messages.error(request, f"{target.email}: {error}")
     else:
-        messages.success(request, f"{target.email} was {action}d.")
+        done = (
+            gettext("%(email)s was reactivated.")
+            if active
+            else gettext("%(email)s was deactivated.")
+        )
+        messages.success(request, done % {"email": target.email})
     return redirect("dashboard:users")
 
 
@@ -199,7 +211,9 @@ def audit_log(request: HtmxRequest) -> HttpResponse:
 def audit_export(request: HtmxRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponseBadRequest("Invalid filters: fix them on the audit log page first.")
+        return HttpResponseBadRequest(
+            gettext("Invalid filters: fix them on the audit log page first.")
+        )
     events = selectors.filtered_audit_events(**form.filters())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
@@ -243,11 +257,14 @@ def lockout_clear(request: HtmxRequest) -> HttpResponse:
             lockout_services.clear_lockout(
                 actor=actor(request), username=username, ip_address=ip_address, request=request
             )
-            notice = f"Unlocked {username or 'an unknown login'} from {ip_address or 'an unknown address'}."
+            notice = gettext("Unlocked %(login)s from %(address)s.") % {
+                "login": username or gettext("an unknown login"),
+                "address": ip_address or gettext("an unknown address"),
+            }
         except ValidationError as exc:
             error = error_text(exc)
     else:
-        error = "That lockout could not be read; reload the page and try again."
+        error = gettext("That lockout could not be read; reload the page and try again.")
     if wants_partial(request):
         return render_page_or_partial(
             request,

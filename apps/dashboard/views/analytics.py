@@ -21,7 +21,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -74,7 +76,14 @@ def _duration(seconds: float | None) -> str:
         return "—"
     whole = round(seconds)
     minutes, rest = divmod(whole, 60)
-    return f"{minutes}m {rest:02d}s" if minutes else f"{rest}s"
+    if minutes:
+        # Translators: a visit's duration, e.g. "3m 05s".
+        return gettext("%(minutes)sm %(seconds)ss") % {
+            "minutes": minutes,
+            "seconds": f"{rest:02d}",
+        }
+    # Translators: a visit's duration under a minute, e.g. "42s".
+    return gettext("%(seconds)ss") % {"seconds": rest}
 
 
 def _rate(value: float | None) -> str:
@@ -88,7 +97,10 @@ def _trend(delta: float | None) -> str:
 
 
 def _signed(delta: float, unit: str) -> str:
-    return f"{'+' if delta > 0 else '−' if delta < 0 else '±'}{abs(delta):.0f} {unit}"
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    # Translators: "pp" is percentage points, the change of a rate ("-3 pp").
+    shown = {"%": "%", "pp": pgettext("percentage points", "pp")}.get(unit, unit)
+    return f"{sign}{abs(delta):.0f} {shown}"
 
 
 def _count_figure(
@@ -100,23 +112,33 @@ def _count_figure(
     else:
         # Nothing before: "new" if there is something now, unless the site had no readers at
         # all before (then every figure would say "new", which tells nobody anything).
-        change = "new" if current and not none_before else ""
+        # Translators: a figure's change when the previous period had none to compare with.
+        change = pgettext("figure change", "new") if current and not none_before else ""
     good = None if delta is None or round(delta) == 0 else delta > 0
-    return Figure(key, label, f"{current:,}", f"{previous:,}", change, _trend(delta), good, help)
+    return Figure(
+        key,
+        label,
+        formats.number_format(current, force_grouping=True),
+        formats.number_format(previous, force_grouping=True),
+        change,
+        _trend(delta),
+        good,
+        help,
+    )
 
 
 def summary_figures(current: Summary, previous: Summary, period: Period) -> list[Figure]:
     """The five headline figures with their change against the previous period."""
     none_before = previous.pageviews == 0
     if period.single_day:
-        visitors_label = "Visitors"
-        visitors_help = (
+        visitors_label = gettext("Visitors")
+        visitors_help = gettext(
             "Different browsers seen that day. Someone who reads on a phone and a laptop "
             "counts twice."
         )
     else:
-        visitors_label = "Visitors (sum of daily visitors)"
-        visitors_help = (
+        visitors_label = gettext("Visitors (sum of daily visitors)")
+        visitors_help = gettext(
             "Each day's visitors added up. Someone who comes back on three days counts three "
             "times: visitors cannot be matched across days, by design, so this is not a count "
             "of different people."
@@ -124,11 +146,12 @@ def summary_figures(current: Summary, previous: Summary, period: Period) -> list
     figures = [
         _count_figure("visitors", visitors_label, visitors_help, current.visitors, previous.visitors, none_before=none_before),
         _count_figure(
-            "visits", "Visits", "A visit ends after 30 minutes without a page view.",
+            "visits", gettext("Visits"), gettext("A visit ends after 30 minutes without a page view."),
             current.visits, previous.visits, none_before=none_before,
         ),
         _count_figure(
-            "pageviews", "Page views", "Every page opened with JavaScript on, reloads included.",
+            "pageviews", gettext("Page views"),
+            gettext("Every page opened with JavaScript on, reloads included."),
             current.pageviews, previous.pageviews, none_before=none_before,
         ),
     ]  # fmt: skip
@@ -140,13 +163,13 @@ def summary_figures(current: Summary, previous: Summary, period: Period) -> list
     figures.append(
         Figure(
             "bounce_rate",
-            "Bounce rate",
+            gettext("Bounce rate"),
             _rate(current.bounce_rate),
             _rate(previous.bounce_rate),
             "" if bounce_delta is None else _signed(bounce_delta, "pp"),
             _trend(bounce_delta),
             None if bounce_delta is None or round(bounce_delta) == 0 else bounce_delta < 0,
-            "Visits that saw one page only. The change is in percentage points.",
+            gettext("Visits that saw one page only. The change is in percentage points."),
         )
     )
     duration_delta = (
@@ -157,13 +180,16 @@ def summary_figures(current: Summary, previous: Summary, period: Period) -> list
     figures.append(
         Figure(
             "duration",
-            "Visit duration",
+            gettext("Visit duration"),
             _duration(current.avg_visit_seconds),
             _duration(previous.avg_visit_seconds),
             "" if duration_delta is None else _signed(duration_delta, "%"),
             _trend(duration_delta),
             None if duration_delta is None or round(duration_delta) == 0 else duration_delta > 0,
-            "The average time from a visit's first page view to its last; one-page visits count as zero.",
+            gettext(
+                "The average time from a visit's first page view to its last; one-page visits "
+                "count as zero."
+            ),
         )
     )
     return figures
@@ -202,11 +228,14 @@ def past_points(points: list[selectors.Point], period: Period) -> list[selectors
 def series_chart(points: list[selectors.Point], period: Period) -> SeriesChart:
     """Page views and visitors on one scale, per hour for one day, per day otherwise."""
     hourly = period.interval == "hour"
-    fmt = "%H:%M" if hourly else "%b %-d"
+    # Translators: the chart's day labels (Django's date filter syntax), e.g. "Jan 5".
+    fmt = "H:i" if hourly else gettext("M j")
+    # Translators: a day in the chart's table (Django's date filter syntax), e.g. "Mon Jan 5".
+    row_format = "H:i" if hourly else gettext("D M j")
     rows = []
     for point in past_points(points, period):
         at = timezone.localtime(point.bucket) if timezone.is_aware(point.bucket) else point.bucket
-        label = f"{at:%H:%M}" if hourly else f"{at:%a %b %-d}"
+        label = formats.date_format(at, row_format)
         rows.append(SeriesRow(at, label, point.visitors, point.visits, point.pageviews))
     pageviews, visitors = line_pair(
         [(row.at, row.pageviews) for row in rows],
@@ -238,39 +267,39 @@ class Table:
     column: str  # what the first column holds
     rows: list[TableRow]
     note: str = ""
-    count_label: str = "Page views"
+    count_label: str = ""  # "Page views" unless given
     # Goals recorded by the server (a confirmed subscription) carry no visitor id.
     show_visitors: bool = True
 
 
 # (key, dimension, title, first column, query-string filter the rows link to)
-TABLES: Final[tuple[tuple[str, Dimension, str, str, str], ...]] = (
-    ("entry_pages", "entry_page", "Entry pages", "Page", "path"),
-    ("exit_pages", "exit_page", "Exit pages", "Page", "path"),
-    ("referrers", "referrer", "Referrers", "Source", "referrer"),
-    ("campaigns", "utm_campaign", "UTM campaigns", "Campaign", "campaign"),
-    ("browsers", "browser", "Browsers", "Browser", ""),
-    ("systems", "os", "Operating systems", "System", ""),
-    ("devices", "device", "Devices", "Device", ""),
+TABLES: Final[tuple[tuple[str, Dimension, Any, Any, str], ...]] = (
+    ("entry_pages", "entry_page", _("Entry pages"), _("Page"), "path"),
+    ("exit_pages", "exit_page", _("Exit pages"), _("Page"), "path"),
+    ("referrers", "referrer", _("Referrers"), _("Source"), "referrer"),
+    ("campaigns", "utm_campaign", _("UTM campaigns"), _("Campaign"), "campaign"),
+    ("browsers", "browser", _("Browsers"), _("Browser"), ""),
+    ("systems", "os", _("Operating systems"), _("System"), ""),
+    ("devices", "device", _("Devices"), _("Device"), ""),
 )
 # The selectors name a missing value "(none)" (and accept it back as a filter: direct visits).
 NONE_VALUE: Final = "(none)"
-NONE_LABELS: Final = {"referrer": "Direct or unknown", "utm_campaign": "No campaign"}
+NONE_LABELS: Final = {"referrer": _("Direct or unknown"), "utm_campaign": _("No campaign")}
 
 
 # The server-side goals of apps.analytics.services.GOALS, in words.
 GOAL_LABELS: Final = {
-    "newsletter_confirmed": "Newsletter subscription confirmed",
-    "comment_posted": "Comment posted",
-    "signed_up": "Account created",
+    "newsletter_confirmed": _("Newsletter subscription confirmed"),
+    "comment_posted": _("Comment posted"),
+    "signed_up": _("Account created"),
 }
 
 
 def row_label(value: str, dimension: str) -> str:
     if value in ("", NONE_VALUE):
-        return NONE_LABELS.get(dimension, "Unknown")
+        return str(NONE_LABELS.get(dimension, _("Unknown")))
     if dimension == "goal":
-        return GOAL_LABELS.get(value, value)
+        return str(GOAL_LABELS.get(value, value))
     return value
 
 
@@ -315,7 +344,7 @@ def top_posts_table(
     largest = max((row.pageviews for _, row in pairs), default=0)
     rows = [
         TableRow(
-            titles.get(post_id, f"Post #{post_id} (deleted)"),
+            titles.get(post_id, gettext("Post #%(id)s (deleted)") % {"id": post_id}),
             row.visitors,
             row.visits,
             row.pageviews,
@@ -324,7 +353,9 @@ def top_posts_table(
         )
         for post_id, row in pairs
     ]
-    return Table("posts", "Top posts", "Post", rows)
+    return Table(
+        "posts", gettext("Top posts"), gettext("Post"), rows, count_label=gettext("Page views")
+    )
 
 
 def report_tables(
@@ -335,19 +366,36 @@ def report_tables(
     tables = [top_posts_table(query, filters.author_id, limit=limit)]
     for key, dimension, title, column, link_key in TABLES:
         rows = selectors.breakdown(dimension, period.start, period.end, filters, limit=limit)
-        tables.append(Table(key, title, column, _table_rows(rows, query, link_key, dimension)))
+        tables.append(
+            Table(
+                key,
+                str(title),
+                str(column),
+                _table_rows(rows, query, link_key, dimension),
+                count_label=gettext("Page views"),
+            )
+        )
     if geoip_configured():
         rows = selectors.breakdown("country", period.start, period.end, filters, limit=limit)
         tables.append(
-            Table("countries", "Countries", "Country", _table_rows(rows, query, "", "country"))
+            Table(
+                "countries",
+                gettext("Countries"),
+                gettext("Country"),
+                _table_rows(rows, query, "", "country"),
+                count_label=gettext("Page views"),
+            )
         )
     if site_wide:
         rows = selectors.breakdown("goal", period.start, period.end, filters, limit=limit)
         tables.append(
             Table(
-                "goals", "Goals", "Goal", _table_rows(rows, query, "", "goal"),
-                note="Things readers did on the server's side: confirmed a newsletter subscription, posted a comment, signed up.",
-                count_label="Conversions", show_visitors=False,
+                "goals", gettext("Goals"), gettext("Goal"), _table_rows(rows, query, "", "goal"),
+                note=gettext(
+                    "Things readers did on the server's side: confirmed a newsletter "
+                    "subscription, posted a comment, signed up."
+                ),
+                count_label=gettext("Conversions"), show_visitors=False,
             )
         )  # fmt: skip
     return tables
@@ -370,12 +418,13 @@ def _check_post(query: AnalyticsQuery, author_id: int | None) -> None:
     post = Post.objects.filter(pk=query.post_id).values("title", "author_id").first()
     if post is None:
         query.errors.append(
-            f"There is no post number {query.post_id}, so that filter was left out."
+            gettext("There is no post number %(id)s, so that filter was left out.")
+            % {"id": query.post_id}
         )
         query.post_id = None
     elif author_id is not None and post["author_id"] != author_id:
         query.errors.append(
-            "You can see the figures of your own posts only, so that filter was left out."
+            gettext("You can see the figures of your own posts only, so that filter was left out.")
         )
         query.post_id = None
     else:
@@ -404,7 +453,9 @@ def report_context(request: HttpRequest) -> dict[str, Any]:
         "range_form": range_form,
         "figures": summary_figures(current, previous, period),
         "summary": current,
-        "visitors_column": "Visitors" if period.single_day else "Daily visitors, summed",
+        "visitors_column": (
+            gettext("Visitors") if period.single_day else gettext("Daily visitors, summed")
+        ),
         "series": series_chart(points, period),
         "tables": report_tables(query, filters, site_wide=author_id is None),
         "countries_configured": geoip_configured(),

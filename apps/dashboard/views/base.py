@@ -14,6 +14,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
 )
+from django.utils.translation import gettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.models import User
@@ -41,7 +42,7 @@ def dashboard_view(action: str = "dashboard.access") -> Callable[[ViewFunc], Vie
                     HttpResponseClientRedirect(response.url) if wants_partial(request) else response
                 )
             if not (can(request.user, "dashboard.access") and can(request.user, action)):
-                raise PermissionDenied("Your role does not include this page.")
+                raise PermissionDenied(gettext("Your role does not include this page."))
             return view(request, *args, **kwargs)
 
         return cast(ViewFunc, wrapped)
@@ -72,4 +73,4 @@ def layout_context(request: HttpRequest, section: str) -> dict[str, Any]:
 def error_text(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc) or "You do not have permission to do that."
+    return str(exc) or gettext("You do not have permission to do that.")

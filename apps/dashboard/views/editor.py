@@ -20,6 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -89,7 +90,9 @@ def _add_service_errors(form: PostEditorForm, exc: ValidationError) -> None:
 def _error_list(form: PostEditorForm) -> list[str]:
     labels = {name: field.label or name.capitalize() for name, field in form.fields.items()}
     return [
-        str(message) if name == "__all__" else f"{labels.get(name, name)}: {message}"
+        str(message)
+        if name == "__all__"
+        else gettext("%(field)s: %(error)s") % {"field": labels.get(name, name), "error": message}
         for name, errors in form.errors.items()
         for message in errors
     ]
@@ -154,7 +157,7 @@ def _conflict_context(exc: EditConflictError, form: PostEditorForm) -> dict[str,
             "theirs": theirs,
             "version": theirs.version,
             "based_on": exc.based_on,
-            "saved_by": last.author.name if last and last.author else "Someone",
+            "saved_by": last.author.name if last and last.author else gettext("Someone"),
             "saved_at": theirs.updated_at,
             "differences": post_differences(
                 post=theirs, content=form.content(), new_tag_names=form.new_tag_names
@@ -243,7 +246,7 @@ def post_new(request: HtmxRequest) -> HttpResponse:
     if not result.saved or result.post is None:
         return _render_editor(request, None, form, save_state="invalid", status=422)
     url = reverse("dashboard:post_edit", args=[result.post.pk])
-    messages.success(request, "Draft saved. Keep writing: it saves itself as you go.")
+    messages.success(request, gettext("Draft saved. Keep writing: it saves itself as you go."))
     return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
 
 
@@ -267,7 +270,7 @@ def post_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     if not result.saved or result.post is None:
         return _render_editor(request, post, form, save_state="invalid", status=422)
     if not wants_partial(request):
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
         return redirect("dashboard:post_edit", pk=post.pk)
     saved = result.post
     return _render_editor(
@@ -338,7 +341,7 @@ def post_preview(request: HtmxRequest) -> HttpResponse:
         "preview_title": data.get("title", ""),
         "preview_excerpt": data.get("excerpt", ""),
         "preview_html": markdown_to_safe_html(data.get("body", "")) if valid else "",
-        "preview_error": "" if valid else "The text is too long to preview.",
+        "preview_error": "" if valid else gettext("The text is too long to preview."),
     }
     return render(request, f"{TEMPLATE}#editor-preview", context)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -53,8 +54,10 @@ def export_site(request: HtmxRequest) -> HttpResponseBase:
         return _page(
             request,
             status=400,
-            error="Tick the box that says you will keep the bundle secret: it holds "
-            "everyone's password hashes.",
+            error=gettext(
+                "Tick the box that says you will keep the bundle secret: it holds "
+                "everyone's password hashes."
+            ),
         )
     try:
         stream = start_site_export(

@@ -24,6 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -102,7 +103,7 @@ class ModerationReport:
 def _row_actions(comment: Comment, view: str) -> list[tuple[str, str]]:
     # Reports are dismissed from the reported view only; elsewhere the row is about status.
     return [
-        (action.name, action.label)
+        (action.name, str(action.label))
         for action in allowed_actions(comment)
         if view == "reported" or not action.reported_only
     ]
@@ -126,7 +127,7 @@ def _tabs(request: HttpRequest, current: str, counts: Mapping[str, int]) -> list
     for key, label in VIEW_LABELS.items():
         query["view"] = key
         url = f"{reverse('dashboard:moderation')}?{query.urlencode()}"
-        tabs.append(Tab(key, label, counts[key], url, key == current))
+        tabs.append(Tab(key, str(label), counts[key], url, key == current))
     return tabs
 
 
@@ -179,16 +180,20 @@ def _describe(comment_ids: Sequence[int]) -> dict[int, str]:
         who = (
             comment.author.name
             if comment.author
-            else (f"{comment.guest_name} (guest)" if comment.guest_name else "a deleted account")
+            else (
+                gettext("%(name)s (guest)") % {"name": comment.guest_name}
+                if comment.guest_name
+                else gettext("a deleted account")
+            )
         )
-        names[pk] = f"Comment {pk} by {who}"
-    return {pk: names.get(pk, f"Comment {pk}") for pk in comment_ids}
+        names[pk] = gettext("Comment %(id)s by %(name)s") % {"id": pk, "name": who}
+    return {pk: names.get(pk, gettext("Comment %(id)s") % {"id": pk}) for pk in comment_ids}
 
 
 def _report(action: str, result: BulkModerationResult) -> ModerationReport:
     names = _describe(list(result.failed)) if result.failed else {}
     return ModerationReport(
-        ACTIONS[action].done,
+        str(ACTIONS[action].done),
         len(result.done),
         [(names[pk], reason) for pk, reason in result.failed.items()],
     )
@@ -208,7 +213,15 @@ def _answer(
         messages.error(request, error)
     if report is not None:
         if report.succeeded or not report.failures:
-            messages.success(request, f"{report.label}: {report.succeeded} comment(s).")
+            messages.success(
+                request,
+                ngettext(
+                    "%(action)s: %(count)s comment(s).",
+                    "%(action)s: %(count)s comment(s).",
+                    report.succeeded,
+                )
+                % {"action": report.label, "count": report.succeeded},
+            )
         for name, reason in report.failures:
             messages.error(request, f"{name}: {reason}")
     return redirect(_with_query("dashboard:moderation", request))
@@ -259,7 +272,9 @@ def moderation_settings_page(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:
-                notice = "Moderation settings saved. They apply to new comments from now on."
+                notice = gettext(
+                    "Moderation settings saved. They apply to new comments from now on."
+                )
                 if not wants_partial(request):
                     messages.success(request, notice)
                     return redirect("dashboard:moderation_settings")
@@ -312,10 +327,12 @@ def moderation_post_comments(request: HttpRequest, pk: int) -> HttpResponse:
             error = error_text(exc)
         else:
             notice = (
-                f"Comments are open on “{post.title}”."
+                gettext("Comments are open on “%(title)s”.")
                 if is_open
-                else f"Comments are closed on “{post.title}”: readers can read them but not add any."
-            )
+                else gettext(
+                    "Comments are closed on “%(title)s”: readers can read them but not add any."
+                )
+            ) % {"title": post.title}
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     from_queue = request.POST.get("from") == "queue"

@@ -25,7 +25,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -137,7 +139,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                         post=post_form.cleaned_data["post"],
                         newsletters=list(post_form.cleaned_data["newsletters"]),
                     )
-                    return _to_editor(request, campaign, "Campaign created from the post.")
+                    return _to_editor(request, campaign, gettext("Campaign created from the post."))
             else:
                 write_form = CampaignForm(request.POST, prefix="write")
                 if write_form.is_valid():
@@ -149,7 +151,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                         body=data["body"],
                         newsletters=list(data["newsletters"]),
                     )
-                    return _to_editor(request, campaign, "Campaign saved as a draft.")
+                    return _to_editor(request, campaign, gettext("Campaign saved as a draft."))
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
     context = {
@@ -221,7 +223,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except (ValidationError, PermissionDenied) as exc:
                 error = error_text(exc)
             else:
-                notice = "Saved. The preview shows the new version."
+                notice = gettext("Saved. The preview shows the new version.")
                 campaign = _campaign(pk)
                 form = None
         if not wants_partial(request):
@@ -251,7 +253,9 @@ def campaign_test(request: HttpRequest, pk: int) -> HttpResponse:
         campaign_services.send_test(actor=user, campaign=campaign)
     except (ValidationError, PermissionDenied) as exc:
         return _act(request, campaign, error=error_text(exc))
-    return _act(request, campaign, notice=f"Test sent to {user.email}.")
+    return _act(
+        request, campaign, notice=gettext("Test sent to %(email)s.") % {"email": user.email}
+    )
 
 
 @require_POST
@@ -268,9 +272,11 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
         return _act(request, campaign, error=error_text(exc), send_form=form)
     if at is not None:
         local = timezone.localtime(at)
-        notice = f"Scheduled for {local:%b %-d, %Y, %H:%M}."
+        # Translators: Django's date filter syntax, e.g. "Mar 5, 2025, 14:30".
+        when = formats.date_format(local, gettext("M j, Y, H:i"))
+        notice = gettext("Scheduled for %(when)s.") % {"when": when}
     else:
-        notice = "Sending now. The results page fills in as the mail goes out."
+        notice = gettext("Sending now. The results page fills in as the mail goes out.")
     return _act(request, _campaign(pk), notice=notice)
 
 
@@ -282,7 +288,7 @@ def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         campaign_services.cancel_campaign(actor=actor(request), campaign=campaign)
     except (ValidationError, PermissionDenied) as exc:
         return _act(request, campaign, error=error_text(exc))
-    return _act(request, _campaign(pk), notice="Cancelled: it will not be sent.")
+    return _act(request, _campaign(pk), notice=gettext("Cancelled: it will not be sent."))
 
 
 @require_safe
@@ -315,14 +321,14 @@ def failure_reasons(numbers: stats.CampaignStats) -> list[Reason]:
 
 
 RESULT_ROWS = (
-    ("recipients", "Recipients"),
-    ("sent", "Sent"),
-    ("failed", "Failed"),
-    ("bounced", "Bounced"),
-    ("complained", "Complained"),
-    ("unsubscribed", "Unsubscribed"),
-    ("opened", "Opened"),
-    ("clicked", "Clicked"),
+    ("recipients", _("Recipients")),
+    ("sent", _("Sent")),
+    ("failed", _("Failed")),
+    ("bounced", _("Bounced")),
+    ("complained", _("Complained")),
+    ("unsubscribed", _("Unsubscribed")),
+    ("opened", _("Opened")),
+    ("clicked", _("Clicked")),
 )
 
 
@@ -332,7 +338,7 @@ def result_rows(numbers: Any) -> list[tuple[str, int]]:
     for key, label in RESULT_ROWS:
         value = getattr(numbers, key, None)
         if value is not None:
-            rows.append((label, int(value)))
+            rows.append((str(label), int(value)))
     return rows
 
 
@@ -500,7 +506,9 @@ def suppression_add(request: HttpRequest) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         return _suppressions_answer(request, error=error_text(exc), add_form=form)
     return _suppressions_answer(
-        request, notice=f"{suppression.email} is suppressed: no newsletter will mail it."
+        request,
+        notice=gettext("%(email)s is suppressed: no newsletter will mail it.")
+        % {"email": suppression.email},
     )
 
 
@@ -512,4 +520,7 @@ def suppression_remove(request: HttpRequest, pk: int) -> HttpResponse:
         remove_suppression(actor=actor(request), suppression=suppression)
     except PermissionDenied as exc:
         return _suppressions_answer(request, error=error_text(exc))
-    return _suppressions_answer(request, notice=f"{suppression.email} is off the suppression list.")
+    return _suppressions_answer(
+        request,
+        notice=gettext("%(email)s is off the suppression list.") % {"email": suppression.email},
+    )

@@ -18,7 +18,10 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -51,11 +54,11 @@ LIST_TEMPLATE = "dashboard/posts/list.html"
 
 # What each one-click move from a row tells the user once it is done ("send back" needs
 # a note and "schedule" a time, so their buttons open the post editor instead).
-ROW_NOTICES = {
-    "submit": "Submitted for review.",
-    "unschedule": "Unscheduled: back to draft.",
-    "publish": "Published.",
-    "archive": "Archived.",
+ROW_NOTICES: dict[str, str | Promise] = {
+    "submit": _("Submitted for review."),
+    "unschedule": _("Unscheduled: back to draft."),
+    "publish": _("Published."),
+    "archive": _("Archived."),
 }
 
 
@@ -92,12 +95,12 @@ class SortColumn:
 
 
 # column → label, and the direction a first click sorts by
-COLUMNS: dict[str, tuple[str, str]] = {
-    "title": ("Title", ""),
-    "status": ("Status", ""),
-    "author": ("Author", ""),
-    "updated": ("Updated", "-"),
-    "published": ("Published", "-"),
+COLUMNS: dict[str, tuple[str | Promise, str]] = {
+    "title": (_("Title"), ""),
+    "status": (_("Status"), ""),
+    "author": (_("Author"), ""),
+    "updated": (_("Updated"), "-"),
+    "published": (_("Published"), "-"),
 }
 
 
@@ -115,12 +118,12 @@ def _columns(sort: str) -> dict[str, SortColumn]:
         if key == current:
             columns[key] = SortColumn(
                 key,
-                label,
+                str(label),
                 key if descending else f"-{key}",
                 "descending" if descending else "ascending",
             )
         else:
-            columns[key] = SortColumn(key, label, f"{first}{key}", "")
+            columns[key] = SortColumn(key, str(label), f"{first}{key}", "")
     return columns
 
 
@@ -208,7 +211,7 @@ def post_row_move(request: HtmxRequest, pk: int, move: str) -> HttpResponse:
         raise Http404("No such move.")
     user = actor(request)
     post = get_object_or_404(dashboard_posts(viewer=user), pk=pk)
-    done = ROW_NOTICES[move]
+    done = str(ROW_NOTICES[move])
     error = ""
     try:
         apply_move(actor=user, post=post, move=move)
@@ -224,9 +227,11 @@ def post_row_move(request: HtmxRequest, pk: int, move: str) -> HttpResponse:
     return redirect(_safe_next(request))
 
 
-def _bulk_action(user: User, name: str, category: Category | None) -> Callable[[Post], object]:
+def _bulk_action(
+    user: User, name: str, category: Category | None, *, with_translations: bool = False
+) -> Callable[[Post], object]:
     def delete(post: Post) -> object:
-        delete_post(actor=user, post=post)
+        delete_post(actor=user, post=post, with_translations=with_translations)
         return None
 
     def recategorise(post: Post) -> object:
@@ -242,8 +247,10 @@ def _bulk_action(user: User, name: str, category: Category | None) -> Callable[[
 
 def _bulk_label(name: str, category: Category | None) -> str:
     if name == "category":
-        return f"Move to {f'“{category.name}”' if category else 'no category'}"
-    return BULK_ACTIONS[name][0]
+        if category is None:
+            return gettext("Move to no category")
+        return gettext("Move to “%(category)s”") % {"category": category.name}
+    return str(BULK_ACTIONS[name][0])
 
 
 @require_POST
@@ -262,9 +269,15 @@ def posts_bulk(request: HtmxRequest) -> HttpResponse:
         return _bulk_answer(request, error=form.error_text(), selected=ticked)
     name: str = form.cleaned_data["action"]
     posts_chosen: list[Post] = list(form.cleaned_data["posts"])
+    with_translations = request.POST.get("translations") == "delete"
     if name == "delete" and not form.cleaned_data["confirm"]:
+        translated = Post.objects.filter(translation_of__in=posts_chosen).values("translation_of")
         context = {
             "posts": posts_chosen,
+            # Originals with translations: the page asks what happens to those.
+            "with_translations": [
+                p for p in posts_chosen if p.pk in {row["translation_of"] for row in translated}
+            ],
             "bulk_url": _with_query("dashboard:posts_bulk", request),
             "list_url": _with_query("dashboard:posts", request),
         }
@@ -272,7 +285,10 @@ def posts_bulk(request: HtmxRequest) -> HttpResponse:
             request, "dashboard/posts/bulk_confirm.html", "bulk-confirm", "posts", context
         )
     category = form.chosen_category
-    result = bulk_apply(posts=posts_chosen, action=_bulk_action(user, name, category))
+    result = bulk_apply(
+        posts=posts_chosen,
+        action=_bulk_action(user, name, category, with_translations=with_translations),
+    )
     report = BulkReport(
         _bulk_label(name, category),
         result.succeeded,
@@ -296,7 +312,15 @@ def _bulk_answer(
         messages.error(request, error)
     if report is not None:
         if report.succeeded or not report.failures:
-            messages.success(request, f"{report.label}: {report.succeeded} succeeded.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(action)s: %(count)s succeeded.",
+                    "%(action)s: %(count)s succeeded.",
+                    report.succeeded,
+                )
+                % {"action": report.label, "count": report.succeeded},
+            )
         for title, reason in report.failures:
             messages.error(request, f"“{title}”: {reason}")
     return redirect(_with_query("dashboard:posts", request))

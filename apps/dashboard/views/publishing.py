@@ -20,6 +20,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import can
@@ -50,24 +53,26 @@ from apps.newsletter.directory import post_email_campaign
 
 TEMPLATE = "dashboard/editor/editor.html"
 # What each one-click move tells the user once it is done.
-MOVE_NOTICES = {
-    "submit": "Submitted for review. An editor will pick it up.",
-    "publish": "Published: it is on the site now.",
-    "unschedule": "Unscheduled: the post is a draft again.",
-    "archive": "Archived: it is no longer on the site.",
+MOVE_NOTICES: dict[str, str | Promise] = {
+    "submit": _("Submitted for review. An editor will pick it up."),
+    "publish": _("Published: it is on the site now."),
+    "unschedule": _("Unscheduled: the post is a draft again."),
+    "archive": _("Archived: it is no longer on the site."),
 }
 
 
 def editable_post(request: HtmxRequest, pk: int) -> Post:
     post = get_object_or_404(Post.objects.select_related("author", "category"), pk=pk)
     if not can(actor(request), "post.edit", post):
-        raise PermissionDenied("You can edit only your own posts.")
+        raise PermissionDenied(gettext("You can edit only your own posts."))
     return post
 
 
 def site_time(moment: datetime) -> str:
     local = timezone.localtime(moment, ZoneInfo(settings.TIME_ZONE))
-    return f"{date_format(local, 'M j, Y, H:i')} ({settings.TIME_ZONE})"
+    # Translators: Django's date filter syntax, e.g. "Mar 5, 2025, 14:30".
+    when = date_format(local, gettext("M j, Y, H:i"))
+    return f"{when} ({settings.TIME_ZONE})"
 
 
 def flat_errors(errors: Mapping[str, Iterable[Any]]) -> str:
@@ -173,7 +178,7 @@ def post_move(request: HtmxRequest, pk: int, move: str) -> HttpResponse:
         post = apply_move(actor=actor(request), post=post, move=move)
     except (ValidationError, PermissionDenied) as exc:
         return _workflow_response(request, post, error=error_text(exc))
-    return _workflow_response(request, post, notice=MOVE_NOTICES[move])
+    return _workflow_response(request, post, notice=str(MOVE_NOTICES[move]))
 
 
 @require_POST
@@ -197,7 +202,11 @@ def post_schedule(request: HtmxRequest, pk: int) -> HttpResponse:
         return _workflow_response(
             request, post, error=error_text(exc), schedule_form=form, open="schedule"
         )
-    return _workflow_response(request, post, notice=f"Scheduled for {site_time(publish_at)}.")
+    return _workflow_response(
+        request,
+        post,
+        notice=gettext("Scheduled for %(when)s.") % {"when": site_time(publish_at)},
+    )
 
 
 @require_POST
@@ -212,7 +221,9 @@ def post_send_back(request: HtmxRequest, pk: int) -> HttpResponse:
         return _workflow_response(
             request, post, error=error_text(exc), send_back_form=form, open="send_back"
         )
-    return _workflow_response(request, post, notice="Sent back to the author with your note.")
+    return _workflow_response(
+        request, post, notice=gettext("Sent back to the author with your note.")
+    )
 
 
 @require_POST
@@ -232,9 +243,9 @@ def post_unpublish_time(request: HtmxRequest, pk: int) -> HttpResponse:
             request, post, error=error_text(exc), unpublish_form=form, open="unpublish"
         )
     notice = (
-        f"It will be taken off the site on {site_time(unpublish_at)}."
+        gettext("It will be taken off the site on %(when)s.") % {"when": site_time(unpublish_at)}
         if unpublish_at
-        else "It stays on the site until someone archives it."
+        else gettext("It stays on the site until someone archives it.")
     )
     return _workflow_response(request, post, notice=notice)
 
@@ -257,10 +268,12 @@ def post_email(request: HtmxRequest, pk: int) -> HttpResponse:
         )
     names = ", ".join(n.name for n in newsletters)
     notice = (
-        f"Emailing it now to subscribers of {names}."
+        gettext("Emailing it now to subscribers of %(newsletters)s.")
         if post.is_public
-        else f"It will be emailed to subscribers of {names} once, when it goes live."
-    )
+        else gettext(
+            "It will be emailed to subscribers of %(newsletters)s once, when it goes live."
+        )
+    ) % {"newsletters": names}
     return _workflow_response(request, post, notice=notice)
 
 
@@ -293,7 +306,8 @@ def preview_link_create(request: HtmxRequest, pk: int) -> HttpResponse:
     return _links_response(
         request,
         post,
-        notice=f"Preview link created. It works until {site_time(link.expires_at)}.",
+        notice=gettext("Preview link created. It works until %(when)s.")
+        % {"when": site_time(link.expires_at)},
         new_link=link.pk,
         new_url=url,
     )
@@ -308,4 +322,6 @@ def preview_link_revoke(request: HtmxRequest, pk: int, link_pk: int) -> HttpResp
         revoke_preview_link(actor=actor(request), link=link)
     except PermissionDenied as exc:
         return _links_response(request, post, error=error_text(exc))
-    return _links_response(request, post, notice="Preview link revoked: it no longer works.")
+    return _links_response(
+        request, post, notice=gettext("Preview link revoked: it no longer works.")
+    )

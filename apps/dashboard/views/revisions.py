@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -33,7 +34,7 @@ def _history_post(request: HtmxRequest, pk: int) -> Post:
     user = actor(request)
     post = get_object_or_404(dashboard_posts(viewer=user).defer(None), pk=pk)
     if not can(user, "post.edit", post):
-        raise PermissionDenied("Only the post’s author and editors can see its history.")
+        raise PermissionDenied(gettext("Only the post’s author and editors can see its history."))
     return post
 
 
@@ -93,7 +94,9 @@ def revision_restore(request: HtmxRequest, pk: int, revision_pk: int) -> HttpRes
     notice, error = "", ""
     try:
         restore_revision(actor=user, post=post, revision=revision, based_on_version=based_on)
-        notice = f"Restored the revision of {_when(revision)}. It is now the current text."
+        notice = gettext("Restored the revision of %(when)s. It is now the current text.") % {
+            "when": _when(revision)
+        }
     except (ValidationError, PermissionDenied) as exc:  # EditConflictError is a ValidationError
         error = error_text(exc)
     if wants_partial(request):
@@ -108,4 +111,5 @@ def revision_restore(request: HtmxRequest, pk: int, revision_pk: int) -> HttpRes
 
 
 def _when(revision: Revision) -> str:
-    return date_format(timezone.localtime(revision.created_at), "M j, Y, H:i")
+    # Translators: Django's date filter syntax, e.g. "Mar 5, 2025, 14:30".
+    return date_format(timezone.localtime(revision.created_at), gettext("M j, Y, H:i"))

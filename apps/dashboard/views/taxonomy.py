@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -73,11 +74,14 @@ def category_create(request: HtmxRequest) -> HttpResponse:
     form = CategoryForm(request.POST, auto_id="new-category-%s")
     if form.is_valid():
         try:
-            category = save_category(actor=actor(request), **form.cleaned_data)
+            category = save_category(actor=actor(request), **form.saved())
         except (ValidationError, PermissionDenied) as exc:
             _form_error(form, exc)
         else:
-            return _category_answer(request, notice=f"Added the category “{category.name}”.")
+            return _category_answer(
+                request,
+                notice=gettext("Added the category “%(name)s”.") % {"name": category.name},
+            )
     return render_section(
         request,
         CATEGORIES_TEMPLATE,
@@ -127,19 +131,24 @@ def category_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     prefix = f"category-{pk}"
     if request.method != "POST":  # GET or HEAD: show, never act
         form = CategoryForm(
-            initial={"name": category.name, "description": category.description}, prefix=prefix
+            initial={"name": category.name, "description": category.description},
+            prefix=prefix,
+            item=category,
         )
         return _category_row(request, pk, editing=True, form=form)
-    form = CategoryForm(request.POST, prefix=prefix)
+    form = CategoryForm(request.POST, prefix=prefix, item=category)
     if form.is_valid():
         try:
-            save_category(actor=actor(request), category=category, **form.cleaned_data)
+            save_category(actor=actor(request), category=category, **form.saved())
         except (ValidationError, PermissionDenied) as exc:
             _form_error(form, exc)
         else:
             if wants_partial(request):
-                return _category_row(request, pk, row_notice="Saved.")
-            messages.success(request, f"Saved the category “{form.cleaned_data['name']}”.")
+                return _category_row(request, pk, row_notice=gettext("Saved."))
+            messages.success(
+                request,
+                gettext("Saved the category “%(name)s”.") % {"name": form.cleaned_data["name"]},
+            )
             return redirect("dashboard:categories")
     return _category_row(request, pk, editing=True, form=form)
 
@@ -157,10 +166,15 @@ def category_delete(request: HtmxRequest, pk: int) -> HttpResponse:
         delete_category(actor=actor(request), category=category)
     except (ValidationError, PermissionDenied) as exc:
         return _category_row(request, pk, row_error=error_text(exc))
-    moved = f" Its {count} post{'s' if count != 1 else ''} now {'have' if count != 1 else 'has'} no category."
-    return _category_answer(
-        request, notice=f"Deleted the category “{name}”.{moved if count else ''}"
-    )
+    if count:
+        notice = ngettext(
+            "Deleted the category “%(name)s”. Its %(count)s post now has no category.",
+            "Deleted the category “%(name)s”. Its %(count)s posts now have no category.",
+            count,
+        ) % {"name": name, "count": count}
+    else:
+        notice = gettext("Deleted the category “%(name)s”.") % {"name": name}
+    return _category_answer(request, notice=notice)
 
 
 # --------------------------------------------------------------------------
@@ -212,11 +226,13 @@ def tag_create(request: HtmxRequest) -> HttpResponse:
     form = TagForm(request.POST, auto_id="new-tag-%s")
     if form.is_valid():
         try:
-            tag = save_tag(actor=actor(request), **form.cleaned_data)
+            tag = save_tag(actor=actor(request), **form.saved())
         except (ValidationError, PermissionDenied) as exc:
             _form_error(form, exc)
         else:
-            return _tag_answer(request, notice=f"Added the tag “{tag.name}”.")
+            return _tag_answer(
+                request, notice=gettext("Added the tag “%(name)s”.") % {"name": tag.name}
+            )
     return render_section(
         request, TAGS_TEMPLATE, "tag-panel", "tags", _tag_context(request, create_form=form)
     )
@@ -249,18 +265,23 @@ def tag_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     tag = get_object_or_404(tags_with_post_counts(), pk=pk)
     prefix = f"tag-{pk}"
     if request.method != "POST":  # GET or HEAD: show, never act
-        form = TagForm(initial={"name": tag.name, "description": tag.description}, prefix=prefix)
+        form = TagForm(
+            initial={"name": tag.name, "description": tag.description}, prefix=prefix, item=tag
+        )
         return _tag_row(request, pk, editing=True, form=form)
-    form = TagForm(request.POST, prefix=prefix)
+    form = TagForm(request.POST, prefix=prefix, item=tag)
     if form.is_valid():
         try:
-            save_tag(actor=actor(request), tag=tag, **form.cleaned_data)
+            save_tag(actor=actor(request), tag=tag, **form.saved())
         except (ValidationError, PermissionDenied) as exc:
             _form_error(form, exc)
         else:
             if wants_partial(request):
-                return _tag_row(request, pk, row_notice="Saved.")
-            messages.success(request, f"Saved the tag “{form.cleaned_data['name']}”.")
+                return _tag_row(request, pk, row_notice=gettext("Saved."))
+            messages.success(
+                request,
+                gettext("Saved the tag “%(name)s”.") % {"name": form.cleaned_data["name"]},
+            )
             return redirect(_with_query("dashboard:tags", request))
     return _tag_row(request, pk, editing=True, form=form)
 
@@ -280,13 +301,12 @@ def tags_merge(request: HtmxRequest) -> HttpResponse:
             error = error_text(exc)
         else:
             names = ", ".join(f"“{name}”" for name in merged)
-            return _tag_answer(
-                request,
-                notice=(
-                    f"Merged {names} into “{target.name}”: "
-                    f"{moved} post{'s' if moved != 1 else ''} moved."
-                ),
-            )
+            notice = ngettext(
+                "Merged %(tags)s into “%(target)s”: %(count)s post moved.",
+                "Merged %(tags)s into “%(target)s”: %(count)s posts moved.",
+                moved,
+            ) % {"tags": names, "target": target.name, "count": moved}
+            return _tag_answer(request, notice=notice)
     else:
         error = form.error_text()
     if wants_partial(request):

@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -90,8 +91,8 @@ def _form_page(request: HttpRequest, endpoint: Endpoint | None) -> HttpResponse:
             else:
                 if endpoint is None:
                     request.session[REVEAL_KEY] = saved.pk
-                    return _go(request, _detail_url(saved), "Endpoint added.")
-                return _go(request, _detail_url(saved), "Endpoint saved.")
+                    return _go(request, _detail_url(saved), gettext("Endpoint added."))
+                return _go(request, _detail_url(saved), gettext("Endpoint saved."))
     elif endpoint is not None:
         form = EndpointForm(
             initial={
@@ -184,7 +185,7 @@ def _run(
 def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = _endpoint(pk)
     services.delete_endpoint(actor=actor(request), endpoint=endpoint, request=request)
-    return _go(request, reverse("dashboard:webhooks"), "Endpoint deleted.")
+    return _go(request, reverse("dashboard:webhooks"), gettext("Endpoint deleted."))
 
 
 @require_POST
@@ -200,7 +201,7 @@ def endpoint_secret(request: HttpRequest, pk: int) -> HttpResponse:
 @dashboard_view(MANAGE)
 def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = services.rotate_secret(actor=actor(request), endpoint=_endpoint(pk), request=request)
-    notice = "New secret made; the old one no longer signs. Update your receiver."
+    notice = gettext("New secret made; the old one no longer signs. Update your receiver.")
     return _act(request, endpoint, notice=notice, secret=endpoint.secret, fresh=True)
 
 
@@ -211,7 +212,7 @@ def endpoint_test(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         endpoint,
-        "Test event sent; its result is at the top of the deliveries.",
+        gettext("Test event sent; its result is at the top of the deliveries."),
         lambda: services.send_test_event(actor=actor(request), endpoint=endpoint),
     )
 
@@ -223,7 +224,7 @@ def endpoint_enable(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         endpoint,
-        "Endpoint switched on.",
+        gettext("Endpoint switched on."),
         lambda: services.enable_endpoint(actor=actor(request), endpoint=endpoint, request=request),
     )
 
@@ -235,7 +236,7 @@ def endpoint_disable(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         endpoint,
-        "Endpoint switched off; nothing is sent to it until it is switched on.",
+        gettext("Endpoint switched off; nothing is sent to it until it is switched on."),
         lambda: services.disable_endpoint(
             endpoint_id=endpoint.pk,
             reason="Switched off by an admin.",
@@ -252,6 +253,6 @@ def delivery_redeliver(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         delivery.endpoint,
-        "Sent again with the same webhook-id.",
+        gettext("Sent again with the same webhook-id."),
         lambda: services.redeliver(actor=actor(request), delivery=delivery, request=request),
     )

@@ -13,9 +13,13 @@ post page's `live_updates` switch is then free), so page query budgets do not gr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext
 from waffle import get_waffle_switch_model
 from waffle.models import CACHE_EMPTY
 from waffle.utils import get_cache
@@ -52,3 +56,25 @@ def newsletter_box(source: str) -> dict[str, Any]:
     if source not in BOX_SOURCES:
         raise template.TemplateSyntaxError(f"newsletter_box: unknown source {source!r}")
     return {"shown": signup_box_shown(), "source": source}
+
+
+@register.simple_tag
+def newsletter_names(
+    newsletters: Iterable[Any], strong: bool = False, final_and: bool = False
+) -> str | SafeString:
+    """The newsletters' names as one list for a sentence ("A, B and C"), in the active language.
+
+    `{% newsletter_names newsletters strong=True as names %}` then `{{ names }}` inside a
+    `{% blocktranslate %}`. With `strong` each name is wrapped in <strong> (safe HTML, names
+    escaped); without it the list is plain text. `final_and` joins the last two with "and".
+    """
+    names = [newsletter.name for newsletter in newsletters]
+    separator = pgettext("list separator", ", ")
+    last = pgettext("list of newsletters", " and ") if final_and else separator
+    if strong:
+        items = [format_html("<strong>{}</strong>", name) for name in names]
+        separator, last = conditional_escape(separator), conditional_escape(last)
+    else:
+        items = names
+    joined = "".join(items) if len(items) < 2 else separator.join(items[:-1]) + last + items[-1]
+    return mark_safe(joined) if strong else joined  # noqa: S308 (names escaped above)

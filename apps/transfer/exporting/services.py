@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.audit import Kind, record_event
 from apps.accounts.models import User
@@ -33,9 +35,18 @@ def check_rate(key: str, *, limit: int, window: int, what: str) -> None:
     usage = hit(key, limit=limit, window=window)
     if not usage.allowed:
         minutes = max(1, round(usage.retry_after / 60))
+        budget = ngettext(
+            "%(what)s: at most %(limit)d every %(window)d minutes.",
+            "%(what)s: at most %(limit)d every %(window)d minutes.",
+            limit,
+        ) % {"what": what, "limit": limit, "window": window // 60}
+        wait = ngettext(
+            "Please try again in about %(minutes)d minute.",
+            "Please try again in about %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
         raise RateLimitedError(
-            f"{what}: at most {limit} every {window // 60} minutes. "
-            f"Please try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
+            f"{budget} {wait}",
             retry_after=usage.retry_after,
         )
 
@@ -54,12 +65,12 @@ def start_site_export(
     """
     if actor is not None:
         if not can(actor, "site.export"):
-            raise PermissionDenied("Only administrators can export the site.")
+            raise PermissionDenied(_("Only administrators can export the site."))
         check_rate(
             f"transfer:site-export:{actor.pk}",
             limit=getattr(settings, "SITE_EXPORT_RATE_LIMIT", 5),
             window=getattr(settings, "SITE_EXPORT_RATE_WINDOW", 3600),
-            what="Site exports are limited",
+            what=_("Site exports are limited"),
         )
     record_event(
         kind=Kind.SITE_EXPORTED,

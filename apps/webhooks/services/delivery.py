@@ -192,7 +192,7 @@ def _enqueue_retry(delivery_id: int, when: datetime) -> None:
 def prune_deliveries(*, now: datetime | None = None) -> int:
     """Delete finished deliveries older than WEBHOOKS_KEEP_DAYS; how many went."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
-    deleted, _ = Delivery.objects.filter(
+    deleted, _details = Delivery.objects.filter(
         status__in=(S.SUCCEEDED, S.GAVE_UP), completed_at__lt=cutoff
     ).delete()
     return deleted

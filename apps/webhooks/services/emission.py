@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require
@@ -83,7 +84,8 @@ def send_test_event(*, actor: User, endpoint: Endpoint) -> Delivery:
     usage = hit(f"webhooks:test:{endpoint.pk}", limit=settings.WEBHOOKS_TEST_RATE_LIMIT, window=60)
     if not usage.allowed:
         raise ValidationError(
-            f"Too many test events for this endpoint; try again in {usage.retry_after} s.",
+            _("Too many test events for this endpoint; try again in %(seconds)d s.")
+            % {"seconds": usage.retry_after},
             code="rate_limited",
         )
     data = {"endpoint_id": endpoint.pk, "message": "A test event from the Inkwell dashboard."}
@@ -104,7 +106,7 @@ def redeliver(*, actor: User, delivery: Delivery, request: HttpRequest | None = 
     require(actor, MANAGE)
     locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if locked.status in (S.PENDING, S.FAILED) and locked.attempt_count == 0:
-        raise ValidationError("This delivery has not been tried yet.", code="not_tried")
+        raise ValidationError(_("This delivery has not been tried yet."), code="not_tried")
     locked.status = S.PENDING
     locked.next_attempt_at = timezone.now()
     locked.completed_at = None

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.audit import record_event
 from apps.accounts.models import AuditEvent, User
@@ -42,10 +43,11 @@ def clean_events(events: Iterable[str]) -> list[str]:
     unknown = [name for name in chosen if name != ALL and name not in EVENTS]
     if unknown:
         raise ValidationError(
-            {"events": f"Unknown event: {', '.join(unknown)}."}, code="unknown_event"
+            {"events": _("Unknown event: %(names)s.") % {"names": ", ".join(unknown)}},
+            code="unknown_event",
         )
     if not chosen:
-        raise ValidationError({"events": "Choose at least one event."}, code="no_events")
+        raise ValidationError({"events": _("Choose at least one event.")}, code="no_events")
     return [ALL] if ALL in chosen else chosen
 
 

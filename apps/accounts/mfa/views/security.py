@@ -13,6 +13,8 @@ from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -74,7 +76,7 @@ def mfa_totp_setup(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     next_url = next_url_from(request)
     if confirmed_totp_device(user) is not None:
-        messages.info(request, "Your authenticator app is already set up.")
+        messages.info(request, _("Your authenticator app is already set up."))
         return redirect(next_url or reverse("accounts:mfa_overview"))
     # Showing the page creates (or reuses) the pending device: the QR code needs its key.
     device = services.start_totp_enrolment(actor=user)
@@ -89,7 +91,7 @@ def mfa_totp_setup(request: HtmxRequest) -> HttpResponseBase:
         else:
             # This session has just proved the second factor.
             django_otp.login(request, enrolment.device)
-            messages.success(request, "Two-factor authentication is on.")
+            messages.success(request, _("Two-factor authentication is on."))
             if enrolment.backup_codes:
                 fresh_codes.remember(request, enrolment.backup_codes)
                 return redirect(with_next(reverse("accounts:mfa_backup_codes"), next_url))
@@ -144,7 +146,7 @@ def mfa_backup_codes_regenerate(request: HtmxRequest) -> HttpResponseBase:
         messages.error(request, " ".join(error.messages))
         return redirect("accounts:mfa_overview")
     fresh_codes.remember(request, codes)
-    messages.success(request, "New backup codes are ready. Your old codes no longer work.")
+    messages.success(request, _("New backup codes are ready. Your old codes no longer work."))
     return redirect("accounts:mfa_backup_codes")
 
 
@@ -156,20 +158,27 @@ def mfa_backup_codes_download(request: HtmxRequest) -> HttpResponseBase:
     user = signed_in_user(request)
     fresh = fresh_codes.peek(request)
     if fresh is None:
+        minutes = fresh_codes.WINDOW // 60
         messages.error(
             request,
-            "Backup codes can only be downloaded within "
-            f"{fresh_codes.WINDOW // 60} minutes of being generated. "
-            "Generate new ones to get a file.",
+            ngettext(
+                "Backup codes can only be downloaded within %(minutes)d minute of being "
+                "generated. Generate new ones to get a file.",
+                "Backup codes can only be downloaded within %(minutes)d minutes of being "
+                "generated. Generate new ones to get a file.",
+                minutes,
+            )
+            % {"minutes": minutes},
         )
         return redirect("accounts:mfa_backup_codes")
     generated = timezone.localtime(timezone.now()).strftime("%Y-%m-%d %H:%M %Z")
     lines = [
-        f"{settings.SITE_NAME} backup codes for {user.email}",
-        f"Generated {generated}",
+        _("%(site_name)s backup codes for %(email)s")
+        % {"site_name": settings.SITE_NAME, "email": user.email},
+        _("Generated %(when)s") % {"when": generated},
         "",
-        "Each code signs you in once, when you cannot use your authenticator app.",
-        "Keep this file somewhere safe, away from your phone.",
+        _("Each code signs you in once, when you cannot use your authenticator app."),
+        _("Keep this file somewhere safe, away from your phone."),
         "",
         *(fresh_codes.display(code) for code in fresh.codes),
         "",
@@ -195,10 +204,10 @@ def mfa_email_fallback(request: HtmxRequest) -> HttpResponseBase:
     try:
         if enable:
             services.enable_email_fallback(actor=user, request=request)
-            done = "Email codes are on: you can ask for a code by email when you sign in."
+            done = _("Email codes are on: you can ask for a code by email when you sign in.")
         else:
             services.disable_email_fallback(actor=user, request=request)
-            done = "Email codes are off."
+            done = _("Email codes are off.")
     except ValidationError as error:
         error_text = " ".join(error.messages)
     if wants_partial(request):
@@ -222,7 +231,7 @@ def mfa_email_fallback(request: HtmxRequest) -> HttpResponseBase:
 def mfa_forget_browser(request: HtmxRequest) -> HttpResponseBase:
     response = redirect("accounts:mfa_overview")
     forget_browser(response)
-    messages.success(request, "This browser will ask for a code at your next sign-in.")
+    messages.success(request, _("This browser will ask for a code at your next sign-in."))
     return response
 
 
@@ -248,12 +257,14 @@ def mfa_disable(request: HtmxRequest) -> HttpResponseBase:
         else:
             request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
             fresh_codes.forget(request)
-            messages.success(request, "Two-factor authentication is off.")
+            messages.success(request, _("Two-factor authentication is off."))
             if mfa_required(user):
                 messages.warning(
                     request,
-                    "Your role requires two-factor authentication: set it up again "
-                    "before you use the dashboard or the admin.",
+                    _(
+                        "Your role requires two-factor authentication: set it up again "
+                        "before you use the dashboard or the admin."
+                    ),
                 )
             response = redirect("accounts:mfa_overview")
             forget_browser(response)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -38,7 +39,7 @@ from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
 
 def _masked(email: str) -> str:
-    local, _, domain = email.partition("@")
+    local, _at, domain = email.partition("@")
     return f"{local[:1]}{'•' * min(max(len(local) - 1, 1), 6)}@{domain}" if domain else email
 
 
@@ -59,11 +60,16 @@ def _verify_context(
 def _after_backup_code(request: HtmxRequest, user: User) -> None:
     left = backup_codes_left(user)
     tone = messages.warning if left <= 3 else messages.info
-    plural = "code" if left == 1 else "codes"
     tone(
         request,
-        f"You used a backup code. You have {left} backup {plural} left; "
-        "generate new ones on your security page if you are running low.",
+        ngettext(
+            "You used a backup code. You have %(left)d backup code left; "
+            "generate new ones on your security page if you are running low.",
+            "You used a backup code. You have %(left)d backup codes left; "
+            "generate new ones on your security page if you are running low.",
+            left,
+        )
+        % {"left": left},
     )
 
 
@@ -156,10 +162,11 @@ def mfa_send_email_code(request: HtmxRequest) -> HttpResponseBase:
         error_text = " ".join(error.messages)
     else:
         minutes = max(1, int(settings.OTP_EMAIL_TOKEN_VALIDITY) // 60)
-        notice = (
-            f"We emailed a code to {_masked(device.email or user.email)}. "
-            f"It works once and expires in {minutes} minutes."
-        )
+        notice = ngettext(
+            "We emailed a code to %(email)s. It works once and expires in %(minutes)d minute.",
+            "We emailed a code to %(email)s. It works once and expires in %(minutes)d minutes.",
+            minutes,
+        ) % {"email": _masked(device.email or user.email), "minutes": minutes}
     if wants_partial(request):
         return render_page_or_partial(
             request,

@@ -26,6 +26,7 @@ from apps.dashboard.demo import (
     seed_demo_newsletter,
     seed_demo_reader,
 )
+from apps.dashboard.demo.translations import seed_demo_translations
 
 
 class Command(BaseCommand):
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             # One transaction: a conflict half-way leaves the database as it was.
             with transaction.atomic():
                 result = seed_demo_content(content=content)
+                translations = seed_demo_translations()
                 subscribers = seed_demo_newsletter()
                 admin_created = seed_demo_admin() if with_admin else False
                 if with_admin:
@@ -64,7 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {result.authors} authors ({result.new_authors} new), "
-                f"{result.posts} posts ({result.new_posts} new), "
+                f"{result.posts} posts ({result.new_posts} new), {translations} new translations, "
                 f"{result.categories} categories, {result.tags} tags, "
                 f"{result.new_comments} new comments, {subscribers} new newsletter subscribers."
             )
