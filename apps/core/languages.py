@@ -120,7 +120,13 @@ class LanguageMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response: HttpResponse = self.get_response(request)
+        try:
+            response: HttpResponse = self.get_response(request)
+        finally:
+            # Rendered by now (template responses are rendered inside get_response): the
+            # thread goes back to the default, so work done outside a request (tasks, the
+            # next request's early middleware) never inherits a reader's language.
+            translation.deactivate()
         if (
             from_path is None
             and not by_reader

@@ -213,9 +213,47 @@ def _enqueue_send(campaign_id: int, *, at: datetime | None = None) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
+def create_campaign_version(*, actor: Any, campaign: Campaign, language: str) -> Campaign:
+    """Start the campaign's version in `language`: a copy to translate, sent with it.
+
+    Subscribers whose language is `language` get this version when the campaign is sent.
+    Refused for a language the site does not publish in, the campaign's own, a second
+    version in one language, or a campaign that has gone out.
+    """
+    _require_manager(actor)
+    source = _locked(campaign.translation_of or campaign)
+    own = source.language or settings.LANGUAGE_CODE
+    if language not in settings.SITE_LANGUAGES:
+        raise ValidationError({"language": _("This site does not publish in that language.")})
+    if language == own:
+        raise ValidationError({"language": _("The campaign is already in that language.")})
+    if source.status not in _EDITABLE:
+        raise ValidationError(_("This campaign has already been sent or cancelled."))
+    if Campaign.objects.filter(translation_of=source, language=language).exists():
+        raise ValidationError({"language": _("This campaign already has that version.")})
+    version = Campaign(
+        created_by=actor,
+        post=source.post,
+        subject=source.subject,
+        preheader=source.preheader,
+        body=source.body,
+        body_html=source.body_html,
+        language=language,
+        translation_of=source,
+    )
+    version.save()
+    version.newsletters.set(source.newsletters.all())
+    return version
+
+
 def send_campaign(*, actor: Any, campaign: Campaign, at: datetime | None = None) -> Campaign:
     """Send a draft now, or schedule it for `at`; a scheduled one can be moved or sent now."""
     _require_manager(actor)
+    if campaign.translation_of_id is not None:
+        raise ValidationError(
+            _("This is a version in another language: send the campaign it belongs to.")
+        )
     current = _locked(campaign)
     if current.status not in _EDITABLE:
         raise ValidationError(_("This campaign has already been sent or cancelled."))

@@ -246,6 +246,7 @@ def send_batch(
 ) -> None:
     """Send claimed rows through one connection; mark each as soon as its fate is known."""
     lease_ends = time.monotonic() + settings.NEWSLETTER_CLAIM_LEASE_SECONDS * 0.8
+    versions = mail.campaign_versions(campaign)  # each subscriber's language's, if any
     backend = backend_connection()
     done: set[int] = set()
     _fast_commits(True)
@@ -261,7 +262,7 @@ def send_batch(
             if time.monotonic() > lease_ends:
                 break  # hand the rest back below, before anyone takes them for orphans
             limiter.wait()
-            message = mail.build_message(campaign=campaign, delivery=delivery)
+            message = mail.build_message(campaign=campaign, delivery=delivery, versions=versions)
             try:
                 backend.send_messages([message])
             except Exception as exc:  # noqa: BLE001  (any backend's refusal: anymail, SMTP, network)

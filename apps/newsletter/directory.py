@@ -91,9 +91,13 @@ def subscriber_directory(
 
 
 def campaigns_for_staff() -> QuerySet[Campaign]:
-    """Every campaign, newest first, with its post, author and newsletters loaded."""
+    """Every campaign, newest first, with its post, author and newsletters loaded.
+
+    Versions in other languages are listed on their campaign's page, not here.
+    """
     return (
-        Campaign.objects.select_related("post", "created_by")
+        Campaign.objects.filter(translation_of__isnull=True)
+        .select_related("post", "created_by")
         .prefetch_related("newsletters")
         .order_by("-created_at", "-id")
     )

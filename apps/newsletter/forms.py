@@ -45,6 +45,8 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
+    # The language of the page the form is on (its box sits on public pages in any language).
+    language = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
 
     def clean_email(self) -> str:
         return validate_address(self.cleaned_data["email"])

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import override
 
 from apps.newsletter import tokens
 from apps.newsletter.models import Campaign, Delivery, Subscriber
@@ -64,18 +65,33 @@ class _Prepared:
     links: tuple[str, ...]
 
 
+def campaign_versions(campaign: Campaign) -> dict[str, Campaign]:
+    """The campaign's versions in other languages, by language (one query)."""
+    return {
+        version.language: version
+        for version in Campaign.objects.filter(translation_of=campaign).exclude(language="")
+    }
+
+
 def render_campaign(
-    *, campaign: Campaign, subscriber: Subscriber | None = None, delivery: Delivery | None = None
+    *,
+    campaign: Campaign,
+    subscriber: Subscriber | None = None,
+    delivery: Delivery | None = None,
+    content: Campaign | None = None,
 ) -> RenderedMail:
     """The campaign's mail for one recipient; without a subscriber, a preview with sample links.
 
     With a delivery, tracked links and the open pixel (NEWSLETTER_TRACKING) point at it and
-    the Message-ID is that delivery's.
+    the Message-ID is that delivery's. `content`: the version (another language) whose
+    subject and text are sent; its language is the mail's.
     """
     if subscriber is None and delivery is not None:
         subscriber = delivery.subscriber
     tracking = bool(settings.NEWSLETTER_TRACKING and delivery is not None)
-    prepared = _prepare(campaign, tracking=tracking)
+    content = content or campaign
+    with override(content.language or settings.LANGUAGE_CODE):
+        prepared = _prepare(content, tracking=tracking)
     if subscriber is not None:
         unsubscribe = tokens.unsubscribe_url(subscriber, campaign_id=campaign.pk)
         preferences = tokens.preferences_url(subscriber, campaign_id=campaign.pk)
@@ -103,9 +119,16 @@ def render_campaign(
     return RenderedMail(subject=prepared.subject, html=html, text=text, headers=headers)
 
 
-def build_message(*, campaign: Campaign, delivery: Delivery) -> EmailMultiAlternatives:
-    """The Django message for one delivery (multipart/alternative: text, then HTML)."""
-    mail = render_campaign(campaign=campaign, delivery=delivery)
+def build_message(
+    *, campaign: Campaign, delivery: Delivery, versions: dict[str, Campaign] | None = None
+) -> EmailMultiAlternatives:
+    """The Django message for one delivery (multipart/alternative: text, then HTML).
+
+    With `versions` (campaign_versions), a subscriber whose language has one gets it.
+    """
+    language = delivery.subscriber.language if delivery.subscriber is not None else ""
+    content = (versions or {}).get(language) if language else None
+    mail = render_campaign(campaign=campaign, delivery=delivery, content=content)
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.text,

@@ -35,6 +35,9 @@ class Newsletter(models.Model):
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A newsletter for one language's readers (offered on that language's pages only);
+    # blank: every language's.
+    language = models.CharField(max_length=12, blank=True, default="")
 
     class Meta:
         ordering = ("position", "name")
@@ -71,6 +74,9 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Changes when the subscriber changes their mind, so old confirmation links stop working.
     token_version = models.PositiveIntegerField(default=0)
+    # The language of the page they signed up on (their last sign-up): their mail's, and
+    # which version of a campaign they get (Campaign.versions). Blank: the site's default.
+    language = models.CharField(max_length=12, blank=True, default="")
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -219,10 +225,20 @@ class Campaign(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     recipients_count = models.PositiveIntegerField(default=0)
+    # The campaign's language (blank: the site's default). A version is the same campaign in
+    # another language: it is never sent on its own; when its campaign is sent, each
+    # subscriber whose language has a version gets that version instead.
+    language = models.CharField(max_length=12, blank=True, default="")
+    translation_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="versions"
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
         constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["translation_of", "language"], name="nl_campaign_one_version_per_language"
+            ),
             # "Also email this post" sends a post by mail exactly once.
             models.UniqueConstraint(
                 fields=["post"],

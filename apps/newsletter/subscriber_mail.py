@@ -6,9 +6,12 @@ mail is apps.newsletter.mail's. Suppressed addresses get nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.translation import override
 
 from apps.newsletter import selectors, tokens
 from apps.newsletter.models import Subscriber, SubscriptionStatus
@@ -35,6 +38,14 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> bool:
     }
     if kind == "confirm" and not context["newsletters"]:
         return False
+    # In the language of the page they signed up on.
+    language = subscriber.language if subscriber.language in settings.SITE_LANGUAGES else ""
+    with override(language or settings.LANGUAGE_CODE):
+        _send(subscriber, kind, context)
+    return True
+
+
+def _send(subscriber: Subscriber, kind: str, context: dict[str, Any]) -> None:
     template = f"newsletter/email/{kind}"
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -45,4 +56,3 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> bool:
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()
-    return True

@@ -138,10 +138,17 @@ def _verified_owner(user: User | AnonymousUser | None, address: str) -> bool:
     )
 
 
-def _chosen(newsletters: Iterable[Newsletter] | None) -> list[Newsletter]:
+def _chosen(
+    newsletters: Iterable[Newsletter] | None, language: str | None = None
+) -> list[Newsletter]:
     offered = selectors.newsletters_offered()
     if newsletters is None:
-        return list(selectors.default_newsletters())
+        # The default ones: for every language, and this page's language's own.
+        return [
+            newsletter
+            for newsletter in selectors.default_newsletters()
+            if not newsletter.language or newsletter.language == language
+        ]
     ids = {n.pk for n in newsletters}
     return list(offered.filter(pk__in=ids)) if ids else []
 
@@ -165,6 +172,7 @@ def subscribe(
     source: str,
     user: User | AnonymousUser | None = None,
     ip: str | None = None,
+    language: str | None = None,
 ) -> Signup:
     """Sign `email` up to `newsletters` (default: the default ones), with double opt-in.
 
@@ -177,7 +185,8 @@ def subscribe(
     """
     address = validate_address(email)
     _rate_limit(address=address, ip=ip)
-    chosen = _chosen(newsletters)
+    language = language if language in settings.SITE_LANGUAGES else None
+    chosen = _chosen(newsletters, language)
     if not chosen:
         raise ValidationError(_("Choose at least one newsletter."), code="no_newsletter")
     owner = _verified_owner(user, address)
@@ -189,6 +198,10 @@ def subscribe(
     # and run one after the other (get_or_create's retry could read a stale cached miss).
     Subscriber.objects.bulk_create([Subscriber(email=address)], ignore_conflicts=True)
     subscriber = Subscriber.objects.select_for_update().get(email=address)
+    if language and subscriber.language != language:
+        # The language of the page they signed up on: their mail's and their campaigns'.
+        subscriber.language = language
+        subscriber.save(update_fields=["language"])
     now = timezone.now()
     if owner and isinstance(user, User):
         changed = []

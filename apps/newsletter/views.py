@@ -109,6 +109,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 source=form.cleaned_data["source"],
                 user=user,
                 ip=client_ip(request),
+                language=form.cleaned_data.get("language") or None,
             )
         except ValidationError as error:
             status = 429 if error.code == "rate_limited" else 400

@@ -330,3 +330,10 @@ def test_published_versions_are_in_the_site_languages_order():
     post = selectors.published_post_by_slug("hello", "en")
     assert post is not None
     assert [v.language for v in selectors.published_versions(post)] == ["en", "de", "ar"]
+
+
+def test_a_request_leaves_no_language_behind(client):
+    from django.utils import translation
+
+    client.get("/ar/")
+    assert translation.get_language() == "en"

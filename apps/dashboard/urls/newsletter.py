@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern] = [
     path("newsletter/campaigns/<int:pk>/test/", views.campaign_test, name="newsletter_test"),
     path("newsletter/campaigns/<int:pk>/send/", views.campaign_send, name="newsletter_send"),
     path("newsletter/campaigns/<int:pk>/cancel/", views.campaign_cancel, name="newsletter_cancel"),
+    path(
+        "newsletter/campaigns/<int:pk>/versions/",
+        views.campaign_version_create,
+        name="newsletter_version_create",
+    ),
     path("newsletter/campaigns/<int:pk>/results/", views.campaign_stats, name="newsletter_stats"),
     path("newsletter/growth/", views.growth, name="newsletter_growth"),
     path("newsletter/subscribers/", views.subscribers, name="newsletter_subscribers"),

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, TypeVar, cast
 
 from csp.decorators import csp
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -35,6 +36,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.permissions import can
 from apps.core.htmx import render_page_or_partial, wants_partial
+from apps.core.languages import site_languages
 from apps.dashboard.charts import bar_chart, line_chart
 from apps.dashboard.forms.newsletter import (
     CampaignForm,
@@ -56,6 +58,7 @@ from apps.newsletter.directory import (
     suppression_list,
 )
 from apps.newsletter.imports import ImportReport, export_subscribers, import_subscribers
+from apps.newsletter.mail import campaign_versions
 from apps.newsletter.models import Campaign, CampaignStatus, Suppression
 from apps.newsletter.suppressions import add_suppression, remove_suppression
 
@@ -190,12 +193,48 @@ def _editor_context(request: HttpRequest, campaign: Campaign, **extra: Any) -> d
         "form": form,
         "send_form": extra.pop("send_form", None) or SendForm(),
         "editable": editable,
-        "can_send": campaign.status == CampaignStatus.DRAFT,
+        # A version in another language goes out with its campaign, never on its own.
+        "can_send": campaign.status == CampaignStatus.DRAFT and campaign.translation_of_id is None,
+        "languages": _campaign_languages(campaign),
         "can_cancel": campaign.status in CANCELLABLE,
         "has_results": campaign.status in {CampaignStatus.SENDING, CampaignStatus.SENT},
         "current": "campaigns",
         **extra,
     }
+
+
+def _campaign_languages(campaign: Campaign) -> list[dict[str, Any]]:
+    """The campaign's language and its versions: one row per site language (one query)."""
+    if len(settings.SITE_LANGUAGES) < 2:
+        return []
+    source = campaign.translation_of or campaign
+    versions = campaign_versions(source)
+    own = source.language or settings.LANGUAGE_CODE
+    return [
+        {
+            "language": language,
+            "is_source": language.code == own,
+            "campaign": source if language.code == own else versions.get(language.code),
+        }
+        for language in site_languages()
+    ]
+
+
+@require_POST
+@dashboard_view(MANAGE)
+def campaign_version_create(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(pk)
+    try:
+        version = campaign_services.create_campaign_version(
+            actor=actor(request), campaign=campaign, language=request.POST.get("language", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        return _act(request, campaign, error=error_text(exc))
+    return _to_editor(
+        request,
+        version,
+        gettext("Started a version to translate. Subscribers in its language get it."),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
