@@ -122,7 +122,7 @@ $(CSS): $(VENV)/.runtime $(THEME)/node_modules/.installed $(CSS_SOURCES)
 # compiled by Babel, from the lock: no GNU gettext needed to run or test. `make messages-update`
 # collects new strings into the .po files (that needs GNU gettext: apt-get install gettext).
 
-PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po apps/*/locale/*/LC_MESSAGES/django.po)
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po locale/*/LC_MESSAGES/djangojs.po apps/*/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 I18N_LANGUAGES ?= de ar
 MAKEMESSAGES := makemessages $(foreach l,$(I18N_LANGUAGES),-l $(l)) --no-obsolete --add-location file
@@ -134,6 +134,7 @@ messages: $(MO_FILES)
 
 messages-update: runtime
 	cd $(CURDIR) && $(PY) manage.py $(MAKEMESSAGES) --ignore 'apps/*' --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'docs/*' --ignore 'site/*' --ignore 'var/*' --ignore 'static/*'
+	cd $(CURDIR) && $(PY) manage.py $(MAKEMESSAGES) -d djangojs --ignore 'apps/*' --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'docs/*' --ignore 'site/*' --ignore 'var/*' --ignore 'static/vendor/*'
 	for app in $(patsubst %/locale,%,$(wildcard apps/*/locale)); do \
 	  (cd $$app && PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=project.settings $(CURDIR)/$(BIN)/django-admin $(MAKEMESSAGES)) || exit 1; \
 	done

@@ -3,6 +3,8 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
 from apps.api import views as api_views
 from apps.api.v1 import api as api_v1
@@ -35,6 +37,13 @@ urlpatterns = [
 # Public pages carry their language: /de/posts/…; the default language's unprefixed unless
 # PREFIX_DEFAULT_LANGUAGE (apps.core.languages.LanguageMiddleware reads it from the path).
 urlpatterns += i18n_patterns(
+    # The interface's JavaScript strings in the page's language (static/js/*.js call
+    # gettext(); locale/*/LC_MESSAGES/djangojs.po). Kept an hour by browsers.
+    path(
+        "jsi18n/",
+        cache_control(public=True, max_age=3600)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("", include("apps.blog.urls")),
     prefix_default_language=settings.PREFIX_DEFAULT_LANGUAGE,
 )

@@ -204,3 +204,31 @@ def test_the_makefile_runs_the_product_without_debug_and_develops_with_it():
     assert "run: setup static\n\t@$(VISITOR_ENV) $(MAKE) --no-print-directory serve" in makefile
     assert "dev: setup\n\tDJANGO_DEBUG=true" in makefile
     assert "--reload" in makefile
+
+
+@pytest.mark.parametrize(
+    ("languages", "message"),
+    [
+        ("en,klingon", "'klingon' is not a language code Django knows"),
+        ("en,de,en", "names a language twice"),
+    ],
+)
+def test_bad_site_languages_stop_the_server_with_a_message(languages, message):
+    result = _run(["-c", "import project.settings"], SITE_LANGUAGES=languages)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_site_in_one_language_has_no_switcher_prefixes_or_alternates():
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'project.settings');"
+        "django.setup(); from django.test.utils import setup_test_environment;"
+        "setup_test_environment(); from django.test import Client; from django.urls import reverse;"
+        "from django.db import connection; from django.core.management import call_command;"
+        "call_command('migrate', verbosity=0, interactive=False);"
+        "html = Client().get('/').content.decode();"
+        "print(reverse('blog:home'), 'data-language-switcher' in html, 'hreflang' in html)"
+    )
+    result = _run(["-c", script], SITE_LANGUAGES="en", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["/", "False", "False"]

@@ -25,3 +25,5 @@ class PostContent:
     seo_description: str = ""
     canonical_url: str = ""
     featured: bool = False
+    # A new post's language (one of SITE_LANGUAGES; "" the default). Fixed once created.
+    language: str = ""

@@ -37,6 +37,9 @@ LANGUAGE_COOKIE_NAME = "language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates follow the page's language: templates use DATE_FORMAT and friends; English keeps
+# Inkwell's own (project/formats/en); other languages take Django's.
+FORMAT_MODULE_PATH = ["project.formats"]
 
 TIME_ZONE: str = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True

@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // The JavaScript catalog (/<lang>/jsi18n/) defines these; English if it failed to load.
+  var gettext = window.gettext || function (s) { return s; };
+
   // Dismissible flash messages.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-dismiss]");
@@ -24,7 +27,7 @@
     var seconds = (when.getTime() - Date.now()) / 1000;
     // Under a minute: "just now", as the server writes it (Intl would say "now", or
     // "0 minutes ago" with numeric: "always").
-    if (Math.abs(seconds) < 60) return "just now";
+    if (Math.abs(seconds) < 60) return gettext("just now");
     for (var i = 0; i < steps.length; i++) {
       if (Math.abs(seconds) >= steps[i][1]) {
         return relative.format(Math.round(seconds / steps[i][1]), steps[i][0]);
@@ -70,11 +73,11 @@
     var copy = event.target.closest("[data-copy-link]");
     if (copy) {
       navigator.clipboard.writeText(copy.getAttribute("data-copy-link")).then(function () {
-        copy.textContent = "Link copied";
-        announce(copy, "Link copied to the clipboard.");
-        window.setTimeout(function () { copy.textContent = "Copy link"; }, 2500);
+        copy.textContent = gettext("Link copied");
+        announce(copy, gettext("Link copied to the clipboard."));
+        window.setTimeout(function () { copy.textContent = gettext("Copy link"); }, 2500);
       }, function () {
-        announce(copy, "Could not copy the link; copy it from the address bar.");
+        announce(copy, gettext("Could not copy the link; copy it from the address bar."));
       });
       return;
     }
@@ -95,7 +98,7 @@
     var status = document.getElementById("live-status");
     if (status) {
       status.dataset.live = "reconnecting";
-      status.lastChild.textContent = "Reconnecting…";
+      status.lastChild.textContent = gettext("Reconnecting…");
     }
   });
 })();

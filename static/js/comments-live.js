@@ -22,6 +22,13 @@
 (function () {
   "use strict";
 
+  // The JavaScript catalog (/<lang>/jsi18n/) defines these; English if it failed to load.
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (f, o, named) {
+    return named ? f.replace(/%\(\w+\)s/g, function (m) { return String(o[m.slice(2, -2)]); }) : f;
+  };
+
   var htmx = window.htmx;
   if (!htmx) return;
 
@@ -180,7 +187,8 @@
     if (!note) return;
     var waiting = (parseInt(note.getAttribute("data-count"), 10) || 0) + 1;
     note.setAttribute("data-count", String(waiting));
-    note.textContent = " (" + waiting + " new)";
+    note.textContent =
+      " " + interpolate(ngettext("(%(count)s new)", "(%(count)s new)", waiting), { count: waiting }, true);
     note.hidden = false;
   }
 
@@ -219,10 +227,18 @@
   function announce() {
     timer = null;
     if (!announcer || !waiting.length) return;
-    var text =
-      waiting.length === 1
-        ? "New comment" + (waiting[0] ? " from @" + waiting[0] : "") + "."
-        : waiting.length + " new comments.";
+    var text;
+    if (waiting.length > 1) {
+      text = interpolate(
+        ngettext("%(count)s new comment.", "%(count)s new comments.", waiting.length),
+        { count: waiting.length },
+        true
+      );
+    } else if (waiting[0]) {
+      text = interpolate(gettext("New comment from @%(author)s."), { author: waiting[0] }, true);
+    } else {
+      text = gettext("New comment.");
+    }
     waiting = [];
     // Clearing first makes screen readers announce the same sentence twice in a row.
     announcer.textContent = "";
@@ -258,7 +274,7 @@
 
   var opened = false;
   document.body.addEventListener("htmx:wsConnecting", function () {
-    if (opened) setStatus("reconnecting", "Reconnecting…");
+    if (opened) setStatus("reconnecting", gettext("Reconnecting…"));
   });
   document.body.addEventListener("htmx:wsOpen", function () {
     opened = true;
@@ -266,9 +282,9 @@
   document.body.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail && event.detail.event ? event.detail.event.code : 0;
     if (code >= 4000) {
-      setStatus("closed", "Live updates are not available for this page.");
+      setStatus("closed", gettext("Live updates are not available for this page."));
     } else if (opened) {
-      setStatus("reconnecting", "Reconnecting…");
+      setStatus("reconnecting", gettext("Reconnecting…"));
     }
   });
 })();

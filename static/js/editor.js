@@ -11,6 +11,13 @@
 (function () {
   "use strict";
 
+  // The JavaScript catalog (/<lang>/jsi18n/) defines these; English if it failed to load.
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (f, o, named) {
+    return named ? f.replace(/%\(\w+\)s/g, function (m) { return String(o[m.slice(2, -2)]); }) : f;
+  };
+
   var AUTOSAVE_DELAY = 2000; // after the last keystroke
   var AUTOSAVE_MAX_WAIT = 20000; // someone typing without pause still gets saved
   var RETRY_DELAYS = [3000, 10000, 30000, 60000];
@@ -226,14 +233,19 @@
       minute: "2-digit",
     });
     var current = field("version");
-    var detail = "Changes typed on " + when + " were not saved to the server.";
+    var detail = interpolate(
+      gettext("Changes typed on %(when)s were not saved to the server."),
+      { when: when },
+      true
+    );
     if (f.dataset.postId && current && copy.version && copy.version !== current.value) {
       detail +=
-        " They were based on version " +
-        copy.version +
-        " and the post is now at version " +
-        current.value +
-        ": saving them will show you both versions first.";
+        " " +
+        interpolate(
+          gettext("They were based on version %(copy_version)s and the post is now at version %(current_version)s: saving them will show you both versions first."),
+          { copy_version: copy.version, current_version: current.value },
+          true
+        );
     }
     banner.querySelector("[data-restore-detail]").textContent = detail;
     banner.hidden = false;
@@ -276,7 +288,7 @@
   function markDirty() {
     if (!state.dirty) state.dirtySince = Date.now();
     state.dirty = true;
-    if (!state.conflict && !state.pending) setStatus("dirty", "Unsaved changes");
+    if (!state.conflict && !state.pending) setStatus("dirty", gettext("Unsaved changes"));
     later("store", 300, storeLocal);
     scheduleAutosave();
   }
@@ -303,7 +315,7 @@
 
   function offline(kind, text) {
     state.pending = state.pending === "manual" ? "manual" : kind;
-    setStatus("offline", text || "Not saved — offline, will retry");
+    setStatus("offline", text || gettext("Not saved — offline, will retry"));
     var delay = RETRY_DELAYS[Math.min(state.retries, RETRY_DELAYS.length - 1)];
     state.retries += 1;
     later("retry", delay, retry);
@@ -319,20 +331,27 @@
   function trouble(response, kind) {
     var redirect = response.headers.get("HX-Redirect");
     if (redirect && redirect.indexOf("/dashboard/") !== 0) {
-      setStatus("error", "Not saved — you were signed out. Your text is kept in this browser; sign in again in another tab, then press Save.");
+      setStatus("error", gettext("Not saved — you were signed out. Your text is kept in this browser; sign in again in another tab, then press Save."));
       return true;
     }
     if (response.status >= 500) {
-      offline(kind, "Not saved — the server had a problem, will retry");
+      offline(kind, gettext("Not saved — the server had a problem, will retry"));
       return true;
     }
     if (response.status === 403) {
-      setStatus("error", "Not saved — you may not edit this post, or the page is too old. Your text is kept in this browser; reload the page.");
+      setStatus("error", gettext("Not saved — you may not edit this post, or the page is too old. Your text is kept in this browser; reload the page."));
       return true;
     }
     // 200 saved, 409 conflict and 422 invalid come with the page region to show.
     if ([200, 409, 422].indexOf(response.status) === -1) {
-      setStatus("error", "Not saved — the server did not accept this save (" + response.status + "). Your text is kept in this browser.");
+      setStatus(
+        "error",
+        interpolate(
+          gettext("Not saved — the server did not accept this save (%(status)s). Your text is kept in this browser."),
+          { status: response.status },
+          true
+        )
+      );
       return true;
     }
     return false;
@@ -345,7 +364,7 @@
     var body = field("body");
     // A new post is created by its first save: wait until there is something to create.
     if (!f.dataset.postId && !(title && title.value.trim() && body && body.value.trim())) {
-      setStatus("new", "Not saved yet: it saves itself once it has a title and some text.");
+      setStatus("new", gettext("Not saved yet: it saves itself once it has a title and some text."));
       return Promise.resolve(false);
     }
     if (navigator.onLine === false) {
@@ -356,7 +375,7 @@
     var oldKey = storageKey(f);
     var data = new FormData(f);
     data.delete("cover_image");
-    setStatus("saving", "Saving…");
+    setStatus("saving", gettext("Saving…"));
     return send(f.dataset.autosaveUrl, data).then(
       function (response) {
         if (trouble(response, "auto")) return false;
@@ -390,7 +409,7 @@
     var oldKey = storageKey(f);
     var data = new FormData(f);
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-    setStatus("saving", "Saving…");
+    setStatus("saving", gettext("Saving…"));
     return send(f.getAttribute("action"), data).then(
       function (response) {
         var redirect = response.headers.get("HX-Redirect");
@@ -474,7 +493,7 @@
     var key = field("draft_key");
     if (key) key.remove();
     var button = f.querySelector("[data-save-button]");
-    if (button) button.textContent = "Save";
+    if (button) button.textContent = gettext("Save");
     if (window.history && window.history.replaceState) {
       window.history.replaceState(window.history.state, "", status.dataset.editUrl);
     }
@@ -575,7 +594,7 @@
     }
     box.hidden = false;
     box.querySelector("[data-snippet-title]").textContent =
-      value("seo_title") || value("title") || "Untitled";
+      value("seo_title") || value("title") || gettext("Untitled");
     box.querySelector("[data-snippet-description]").textContent =
       value("seo_description") || value("excerpt") || value("subtitle") || "";
     box.querySelector("[data-snippet-url]").textContent = (f.dataset.urlPrefix || "") + addressFor(f) + "/";
@@ -623,19 +642,22 @@
     var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
     var text =
       mine === zone
-        ? "That is your time zone too."
-        : "Your time: " +
-          new Intl.DateTimeFormat([], {
-            weekday: "short",
-            month: "short",
-            day: "numeric",
-            hour: "2-digit",
-            minute: "2-digit",
-          }).format(instant) +
-          " (" +
-          mine +
-          ").";
-    if (instant.getTime() <= Date.now()) text += " That moment has passed.";
+        ? gettext("That is your time zone too.")
+        : interpolate(
+            gettext("Your time: %(time)s (%(zone)s)."),
+            {
+              time: new Intl.DateTimeFormat([], {
+                weekday: "short",
+                month: "short",
+                day: "numeric",
+                hour: "2-digit",
+                minute: "2-digit",
+              }).format(instant),
+              zone: mine,
+            },
+            true
+          );
+    if (instant.getTime() <= Date.now()) text += " " + gettext("That moment has passed.");
     out.textContent = text;
   }
 
@@ -703,10 +725,10 @@
     var body = field("body");
     if (!f || !body || !file) return;
     if (navigator.onLine === false) {
-      imageStatus("error", "You are offline: the image could not be uploaded. Try again when the connection is back.");
+      imageStatus("error", gettext("You are offline: the image could not be uploaded. Try again when the connection is back."));
       return;
     }
-    imageStatus("busy", "Uploading " + file.name + "…");
+    imageStatus("busy", interpolate(gettext("Uploading %(name)s…"), { name: file.name }, true));
     var data = new FormData();
     data.append("image", file);
     data.append("alt", altFromName(file.name));
@@ -730,13 +752,23 @@
         if (result.ok && result.json.markdown) {
           var alt = /^!\[([^\]]*)\]/.exec(result.json.markdown);
           insertAtCursor(body, result.json.markdown, [2, alt ? alt[1].length : 0]);
-          imageStatus("done", "Inserted " + file.name + ". The selected words describe it for people who cannot see it: type a better description.");
+          imageStatus(
+            "done",
+            interpolate(
+              gettext("Inserted %(name)s. The selected words describe it for people who cannot see it: type a better description."),
+              { name: file.name },
+              true
+            )
+          );
         } else {
-          imageStatus("error", result.json.error || "The upload failed (" + result.status + ").");
+          imageStatus(
+            "error",
+            result.json.error || interpolate(gettext("The upload failed (%(status)s)."), { status: result.status }, true)
+          );
         }
       })
       .catch(function () {
-        imageStatus("error", "The upload failed: the connection dropped. Try again.");
+        imageStatus("error", gettext("The upload failed: the connection dropped. Try again."));
       });
   }
 
@@ -805,12 +837,13 @@
     var text;
     var from;
     var length;
+    var placeholder = gettext("link text");
     if (/^https?:\/\/\S+$/.test(selected)) {
-      text = "[link text](" + selected + ")";
+      text = "[" + placeholder + "](" + selected + ")";
       from = start + 1;
-      length = 9;
+      length = placeholder.length;
     } else {
-      var label = selected || "link text";
+      var label = selected || placeholder;
       text = "[" + label + "](https://)";
       from = start + label.length + 3;
       length = 8;
@@ -870,12 +903,12 @@
     var body = field("body");
     if (!body) return;
     state.bodyTouched = true;
-    if (kind === "bold") wrapInline(body, "**", "bold text");
-    else if (kind === "italic") wrapInline(body, "*", "italic text");
+    if (kind === "bold") wrapInline(body, "**", gettext("bold text"));
+    else if (kind === "italic") wrapInline(body, "*", gettext("italic text"));
     else if (kind === "link") link(body);
     else if (kind === "code") {
       if (body.value.slice(body.selectionStart, body.selectionEnd).indexOf("\n") !== -1) codeBlock(body);
-      else wrapInline(body, "`", "code");
+      else wrapInline(body, "`", gettext("code"));
     } else if (LINE_PREFIX[kind]) toggleLines(body, kind);
   }
 
@@ -928,7 +961,9 @@
     var words = (body.value.match(WORD) || []).length;
     var minutes = Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
     out.textContent =
-      words.toLocaleString() + (words === 1 ? " word" : " words") + " · " + minutes + " min read";
+      interpolate(ngettext("%(count)s word", "%(count)s words", words), { count: words.toLocaleString() }, true) +
+      " · " +
+      interpolate(ngettext("%(minutes)s min read", "%(minutes)s min read", minutes), { minutes: minutes }, true);
     out.hidden = false;
   }
 
@@ -1000,19 +1035,21 @@
     each(root, "[data-your-time]", function (el) {
       var moment = new Date(el.dataset.yourTime);
       if (!el.dataset.yourTime || isNaN(moment.getTime()) || el.dataset.siteZone === mine) return;
-      el.textContent =
-        "Your time: " +
-        new Intl.DateTimeFormat([], {
-          weekday: "short",
-          month: "short",
-          day: "numeric",
-          year: "numeric",
-          hour: "2-digit",
-          minute: "2-digit",
-        }).format(moment) +
-        " (" +
-        mine +
-        ").";
+      el.textContent = interpolate(
+        gettext("Your time: %(time)s (%(zone)s)."),
+        {
+          time: new Intl.DateTimeFormat([], {
+            weekday: "short",
+            month: "short",
+            day: "numeric",
+            year: "numeric",
+            hour: "2-digit",
+            minute: "2-digit",
+          }).format(moment),
+          zone: mine,
+        },
+        true
+      );
       el.hidden = false;
     });
   }
@@ -1097,7 +1134,7 @@
     var f = form();
     if (f && target.type === "file" && belongs(f, target)) {
       state.coverPending = target.files.length > 0;
-      if (state.coverPending) setStatus("dirty", "The new cover image is uploaded when you press Save.");
+      if (state.coverPending) setStatus("dirty", gettext("The new cover image is uploaded when you press Save."));
     }
   });
 
@@ -1133,7 +1170,7 @@
       navigator.clipboard.writeText(source.value).then(
         function () {
           var label = target.textContent;
-          target.textContent = "Copied";
+          target.textContent = gettext("Copied");
           setTimeout(function () {
             target.textContent = label;
           }, 2000);
@@ -1261,7 +1298,7 @@
     }
   });
   window.addEventListener("offline", function () {
-    if (state.dirty) setStatus("offline", "Not saved — offline, will retry");
+    if (state.dirty) setStatus("offline", gettext("Not saved — offline, will retry"));
   });
   window.addEventListener("beforeunload", function (event) {
     if (!(state.dirty || state.coverPending) || state.leaving) return;

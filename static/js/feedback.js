@@ -5,6 +5,12 @@
 (function () {
   "use strict";
 
+  // The JavaScript catalog (/<lang>/jsi18n/) defines these; English if it failed to load.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (f, o, named) {
+    return named ? f.replace(/%\(\w+\)s/g, function (m) { return String(o[m.slice(2, -2)]); }) : f;
+  };
+
   var busy = new WeakMap(); // request element → the controls this script disabled
 
   function controlsOf(elt, submitter) {
@@ -44,14 +50,18 @@
   }
 
   function messageFor(status) {
-    if (status === 0) return "Not sent: there is no connection. Nothing changed; try again when you are back online.";
-    if (status === 403) return "Not done: you may not do this, or the page has expired. Reload the page and try again.";
-    if (status === 404) return "Not done: this is no longer there. Reload the page to see what changed.";
-    if (status === 409) return "Not done: someone else changed this meanwhile. Reload the page to see their change.";
-    if (status === 413) return "Not done: what you sent is too large.";
-    if (status === 429) return "Not done: too many tries in a short time. Wait a minute, then try again.";
-    if (status >= 500) return "Not done: the server had a problem and nothing changed. Try again in a moment.";
-    return "Not done: the server refused this (" + status + "). Reload the page and try again.";
+    if (status === 0) return gettext("Not sent: there is no connection. Nothing changed; try again when you are back online.");
+    if (status === 403) return gettext("Not done: you may not do this, or the page has expired. Reload the page and try again.");
+    if (status === 404) return gettext("Not done: this is no longer there. Reload the page to see what changed.");
+    if (status === 409) return gettext("Not done: someone else changed this meanwhile. Reload the page to see their change.");
+    if (status === 413) return gettext("Not done: what you sent is too large.");
+    if (status === 429) return gettext("Not done: too many tries in a short time. Wait a minute, then try again.");
+    if (status >= 500) return gettext("Not done: the server had a problem and nothing changed. Try again in a moment.");
+    return interpolate(
+      gettext("Not done: the server refused this (%(status)s). Reload the page and try again."),
+      { status: status },
+      true
+    );
   }
 
   function showError(elt, status) {
@@ -147,6 +157,6 @@
     var target = event.detail.target;
     var region = target && (document.contains(target) ? target : target.id && document.getElementById(target.id));
     var said = region && region.querySelector("[role=status], [role=alert]");
-    if (message || !said || !said.textContent.trim()) toast(message || "Done.");
+    if (message || !said || !said.textContent.trim()) toast(message || gettext("Done."));
   });
 })();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -337,3 +338,13 @@ def test_a_request_leaves_no_language_behind(client):
 
     client.get("/ar/")
     assert translation.get_language() == "en"
+
+
+def test_dates_follow_the_pages_language(client):
+    from datetime import datetime
+
+    source = PostFactory.create(slug="dated", published_at=datetime(2026, 3, 5, 12, tzinfo=UTC))
+    translate(source, "de", title="Datiert")
+    Post.objects.filter(language="de").update(published_at=datetime(2026, 3, 5, 12, tzinfo=UTC))
+    assert "March 5, 2026" in client.get("/posts/dated/").content.decode()
+    assert "5. März 2026" in client.get("/de/posts/dated/").content.decode()

@@ -14,6 +14,7 @@ ROOT = Path(settings.BASE_DIR)
 CATALOGS = sorted(
     [
         *ROOT.glob("locale/*/LC_MESSAGES/django.po"),
+        *ROOT.glob("locale/*/LC_MESSAGES/djangojs.po"),
         *ROOT.glob("apps/*/locale/*/LC_MESSAGES/django.po"),
     ]
 )

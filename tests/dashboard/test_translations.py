@@ -90,7 +90,7 @@ def test_readers_and_strangers_cannot_open_it(client, login_as):
 
 def test_an_author_restricted_to_a_language_is_offered_only_that_one(client, login_as):
     author = login_as(Role.AUTHOR, writes_languages=["ar"])
-    source = services.start_post(actor=author, content=PostContent(title="Mine", body="x"))
+    source = PostFactory.create(author=author, status=Post.Status.DRAFT, published_at=None)
     html = client.get(_page(source)).content.decode()
     assert "Translate into Arabic" in html
     assert "Translate into German" not in html
@@ -180,3 +180,23 @@ def test_an_editor_names_a_category_in_each_language(client, login_as):
     assert "already used in this language" in response.content.decode()
     category.refresh_from_db()
     assert category.translations["de"]["slug"] == "technik"
+
+
+def test_a_new_post_is_written_in_the_chosen_language_with_its_own_address(client, login_as):
+    login_as(Role.EDITOR)
+    PostFactory.create(slug="hallo-welt")  # English: another language's address
+    client.post(
+        reverse("dashboard:post_new"), {"title": "Hallo Welt", "body": "Text.", "language": "de"}
+    )
+    post = Post.objects.get(title="Hallo Welt")
+    assert post.language == "de"
+    assert post.slug == "hallo-welt"
+    assert post.translation_of is None
+
+
+def test_a_new_post_in_a_language_the_author_may_not_use_is_refused(client, login_as):
+    login_as(Role.AUTHOR, writes_languages=["ar"])
+    html = client.get(reverse("dashboard:post_new")).content.decode()
+    assert 'value="de"' not in html
+    client.post(reverse("dashboard:post_new"), {"title": "Nein", "body": "Text.", "language": "de"})
+    assert not Post.objects.filter(title="Nein").exists()

@@ -43,7 +43,9 @@ def slug_follows_title(post: Post) -> bool:
     return post.slug == base or bool(re.fullmatch(re.escape(base) + r"-\d+", post.slug))
 
 
-def editor_slug(*, post: Post | None, wanted: str, title: str, autosave: bool) -> tuple[str, str]:
+def editor_slug(
+    *, post: Post | None, wanted: str, title: str, autosave: bool, language: str = ""
+) -> tuple[str, str]:
     """The address to save, and a note when an autosave could not use the one asked for.
 
     An empty field follows the title until the post is public. Changing a public address
@@ -53,10 +55,11 @@ def editor_slug(*, post: Post | None, wanted: str, title: str, autosave: bool) -
     if post is not None and has_public_address(post) and (autosave or not wanted):
         changed = wanted not in ("", post.slug)
         return post.slug, "the new address is applied when you press Save" if changed else ""
+    in_language = post.language if post is not None else (language or None)
     if not wanted:
-        return unique_slug(title, exclude_post=post), ""
-    if autosave and slug_is_taken(wanted, exclude_post=post):
-        kept = post.slug if post else unique_slug(title)
+        return unique_slug(title, exclude_post=post, language=in_language), ""
+    if autosave and slug_is_taken(wanted, exclude_post=post, language=in_language):
+        kept = post.slug if post else unique_slug(title, language=in_language)
         return (
             kept,
             f"the address “{wanted}” belongs to another post, so this one stays at “{kept}”",
@@ -98,7 +101,13 @@ def save_post_draft(
     saved since). Explicit saves also create `new_tag_names` and set or remove the cover.
     What the actor may not change (featuring) keeps its current value.
     """
-    slug, note = editor_slug(post=post, wanted=content.slug, title=content.title, autosave=autosave)
+    slug, note = editor_slug(
+        post=post,
+        wanted=content.slug,
+        title=content.title,
+        autosave=autosave,
+        language=content.language,
+    )
     featured = content.featured if can(actor, "post.publish") else bool(post and post.featured)
     tags = list(content.tags)
     if new_tag_names and not autosave:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -204,7 +204,14 @@ def create_post(
 def start_post(*, actor: User, content: PostContent) -> Post:
     """Create a draft owned by the actor (authors and up)."""
     require(actor, "post.create")
-    post = Post(author=actor, status=Post.Status.DRAFT)
+    language = content.language or settings.LANGUAGE_CODE
+    if language not in settings.SITE_LANGUAGES:
+        raise ValidationError({"language": _("Choose one of the site’s languages.")})
+    if actor.writes_languages and language not in actor.writes_languages:
+        raise PermissionDenied(
+            _("You may not write in %(language)s.") % {"language": language_name(language)}
+        )
+    post = Post(author=actor, status=Post.Status.DRAFT, language=language)
     _apply(post, content)
     post.slug = _check_slug(post, content.slug)
     post.full_clean()

@@ -21,6 +21,7 @@ from apps.blog.selectors import coauthor_candidates
 from apps.blog.services import PostContent, slug_follows_title
 from apps.blog.services.media import ALLOWED_FORMATS, MAX_BYTES
 from apps.blog.services.posts import MAX_BODY_CHARS
+from apps.core.languages import site_languages
 
 MAX_NEW_TAGS = 10
 IMAGE_ACCEPT = ",".join(f"image/{ext.replace('jpg', 'jpeg')}" for ext in ALLOWED_FORMATS.values())
@@ -233,6 +234,18 @@ class PostEditorForm(forms.Form):
                 self.fields[name].widget.attrs["form"] = FORM_ID
         if post is None:
             del self.fields["version"], self.fields["overwrite_version"]
+            # A new post is written in one of the site's languages (those the actor may use).
+            allowed = list(actor.writes_languages or [])
+            self.fields["language"] = forms.ChoiceField(
+                label=_("Language"),
+                required=False,
+                choices=[
+                    (language.code, language.name)
+                    for language in site_languages()
+                    if not allowed or language.code in allowed
+                ],
+                help_text=_("The language this post is written in. It cannot change later."),
+            )
         else:
             del self.fields["draft_key"]
             self.fields["version"].required = True
@@ -340,6 +353,7 @@ class PostEditorForm(forms.Form):
             seo_description=data["seo_description"],
             canonical_url=data["canonical_url"],
             featured=data.get("featured", False),
+            language=data.get("language") or "",
         )
 
     @property
