@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
@@ -10,6 +11,7 @@ from apps.api import views as api_views
 from apps.api.v1 import api as api_v1
 from apps.api.v2 import api as api_v2
 from apps.blog import languages
+from apps.blog.sitemaps import SITEMAPS
 from apps.core import views as core_views
 
 urlpatterns = [
@@ -31,6 +33,10 @@ urlpatterns = [
     path("a/", include("apps.analytics.urls")),  # the analytics beacon (POST /a/e)
     # django-prometheus's view, behind METRICS_ALLOWED_NETWORKS and METRICS_TOKEN.
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
+    # Every language's pages with their alternates, once (not under each language's prefix).
+    # Not page-cached: it lists every post, category, tag and author, so nearly any change
+    # would drop it; cachalot caches its queries.
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # The language switcher: remembers the reader's choice, then goes to the page's version.
     path("language/<str:code>/", languages.choose, name="choose_language"),
 ]

@@ -1,8 +1,6 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from apps.blog import feeds, views
-from apps.blog.sitemaps import SITEMAPS
 from apps.core.pagecache import cached_for_readers
 
 app_name = "blog"
@@ -46,7 +44,4 @@ urlpatterns = [
         cached_for_readers(feeds.AuthorAtomFeed()),
         name="author_feed_atom",
     ),
-    # Not page-cached: it lists every post, category, tag and author, so nearly any change
-    # would drop it; cachalot caches its queries.
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -24,7 +24,8 @@ from django.utils.http import urlencode
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 # Addresses outside the public pages (project.urls: everything not in i18n_patterns). Their
-# language is the reader's; tests/core/test_languages.py checks the list covers every route.
+# language is the reader's; tests/blog/test_translations.py checks the list covers every
+# route but PUBLIC_UNPREFIXED, public answers in no one language (the default's is active).
 READER_LANGUAGE_PATHS = (
     "/accounts/",
     "/admin/",
@@ -43,6 +44,9 @@ READER_LANGUAGE_PATHS = (
     "/static/",
     "/media/",
 )
+
+
+PUBLIC_UNPREFIXED = ("/sitemap.xml",)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ editor = User.objects.create_user("{EMAIL}", "{PASSWORD}", username="aned", disp
 editor.groups.add(Group.objects.get(name="editor"))
 mark_email_verified(user=editor)
 TOTPDevice.objects.create(user=editor, name="app", confirmed=True, key="{TOTP_KEY_HEX}")
-posts = list(Post.objects.filter(status="published").order_by("-published_at")[:2])
+posts = list(Post.objects.filter(status="published", language="en").order_by("-published_at")[:2])
 for post, title in zip(posts, {TITLES!r}):
     Post.objects.filter(pk=post.pk).update(title=title)
     print(post.get_absolute_url())

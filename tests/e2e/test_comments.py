@@ -31,7 +31,7 @@ for email, username, role in [
     user.groups.add(Group.objects.get(name=role))
     mark_email_verified(user=user)
 TOTPDevice.objects.create(user=User.objects.get(username="moderna"), name="app", confirmed=True, key="{TOTP_KEY_HEX}")
-post = published_posts().filter(comments_open=True).first()
+post = published_posts("en").filter(comments_open=True).first()
 print(post.get_absolute_url())
 """
 

@@ -23,7 +23,7 @@ for email, username, role in [("fiona@example.com", "fiona", "reader"), ("eddie@
     user = User.objects.create_user(email, "{PASSWORD}", username=username, display_name=username.title())
     user.groups.add(Group.objects.get(name=role))
     mark_email_verified(user=user)
-post = published_posts().exclude(author__username="fiona").first()
+post = published_posts("en").exclude(author__username="fiona").first()
 print("|".join([post.author.username, post.author.name, post.get_absolute_url()]))
 """
 

@@ -34,7 +34,7 @@ for email, username, role in [
     mark_email_verified(user=user)
 TOTPDevice.objects.create(user=User.objects.get(username="dora"), name="app", confirmed=True, key="{TOTP_KEY_HEX}")
 # The post with the fewest comments: every new thread shows on its first page.
-post = min(published_posts().filter(comments_open=True), key=lambda p: p.comments.count())
+post = min(published_posts("en").filter(comments_open=True), key=lambda p: p.comments.count())
 print(post.pk, post.get_absolute_url())
 """
 
