@@ -94,14 +94,22 @@ def comment_data(comment: Comment, event_type: str) -> dict[str, Any]:
     }
 
 
+# Post id → language, as learnt by post_language(): read without a query by presence(),
+# which runs in a plain worker thread where a database connection would never be returned
+# to the pool (the integration suite ran out of connections when it queried there).
+_known_languages: dict[int, str] = {}
+
+
 @lru_cache(maxsize=4096)
 def post_language(post_id: int) -> str:
     """The language of a post's page, which its live fragments are rendered in.
 
     A post's language is fixed when it is created, so each process asks once per post.
+    Call it only where the database may be used (a request, database_sync_to_async).
     """
     language = Post.objects.filter(pk=post_id).values_list("language", flat=True).first()
-    return language or settings.LANGUAGE_CODE
+    _known_languages[post_id] = language or settings.LANGUAGE_CODE
+    return _known_languages[post_id]
 
 
 def render_comment_event(comment: Comment, event_type: str) -> LiveEvent:
@@ -131,7 +139,8 @@ def _as_removed(comment: Comment) -> LiveEvent:
 
 def presence(post_id: int, count: int) -> None:
     """Tell every reader of the post how many readers it has now."""
-    with override(post_language(post_id)):
+    # No query here (see _known_languages): the consumer learnt it when the socket opened.
+    with override(_known_languages.get(post_id, settings.LANGUAGE_CODE)):
         html = render_to_string(f"{FRAGMENTS}#presence", {"readers": count})
     send_event(
         [post_group(post_id)],

@@ -96,6 +96,7 @@ def _access(user: User | AnonymousUser, post_id: int) -> Access:
     if not selectors.can_read_post_comments(viewer=user, post_id=post_id):
         return Access(readable=False)
     signed_in = isinstance(user, User) and user.is_authenticated and user.is_active
+    broadcasts.post_language(post_id)  # learnt here, where the database may be used
     return Access(
         readable=True,
         moderator=can(user, "comment.moderate"),
