@@ -98,8 +98,19 @@ def _analytics_buffer_held():
 def _fresh_cache():
     """Every test starts with an empty cache, so cachalot never serves an earlier test's rows."""
     clear_cache()
+    _forget_post_languages()
     yield
     clear_cache()
+    _forget_post_languages()
+
+
+def _forget_post_languages() -> None:
+    # A process keeps each post's language (fixed in production); a test database reuses
+    # ids across tests, so the next test's post 1 may be in another language.
+    from apps.comments import broadcasts
+
+    broadcasts.post_language.cache_clear()
+    broadcasts._known_languages.clear()
 
 
 @pytest.fixture

@@ -68,6 +68,25 @@ def test_presence_event(published_post):
     assert '<span id="reader-count" hx-swap-oob="true">3 reading now</span>' in event["html"]
 
 
+def test_presence_makes_no_query_and_speaks_the_posts_language(
+    published_post, django_assert_num_queries
+):
+    # presence runs in a plain worker thread (apps.comments.presence), where a database
+    # connection would never go back to the pool: it must not query at all.
+    from apps.blog.models import Post
+
+    Post.objects.filter(pk=published_post.pk).update(language="de")
+    broadcasts.post_language.cache_clear()
+    channel = _listen(broadcasts.post_group(published_post.pk))
+    with django_assert_num_queries(0):
+        broadcasts.presence(published_post.pk, 3)  # not learnt yet: the default language
+    assert "3 reading now" in _received(channel)[0]["html"]
+    broadcasts.post_language(published_post.pk)  # what a socket's access check does
+    with django_assert_num_queries(0):
+        broadcasts.presence(published_post.pk, 3)
+    assert "3 reading now" not in _received(channel)[0]["html"]
+
+
 def test_events_for_missing_rows_are_skipped(published_post):
     channel = _listen(broadcasts.post_group(published_post.pk))
     broadcasts.stream_event(999999)
