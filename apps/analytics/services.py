@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.analytics import buffer, metrics, partitions
 from apps.analytics.bulk import write_rows
@@ -35,17 +35,23 @@ ROLLUP_EVERY_SECONDS = 3600
 
 
 def _owners(paths: set[str]) -> dict[str, tuple[int, int]]:
-    """Post id and author id for the paths that are post pages."""
-    slugs: dict[str, str] = {}
+    """Post id and author id for the paths that are post pages.
+
+    A path names its post by language and slug (a translation may share its original's
+    slug), and a prefixed path resolves only with its language active.
+    """
+    keys: dict[str, tuple[str, str]] = {}
     for path in paths:
-        try:
-            match = resolve(path)
-        except Resolver404:
-            continue
+        language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+        with translation.override(language):
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
         if match.view_name == "blog:post_detail":
-            slugs[path] = match.kwargs["slug"]
-    found = post_owners_by_slug(list(set(slugs.values()))) if slugs else {}
-    return {path: found[slug] for path, slug in slugs.items() if slug in found}
+            keys[path] = (language, match.kwargs["slug"])
+    found = post_owners_by_slug(list(set(keys.values()))) if keys else {}
+    return {path: found[key] for path, key in keys.items() if key in found}
 
 
 def _moment(event: dict[str, Any]) -> datetime:

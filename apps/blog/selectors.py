@@ -292,19 +292,30 @@ def current_slug_for(old_slug: str, language: str | None = None) -> str | None:
     )
 
 
-def post_owners_by_slug(slugs: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """Post id and author id for each of these slugs (current or former), any status."""
+def post_owners_by_slug(
+    keys: Sequence[tuple[str, str]],
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Post id and author id for each (language, slug) (current or former slug), any status.
+
+    Slugs are unique per language only: a translation may share its original's slug.
+    """
+    wanted = set(keys)
+    slugs = {slug for _language, slug in wanted}
     owners = {
-        slug: (pk, author_id)
-        for slug, pk, author_id in Post.objects.filter(slug__in=slugs)
+        (language, slug): (pk, author_id)
+        for language, slug, pk, author_id in Post.objects.filter(slug__in=slugs)
         .order_by()
-        .values_list("slug", "pk", "author_id")
+        .values_list("language", "slug", "pk", "author_id")
+        if (language, slug) in wanted
     }
-    missing = [slug for slug in slugs if slug not in owners]
+    missing = {slug for language, slug in wanted if (language, slug) not in owners}
     if missing:
         old = PostSlug.objects.filter(slug__in=missing).order_by()
-        for slug, pk, author_id in old.values_list("slug", "post_id", "post__author_id"):
-            owners[slug] = (pk, author_id)
+        for slug, language, pk, author_id in old.values_list(
+            "slug", "post__language", "post_id", "post__author_id"
+        ):
+            if (language, slug) in wanted:
+                owners.setdefault((language, slug), (pk, author_id))
     return owners
 
 

@@ -10,6 +10,7 @@ from apps.analytics import beacons, buffer, selectors
 from apps.analytics.models import Event, Salt, Visit
 from apps.analytics.services import record_events
 from apps.analytics.visitors import purge_salts, visitor_ids
+from apps.blog.models import PostSlug
 from apps.core import ratelimit
 from tests.analytics.conftest import FIREFOX, IPHONE, beacon, database_text
 from tests.factories.blog import PostFactory
@@ -39,6 +40,29 @@ def test_beacon_is_accepted_and_recorded(client, drain):
         event.visitor_id,
     )
     assert "secret" not in database_text()
+
+
+def test_page_views_find_the_post_of_their_language(client, drain):
+    """A translation may share its original's slug: the path's language tells them apart,
+    for the current slug and for a former one."""
+    original = PostFactory.create(slug="harbour", language="en")
+    german = PostFactory.create(slug="harbour", language="de", translation_of=original)
+    PostSlug.objects.create(post=german, slug="alter-hafen")
+    for url in (
+        "http://testserver/posts/harbour/",
+        "http://testserver/de/posts/harbour/",
+        "http://testserver/de/posts/alter-hafen/",
+        "http://testserver/ar/posts/harbour/",  # no Arabic version: no post
+    ):
+        assert beacon(client, url).status_code == 202
+    assert drain() == 4
+    owners = dict(Event.objects.values_list("path", "post_id"))
+    assert owners == {
+        "/posts/harbour/": original.pk,
+        "/de/posts/harbour/": german.pk,
+        "/de/posts/alter-hafen/": german.pk,
+        "/ar/posts/harbour/": None,
+    }
 
 
 def test_beacons_of_one_reader_make_one_visit(client, drain):

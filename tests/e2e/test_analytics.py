@@ -78,9 +78,19 @@ def test_editor_sees_readers_on_the_analytics_dashboard(
     assert len(paths) == 2, paths
 
     # Two readers: one reads both posts, the other the first post only.
-    first = _read(browser, base_url, [paths[0], paths[1]])
-    second = _read(browser, base_url, [paths[0]])
+    readers = [_read(browser, base_url, [paths[0], paths[1]]), _read(browser, base_url, [paths[0]])]
+    try:
+        _watch(page, base_url, browser, paths, readers)
+    finally:
+        # Open readers would count as people on the post in the journeys that follow.
+        for reader in readers:
+            reader.close()
 
+
+def _watch(
+    page: Page, base_url: str, browser: Browser, paths: list[str], readers: list[BrowserContext]
+) -> None:
+    """The editor's side of the journey, while `readers` (closed by the caller) read."""
     _sign_in(page, base_url)
     page.goto(base_url + "/dashboard/")
     page.get_by_role("link", name="Analytics").first.click()
@@ -107,7 +117,7 @@ def test_editor_sees_readers_on_the_analytics_dashboard(
     assert before >= 2
 
     # A third reader arrives: the live figure moves by itself (the page polls every 10 s).
-    third = _read(browser, base_url, [paths[1]])
+    readers.append(_read(browser, base_url, [paths[1]]))
     expect(page.locator("[data-live-count]")).not_to_have_text(str(before), timeout=25_000)
     assert _live(page) == before + 1
 
@@ -115,6 +125,3 @@ def test_editor_sees_readers_on_the_analytics_dashboard(
     top_posts.get_by_role("link", name=TITLES[1]).click()
     expect(page).to_have_url(re.compile(r"post=\d+"))
     expect(page.get_by_label("Filters")).to_contain_text(TITLES[1])
-    first.close()
-    second.close()
-    third.close()
