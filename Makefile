@@ -161,6 +161,7 @@ lint: install
 	$(BIN)/mypy .
 	$(BIN)/djlint templates components apps --lint --quiet
 	$(BIN)/lint-imports
+	$(PY) infrastructure/ci/check-catalogs.py
 	$(MKDOCS_BUILD)
 
 # The documentation as a site (mkdocs-material, mkdocs.yml). --strict turns every warning,

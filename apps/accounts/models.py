@@ -151,6 +151,7 @@ class AuditEvent(models.Model):
         BACKUP_CODE_USED = "backup_code_used", _("Backup code used")
         BACKUP_CODES_REGENERATED = "backup_codes_regenerated", _("Backup codes regenerated")
         ROLE_CHANGED = "role_changed", _("Role changed")
+        WRITES_LANGUAGES_CHANGED = "writes_languages_changed", _("Writing languages changed")
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
         USER_REACTIVATED = "user_reactivated", _("User reactivated")
         SESSION_REVOKED = "session_revoked", _("Session revoked")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,6 +15,7 @@ from apps.accounts.models import Follow, User
 from apps.accounts.permissions import require
 from apps.accounts.roles import ROLE_ORDER, Role, role_of
 from apps.core import personal
+from apps.core.languages import is_site_language
 
 
 @transaction.atomic
@@ -40,6 +42,39 @@ def set_role(*, actor: User, user: User, role: Role, request: HttpRequest | None
         target=user,
         request=request,
         data={"from": previous.value, "to": role.value},
+    )
+    return user
+
+
+@transaction.atomic
+def set_writes_languages(
+    *, actor: User, user: User, languages: list[str], request: HttpRequest | None = None
+) -> User:
+    """Restrict what `user` may write to `languages` (empty: any of the site's); admins only.
+
+    Only the site's languages are accepted, in the site's order; the restriction applies to
+    new posts and translations, never to what the person wrote already.
+    """
+    require(actor, "users.manage")
+    unknown = [code for code in languages if not is_site_language(code)]
+    if unknown:
+        raise ValidationError(
+            _("The site does not have these languages: %(codes)s.") % {"codes": ", ".join(unknown)}
+        )
+    chosen = [code for code in settings.SITE_LANGUAGES if code in languages]
+    if chosen == settings.SITE_LANGUAGES:
+        chosen = []  # every language is no restriction: a language added later is open too
+    previous = list(user.writes_languages or [])
+    if chosen == previous:
+        return user
+    user.writes_languages = chosen
+    user.save(update_fields=["writes_languages"])
+    record_event(
+        kind=Kind.WRITES_LANGUAGES_CHANGED,
+        actor=actor,
+        target=user,
+        request=request,
+        data={"from": previous, "to": chosen},
     )
     return user
 

@@ -29,6 +29,21 @@ def test_set_role_replaces_the_role_and_is_audited():
     assert event.actor == admin
 
 
+def test_writes_languages_keep_the_sites_order_and_refuse_unknown_codes():
+    admin, author = _admin(), UserFactory.create()
+    services.set_writes_languages(actor=admin, user=author, languages=["ar", "de"])
+    assert author.writes_languages == ["de", "ar"]
+    with pytest.raises(ValidationError, match="does not have these languages: fr"):
+        services.set_writes_languages(actor=admin, user=author, languages=["de", "fr"])
+    author.refresh_from_db()
+    assert author.writes_languages == ["de", "ar"]
+    with pytest.raises(PermissionDenied):
+        services.set_writes_languages(actor=author, user=author, languages=[])
+    # Saving what is there already records nothing more.
+    services.set_writes_languages(actor=admin, user=author, languages=["de", "ar"])
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.WRITES_LANGUAGES_CHANGED).count() == 1
+
+
 def test_only_admins_change_roles_and_never_their_own_or_a_superusers():
     admin, editor = _admin(), UserFactory.create()
     editor.groups.add(Group.objects.get(name="editor"))

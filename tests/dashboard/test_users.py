@@ -287,3 +287,75 @@ def test_unknown_user_is_404(client, login_as):
         client.post(reverse("dashboard:user_role", args=[999999]), {"role": "author"}).status_code
         == 404
     )
+
+
+# --------------------------------------------------------------------------
+# The languages a person writes in
+# --------------------------------------------------------------------------
+
+
+def _languages_url(user):
+    return reverse("dashboard:user_languages", args=[user.pk])
+
+
+def test_admin_restricts_an_author_to_languages_over_htmx_and_it_is_audited(
+    client, login_as, make_user
+):
+    admin = login_as(Role.ADMIN)
+    target = make_user(Role.AUTHOR, email="ana@example.com")
+    assert "Any language" in client.get(USERS).content.decode()
+
+    response = client.post(_languages_url(target), {"languages": ["ar", "de"]}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tr id="user-{target.pk}"')
+    assert "Saved." in html
+    assert 'value="de" checked' in html
+    assert 'value="ar" checked' in html
+    assert 'value="en" checked' not in html
+    target.refresh_from_db()
+    assert target.writes_languages == ["de", "ar"]  # the site's order
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.WRITES_LANGUAGES_CHANGED, target=target)
+    assert (event.actor, event.data) == (admin, {"from": [], "to": ["de", "ar"]})
+
+    # Ticking none, or every language, lifts the restriction.
+    client.post(_languages_url(target), {"languages": ["en", "de", "ar"]}, headers=HTMX)
+    target.refresh_from_db()
+    assert target.writes_languages == []
+
+
+def test_a_language_the_site_lacks_is_refused_in_the_row(client, login_as, make_user):
+    login_as(Role.ADMIN)
+    target = make_user(Role.EDITOR, writes_languages=["de"])
+    response = client.post(_languages_url(target), {"languages": ["fr"]}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="alert"' in html
+    assert "not one of the available choices" in html
+    target.refresh_from_db()
+    assert target.writes_languages == ["de"]
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.WRITES_LANGUAGES_CHANGED).exists()
+
+
+def test_languages_without_htmx_redirect_with_a_message(client, login_as, make_user):
+    login_as(Role.ADMIN)
+    target = make_user(Role.AUTHOR, email="ana@example.com")
+    response = client.post(_languages_url(target), {"languages": ["de"]}, follow=True)
+    assert response.redirect_chain == [(USERS, 302)]
+    assert "ana@example.com’s languages were saved." in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.EDITOR, Role.AUTHOR])
+def test_only_admins_set_languages(client, login_as, make_user, role):
+    login_as(role)
+    target = make_user(Role.AUTHOR)
+    response = client.post(_languages_url(target), {"languages": ["de"]}, headers=HTMX)
+    assert response.status_code == 403
+    target.refresh_from_db()
+    assert target.writes_languages == []
+
+
+def test_languages_are_post_only(client, login_as, make_user):
+    login_as(Role.ADMIN)
+    target = make_user(Role.AUTHOR)
+    assert client.get(_languages_url(target)).status_code == 405

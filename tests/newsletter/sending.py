@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.newsletter.models import (
     Campaign,
@@ -17,7 +18,7 @@ from tests.accounts.conftest import make_user_with_role
 from tests.factories.newsletter import CampaignFactory, NewsletterFactory
 
 
-def make_editor():
+def make_editor() -> User:
     return make_user_with_role(Role.EDITOR, email="editor@example.com")
 
 

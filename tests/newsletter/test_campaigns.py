@@ -14,20 +14,10 @@ from apps.newsletter import delivery as sending
 from apps.newsletter.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from tests.factories.accounts import UserFactory
 from tests.factories.blog import PostFactory
-from tests.factories.newsletter import NewsletterFactory, SubscriberFactory
-from tests.newsletter.sending import audience, make_editor
+from tests.factories.newsletter import SubscriberFactory
+from tests.newsletter.sending import audience
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    return make_editor()
-
-
-@pytest.fixture
-def letter():
-    return NewsletterFactory.create()
 
 
 def test_create_campaign_sanitises_markdown(editor, letter):

@@ -11,19 +11,9 @@ from django.urls import reverse
 from apps.newsletter import campaigns, subscribers
 from apps.newsletter.models import Campaign, Subscriber
 from tests.factories.newsletter import NewsletterFactory
-from tests.newsletter.sending import audience, make_editor
+from tests.newsletter.sending import audience
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    return make_editor()
-
-
-@pytest.fixture
-def letter():
-    return NewsletterFactory.create()
 
 
 def test_each_subscriber_gets_the_version_in_their_language_or_the_original(editor, letter):

@@ -8,6 +8,13 @@ from apps.dashboard.forms.accounts import (
     LockoutClearForm,
     RoleForm,
     UserFilterForm,
+    WritesLanguagesForm,
 )
 
-__all__ = ["AuditFilterForm", "LockoutClearForm", "RoleForm", "UserFilterForm"]
+__all__ = [
+    "AuditFilterForm",
+    "LockoutClearForm",
+    "RoleForm",
+    "UserFilterForm",
+    "WritesLanguagesForm",
+]

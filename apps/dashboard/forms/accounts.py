@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import ROLE_ORDER, Role
+from apps.core.languages import site_languages
 
 ROLE_CHOICES = [(role.value, role.label) for role in ROLE_ORDER]
 
@@ -43,6 +44,20 @@ class UserFilterForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+
+
+class WritesLanguagesForm(forms.Form):
+    """The languages a person may write in; none ticked means any of the site's."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("Writes in"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["languages"]).choices = [
+            (language.code, language.name) for language in site_languages()
+        ]
 
 
 class AuditFilterForm(forms.Form):

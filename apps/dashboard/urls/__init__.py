@@ -17,6 +17,7 @@ urlpatterns = [
     path("users/", views.users, name="users"),
     path("users/<int:pk>/row/", views.user_row, name="user_row"),
     path("users/<int:pk>/role/", views.user_role, name="user_role"),
+    path("users/<int:pk>/languages/", views.user_languages, name="user_languages"),
     path(
         "users/<int:pk>/deactivate/",
         views.user_set_active,

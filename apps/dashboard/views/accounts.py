@@ -29,8 +29,15 @@ from apps.accounts.permissions import can
 from apps.accounts.roles import ROLE_ORDER, Role, role_of
 from apps.blog.selectors import post_counts_by_status
 from apps.core.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from apps.core.languages import site_languages
 from apps.dashboard.exports import audit_csv_lines
-from apps.dashboard.forms import AuditFilterForm, LockoutClearForm, RoleForm, UserFilterForm
+from apps.dashboard.forms import (
+    AuditFilterForm,
+    LockoutClearForm,
+    RoleForm,
+    UserFilterForm,
+    WritesLanguagesForm,
+)
 from apps.dashboard.views.base import (
     actor,
     dashboard_view,
@@ -75,7 +82,7 @@ def home(request: HtmxRequest) -> HttpResponse:
 
 def _row_context(request: HtmxRequest, pk: int, **extra: Any) -> dict[str, Any]:
     row = get_object_or_404(selectors.user_directory(), pk=pk)
-    return {"row": row, "roles": ROLE_ORDER, **extra}
+    return {"row": row, "roles": ROLE_ORDER, "languages": site_languages(), **extra}
 
 
 def _render_row(request: HtmxRequest, pk: int, **extra: Any) -> HttpResponse:
@@ -96,7 +103,7 @@ def users(request: HtmxRequest) -> HttpResponse:
         "dashboard/users.html",
         "user-results",
         "users",
-        {"form": form, "page": page, "roles": ROLE_ORDER},
+        {"form": form, "page": page, "roles": ROLE_ORDER, "languages": site_languages()},
     )
 
 
@@ -139,6 +146,36 @@ def user_role(request: HtmxRequest, pk: int) -> HttpResponse:
             request,
             gettext("%(email)s is now %(role)s.")
             % {"email": target.email, "role": str(role_of(target).label).lower()},
+        )
+    return redirect("dashboard:users")
+
+
+@require_POST
+@dashboard_view("users.manage")
+def user_languages(request: HtmxRequest, pk: int) -> HttpResponse:
+    """The languages a person may write in (none ticked: any of the site's)."""
+    target = get_object_or_404(User, pk=pk)
+    form = WritesLanguagesForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            account_services.set_writes_languages(
+                actor=actor(request),
+                user=target,
+                languages=form.cleaned_data["languages"],
+                request=request,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            error = error_text(exc)
+    else:
+        error = " ".join(str(message) for message in form.errors.get("languages", []))
+    if wants_partial(request):
+        return _render_row(request, pk, languages_error=error, languages_saved=not error)
+    if error:
+        messages.error(request, f"{target.email}: {error}")
+    else:
+        messages.success(
+            request, gettext("%(email)s’s languages were saved.") % {"email": target.email}
         )
     return redirect("dashboard:users")
 
