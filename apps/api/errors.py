@@ -22,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from apps.accounts.tokens import TokenError
+from apps.api.field_messages import field_message
 from apps.core.errors import error_body, error_response
 
 __all__ = ["CODES", "ApiError", "ErrorOut", "error_body", "error_response", "error_responses"]
@@ -118,9 +119,10 @@ def error_responses(*statuses: int) -> dict[int, Any]:
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     # ninja's loc is (source, param name, *path): ("body", "payload", "email") → "email".
     parts = [str(p) for p in loc]
+    # A check of the whole payload (a model validator) has only the param name: "__all__".
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
         parts = parts[1:]
-        if len(parts) > 1 and parts[0] in {"payload", "filters", "params"}:
+        if parts and parts[0] in {"payload", "filters", "params"}:
             parts = parts[1:]
     return ".".join(parts) or "__all__"
 
@@ -163,7 +165,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         fields: dict[str, list[str]] = {}
         for item in exc.errors:
-            fields.setdefault(_field_name(item.get("loc", ())), []).append(str(item.get("msg")))
+            fields.setdefault(_field_name(item.get("loc", ())), []).append(field_message(item))
         return respond(
             request, ApiError(422, "validation_error", _("The request is not valid."), fields)
         )

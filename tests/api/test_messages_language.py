@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from tests.api.conftest import call
+from tests.api.conftest import access_for, call
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,42 @@ def test_validation_envelope_is_translated_but_keeps_its_code(api):
     error = _error(response, 422)
     assert error["code"] == "validation_error"
     assert error["message"] == "الطلب غير صالح."
-    assert error["fields"]  # pydantic's own per-field texts stay as they are
+    assert error["fields"] == {"email": ["أدخل نصًا."], "password": ["أدخل نصًا."]}
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"password": "x"}, {"email": ["Dieses Feld ist erforderlich."]}),
+        (
+            {"email": "a@example.com", "password": "x", "extra": 1},
+            {"extra": ["Dieses Feld ist hier nicht vorgesehen."]},
+        ),
+        ({"email": "a@example.com", "password": "x" * 2000}, None),  # a limit: below
+    ],
+)
+def test_field_errors_are_in_the_readers_language(api, body, fields):
+    response = call(api, "post", "/api/v1/auth/token", body=body, **DE)
+
+    error = _error(response, 422)
+    assert error["code"] == "validation_error"
+    if fields is not None:
+        assert error["fields"] == fields
+    else:
+        assert error["fields"] == {"password": ["Geben Sie höchstens 200 Zeichen ein."]}
+
+
+def test_our_own_validators_speak_the_readers_language(api, editor):
+    response = call(
+        api,
+        "get",
+        "/api/v2/analytics/summary?start=2026-02-01&end=2026-01-01",
+        token=access_for(editor),
+        **DE,
+    )
+
+    error = _error(response, 422)
+    assert error["fields"] == {"__all__": ["Der Anfang darf nicht nach dem Ende liegen."]}
 
 
 def test_malformed_json_is_translated(api):

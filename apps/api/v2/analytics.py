@@ -56,9 +56,9 @@ class RangeParams(Schema):
         end = self.end or timezone.localdate()
         start = self.start or end - timedelta(days=29)
         if start > end:
-            raise ValueError("start must not be after end")
+            raise ValueError(_("The start must not be after the end."))
         if (end - start).days >= MAX_DAYS:
-            raise ValueError(f"a range covers at most {MAX_DAYS} days")
+            raise ValueError(_("A range covers at most %(days)d days.") % {"days": MAX_DAYS})
         self.start, self.end = start, end
         return self
 
@@ -83,7 +83,7 @@ class SeriesParams(RangeParams):
     def _hours(self) -> SeriesParams:
         start, end = self.days()
         if self.interval == "hour" and (end - start).days >= 31:
-            raise ValueError("hourly series cover at most 31 days")
+            raise ValueError(_("Hourly series cover at most 31 days."))
         return self
 
 
