@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.comments import reasons
+
 # Three levels are shown (0, 1, 2); a reply to a level-2 comment attaches to level 2.
 MAX_DEPTH = 2
 
@@ -112,6 +114,11 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def held_reason_shown(self) -> str:
+        """Why it waits, in the active language (stored in English; see `reasons`)."""
+        return reasons.shown(self.held_reason)
 
     @property
     def is_public(self) -> bool:

@@ -144,7 +144,37 @@ class LanguageMiddleware:
             return redirect
         if by_reader:
             patch_vary_headers(response, ("Accept-Language",))
-        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Content-Language", getattr(request, "LANGUAGE_CODE", language))
+        return response
+
+
+class AccountLanguageMiddleware:
+    """A signed-in person's saved language where the reader chooses (dashboard, account).
+
+    After authentication (LanguageMiddleware runs before it, without the user). The order:
+    this browser's switcher cookie, then the account's language, then Accept-Language; so
+    an editor who chose German sees a German dashboard on a new device too. Public pages
+    keep their URL's language; the API speaks Accept-Language only.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if (
+            is_reader_path(path)
+            and not path.startswith("/api/")
+            and translation.get_language_from_path(path) is None
+            and not is_site_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""))
+        ):
+            # Only here is the user loaded: public pages never pay for it.
+            user = getattr(request, "user", None)
+            saved = getattr(user, "language", "") if user is not None else ""
+            if saved and is_site_language(saved) and user is not None and user.is_authenticated:
+                translation.activate(saved)
+                request.LANGUAGE_CODE = saved
+        response: HttpResponse = self.get_response(request)
         return response
 
 

@@ -38,6 +38,7 @@ from apps.blog.models import Category, Post, PostImage, PostSlug, Revision, Tag
 from apps.blog.pages import POSTS, membership_tags
 from apps.blog.services import reading_minutes
 from apps.blog.services.schedule import enqueue_publication
+from apps.comments import reasons as comment_reasons
 from apps.comments.models import MAX_DEPTH, Comment
 from apps.core.markdown import markdown_to_safe_html, markdown_to_safe_html_with_toc
 from apps.core.pagecache import invalidate
@@ -720,7 +721,7 @@ def _build_comment(
         comment.guest_name = (record.author_name or "Guest")[:150]
         comment.guest_email = record.author_email[:254]
     if comment.status == Comment.Status.HELD:
-        comment.held_reason = "imported: held on the old site"
+        comment.held_reason = comment_reasons.IMPORTED
     if parent is not None:
         comment.parent = parent
         comment.depth = min(parent.depth + 1, MAX_DEPTH)

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, with the signed-in user read from a per-process copy while unchanged.
     "apps.accounts.middleware.AuthenticationMiddleware",
+    # A signed-in person's saved language on the pages that follow the reader's choice.
+    "apps.core.languages.AccountLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.SessionActivityMiddleware",

@@ -210,6 +210,21 @@ def test_a_signed_in_readers_choice_is_their_language(client):
     assert user.language == "ar"
 
 
+def test_a_signed_in_persons_saved_language_follows_them_to_a_new_browser(client):
+    user = make_user_with_role(Role.READER, language="ar")
+    client.force_login(user)  # a new browser: no language cookie
+    page = client.get(reverse("account_email"), headers={"Accept-Language": "de"})
+    assert page["Content-Language"] == "ar"
+    assert 'lang="ar" dir="rtl"' in page.content.decode()
+    # This browser's own choice wins; public pages keep their URL's language.
+    client.cookies["language"] = "de"
+    assert client.get(reverse("account_email"))["Content-Language"] == "de"
+    assert client.get("/")["Content-Language"] == "en"
+    # The API speaks Accept-Language only.
+    api = client.get("/api/v2/posts", headers={"Accept-Language": "en"})
+    assert api["Content-Language"] == "en"
+
+
 def test_a_post_missing_in_a_language_is_a_404_with_links_to_the_languages_it_has(client):
     source = PostFactory.create(slug="hello", title="Hello")
     translate(source, "de", title="Hallo")

@@ -136,6 +136,18 @@ def test_queue_filters_by_post_and_search(client, login_as):
     assert two.post.title in html
 
 
+def test_held_reasons_are_shown_in_the_editors_language(client, login_as):
+    login_as(Role.EDITOR, language="de")
+    CommentFactory.create(status=S.HELD, held_reason="3 links")
+    CommentFactory.create(status=S.HELD, held_reason="Blocked word: casino")
+    CommentFactory.create(status=S.HELD, held_reason="First-time commenter")
+    html = client.get(QUEUE).content.decode()
+    assert "3 Links" in html
+    assert "Gesperrtes Wort: casino" in html
+    assert "Erstkommentar" in html
+    assert "First-time commenter" not in html
+
+
 @pytest.mark.parametrize("view", ["held", "reported"])
 def test_queue_query_count_does_not_grow_with_comments(client, login_as, view):
     login_as(Role.EDITOR)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from apps.accounts.models import User
 from apps.accounts.permissions import can
 from apps.blog.models import Post
+from apps.comments import reasons
 from apps.comments.models import Comment, ModerationSettings
 from apps.comments.selectors.threads import moderation_settings
 
@@ -52,9 +53,9 @@ def _is_moderator(author: User | None) -> bool:
 
 def _signal(body: str, rules: ModerationSettings) -> str:
     if (links := count_links(body)) > rules.max_links:
-        return f"{links} links"
+        return reasons.too_many_links(links)
     if word := blocked_word_in(body, rules.blocked_words):
-        return f"Blocked word: {word}"
+        return reasons.blocked_word(word)
     return ""
 
 
@@ -79,9 +80,9 @@ def initial_status(*, author: User | None, post: Post, body: str) -> tuple[Comme
     if reason := _signal(body, rules):
         return Status.HELD, reason
     if rules.hold == ModerationSettings.Hold.ALL:
-        return Status.HELD, "All comments are held"
+        return Status.HELD, reasons.ALL_HELD
     if rules.hold == ModerationSettings.Hold.FIRST_TIME and (
         author is None or not _has_published_comment(author)
     ):
-        return Status.HELD, "First-time commenter"
+        return Status.HELD, reasons.FIRST_TIME
     return Status.PUBLISHED, ""
