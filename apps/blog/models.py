@@ -207,10 +207,15 @@ class Post(models.Model):
 
 
 class PostSlug(models.Model):
-    """A slug the post used to have: its old URLs answer with a 301 to the current one."""
+    """A slug the post used to have: its old URLs answer with a 301 to the current one.
+
+    Unique within the post's language, as current slugs are (the services keep it so: a
+    slug in use, now or before, by a post of the language is never given to another): a
+    translation that shared its original's slug keeps its own old address when both move.
+    """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="old_slugs")
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self) -> str:

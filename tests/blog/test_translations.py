@@ -99,6 +99,34 @@ def test_a_slug_clash_is_checked_within_the_language_only():
         )
 
 
+def _rename(editor, post: Post, slug: str) -> Post:
+    content = services.current_content(post)
+    content.slug = slug
+    return services.update_post(
+        actor=editor, post=post, content=content, based_on_version=post.version
+    )
+
+
+def test_an_original_and_its_translation_both_keep_their_old_address_when_they_move(client):
+    editor = make_user_with_role(Role.EDITOR)
+    source = services.publish_post(
+        actor=editor, post=PostFactory.create(slug="harbour", status=Post.Status.DRAFT)
+    )
+    german = translate(source, "de", title="Der Hafen")
+    assert german.slug == "harbour"  # a translation may keep its original's address
+    _rename(editor, source, "the-harbour")
+    _rename(editor, Post.objects.get(pk=german.pk), "der-hafen")
+
+    english_old = client.get("/posts/harbour/")
+    german_old = client.get("/de/posts/harbour/")
+    assert (english_old.status_code, english_old["Location"]) == (301, "/posts/the-harbour/")
+    assert (german_old.status_code, german_old["Location"]) == (301, "/de/posts/der-hafen/")
+    # An old address is taken within its language only.
+    other = PostFactory.create(slug="draft-x", language="de", status=Post.Status.DRAFT)
+    with pytest.raises(ValidationError, match="already used"):
+        _rename(editor, other, "harbour")
+
+
 def test_a_changed_source_marks_its_translation_outdated_with_the_diff_and_saving_clears_it():
     editor = make_user_with_role(Role.EDITOR)
     source = services.start_post(actor=editor, content=PostContent(title="Hi", body="One.\n"))

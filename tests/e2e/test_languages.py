@@ -347,3 +347,46 @@ def test_editor_brings_an_outdated_translation_up_to_date(
     page.goto(f"{base_url}/dashboard/posts/{german_pk}/translation-changes/")
     expect(page.locator("#changes-panel")).to_contain_text("up to date with the original")
     page.context.close()
+
+
+# --------------------------------------------------------------------------
+# 4. The dashboard in Arabic on a phone: mirrored, translated, never scrolling sideways
+# --------------------------------------------------------------------------
+
+
+def test_the_dashboard_in_arabic_is_mirrored_and_fits_a_phone(
+    browser: Browser,
+    base_url: str,
+    signed_in_states: Callable[[str], str | None],
+    run_in_django: Callable[[str], str],
+) -> None:
+    made = _make_post(
+        run_in_django,
+        slug="the-copper-kettle",
+        title="The copper kettle",
+        body="A kettle older than the house.\n",
+        translations={"ar": {"title": "الإبريق النحاسي", "body": "إبريق أقدم من البيت.\n"}},
+    )
+    page = _page(browser, signed_in_states("editor"), viewport=PHONE)
+    # The switcher's choice (a cookie) is what a reader who chose Arabic carries.
+    page.context.add_cookies([{"name": "language", "value": "ar", "url": base_url}])
+    pages = {
+        "/dashboard/": "لوحة التحكم",
+        "/dashboard/posts/": "",
+        f"/dashboard/posts/{made['source']['pk']}/translations/": "الإبريق النحاسي",
+        f"/dashboard/posts/{made['ar']['pk']}/edit/": "",
+    }
+    for path, text in pages.items():
+        page.goto(base_url + path)
+        assert page.evaluate("document.documentElement.dir") == "rtl", path
+        assert page.evaluate("document.documentElement.lang") == "ar", path
+        if text:
+            expect(page.locator("body")).to_contain_text(text)
+        widths = page.evaluate(
+            "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+        )
+        assert widths["scroll"] <= widths["inner"], f"{path} scrolls sideways: {widths}"
+    # The translations page names the states in Arabic, and the Arabic row is published.
+    page.goto(base_url + f"/dashboard/posts/{made['source']['pk']}/translations/")
+    expect(page.locator("tr[data-language=ar]")).to_have_attribute("data-state", "published")
+    page.context.close()

@@ -80,8 +80,8 @@ def slug_is_taken(
     if language is None:
         language = exclude_post.language if exclude_post is not None else settings.LANGUAGE_CODE
     posts = Post.objects.filter(slug=slug, language=language)
-    # Old slugs are unique across languages (PostSlug.slug): any post's old address counts.
-    old = PostSlug.objects.filter(slug=slug)
+    # A post's old addresses still redirect: another post of the language may not take one.
+    old = PostSlug.objects.filter(slug=slug, post__language=language)
     if exclude_post is not None and exclude_post.pk:
         posts = posts.exclude(pk=exclude_post.pk)
         old = old.exclude(post=exclude_post)
@@ -242,9 +242,11 @@ def update_post(
     _apply(locked, content)
     new_slug = _check_slug(locked, content.slug or old_slug)
     if new_slug != old_slug:
-        if locked.status in {Post.Status.PUBLISHED, Post.Status.ARCHIVED}:
-            # Readers and search engines know the old address: keep it as a redirect.
-            PostSlug.objects.get_or_create(slug=old_slug, defaults={"post": locked})
+        # Readers and search engines know a public post's old address: keep it as a
+        # redirect (unless the language has it already: an old address of this post).
+        known = PostSlug.objects.filter(slug=old_slug, post__language=locked.language)
+        if locked.status in {Post.Status.PUBLISHED, Post.Status.ARCHIVED} and not known.exists():
+            PostSlug.objects.create(slug=old_slug, post=locked)
         PostSlug.objects.filter(post=locked, slug=new_slug).delete()
         locked.slug = new_slug
     locked.version += 1
