@@ -28,6 +28,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from apps.accounts.audit import record_event
 from apps.accounts.models import AuditEvent, User
@@ -126,14 +128,14 @@ def import_subscribers(
     `email` column and optional `name` and `created` (ISO date or date-time) columns.
     """
     if not can(actor, "newsletter.manage"):
-        raise PermissionDenied("Only editors and admins can import subscribers.")
+        raise PermissionDenied(_("Only editors and admins can import subscribers."))
     if not consent_confirmed:
         raise ValidationError(
-            "Confirm that everyone on the list agreed to receive these newsletters.",
+            _("Confirm that everyone on the list agreed to receive these newsletters."),
             code="consent",
         )
     if not newsletters:
-        raise ValidationError("Choose at least one newsletter.", code="newsletters")
+        raise ValidationError(_("Choose at least one newsletter."), code="newsletters")
     report = ImportReport()
     rows = _parse(file, report)
     if not report.ok:
@@ -165,7 +167,7 @@ def import_subscribers(
 def _text(file: IO[bytes] | IO[str], report: ImportReport) -> str | None:
     raw = file.read(MAX_IMPORT_BYTES + 1)
     if len(raw) > MAX_IMPORT_BYTES:
-        report.errors.append(RowError(0, "", "The file is larger than 10 MB; split it up."))
+        report.errors.append(RowError(0, "", _("The file is larger than 10 MB; split it up.")))
         return None
     if isinstance(raw, str):
         return raw
@@ -173,7 +175,7 @@ def _text(file: IO[bytes] | IO[str], report: ImportReport) -> str | None:
         return raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         report.errors.append(
-            RowError(0, "", "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
+            RowError(0, "", _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
         )
         return None
 
@@ -193,10 +195,12 @@ def _parse(file: IO[bytes] | IO[str], report: ImportReport) -> list[_Row]:
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        report.errors.append(RowError(1, "", f"The header row cannot be read: {exc}."))
+        report.errors.append(
+            RowError(1, "", _("The header row cannot be read: %(error)s.") % {"error": exc})
+        )
         return []
     if header is None:
-        report.errors.append(RowError(0, "", "The file is empty."))
+        report.errors.append(RowError(0, "", _("The file is empty.")))
         return []
     columns = _columns(header)
     rows: list[_Row] = []
@@ -208,7 +212,7 @@ def _parse(file: IO[bytes] | IO[str], report: ImportReport) -> list[_Row]:
             _check_row(header, 1, columns, rows, seen, report)
         else:
             report.errors.append(
-                RowError(1, ",".join(header)[:80], "The first row must name an “email” column.")
+                RowError(1, ",".join(header)[:80], _("The first row must name an “email” column."))
             )
             return []
     try:
@@ -218,15 +222,20 @@ def _parse(file: IO[bytes] | IO[str], report: ImportReport) -> list[_Row]:
             if report.rows >= MAX_IMPORT_ROWS:
                 report.errors.append(
                     RowError(
-                        reader.line_num, "", f"More than {MAX_IMPORT_ROWS:,} rows; split the file."
+                        reader.line_num,
+                        "",
+                        _("More than %(rows)s rows; split the file.")
+                        % {"rows": number_format(MAX_IMPORT_ROWS, force_grouping=True)},
                     )
                 )
                 return []
             _check_row(cells, reader.line_num, columns, rows, seen, report)
     except csv.Error as exc:
-        report.errors.append(RowError(reader.line_num, "", f"This row cannot be read: {exc}."))
+        report.errors.append(
+            RowError(reader.line_num, "", _("This row cannot be read: %(error)s.") % {"error": exc})
+        )
     if not rows and report.ok:
-        report.errors.append(RowError(0, "", "The file has no addresses in it."))
+        report.errors.append(RowError(0, "", _("The file has no addresses in it.")))
     return rows
 
 
@@ -248,16 +257,18 @@ def _check_row(
     email = normalise_email(written)
     problems = []
     if not email:
-        problems.append("The address is missing.")
+        problems.append(_("The address is missing."))
     else:
         try:
             validate_email(email)
         except ValidationError:
-            problems.append("This is not a valid email address.")
+            problems.append(_("This is not a valid email address."))
         if len(email) > 254:
-            problems.append("The address is longer than 254 characters.")
+            problems.append(_("The address is longer than 254 characters."))
     if len(cell("name")) > MAX_NAME_LENGTH:
-        problems.append(f"The name is longer than {MAX_NAME_LENGTH} characters.")
+        problems.append(
+            _("The name is longer than %(count)d characters.") % {"count": MAX_NAME_LENGTH}
+        )
     created, created_problem = _created(cell("created"))
     if created_problem:
         problems.append(created_problem)
@@ -268,7 +279,11 @@ def _check_row(
         return
     if email in seen:
         report.skipped.append(
-            RowSkipped(line, email, f"The same address as line {seen[email]}; imported once.")
+            RowSkipped(
+                line,
+                email,
+                _("The same address as line %(line)d; imported once.") % {"line": seen[email]},
+            )
         )
         return
     seen[email] = line
@@ -287,11 +302,11 @@ def _created(value: str) -> tuple[datetime | None, str]:
     except ValueError:
         moment = None
     if moment is None:
-        return None, "“created” must be a date such as 2024-05-31 (or a date and time)."
+        return None, _("“created” must be a date such as 2024-05-31 (or a date and time).")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     if moment > timezone.now():
-        return None, "“created” is in the future."
+        return None, _("“created” is in the future.")
     return moment, ""
 
 
@@ -302,7 +317,9 @@ def _drop_suppressed(rows: list[_Row], report: ImportReport) -> list[_Row]:
         if row.email in suppressed:
             report.skipped.append(
                 RowSkipped(
-                    row.line, row.email, "On the suppression list (bounced, complained or blocked)."
+                    row.line,
+                    row.email,
+                    _("On the suppression list (bounced, complained or blocked)."),
                 )
             )
         else:
@@ -440,7 +457,7 @@ def export_subscribers(*, actor: User) -> Iterator[str]:
     called, not when the first line is read.
     """
     if not can(actor, "newsletter.export"):
-        raise PermissionDenied("Only admins can export the subscriber list.")
+        raise PermissionDenied(_("Only admins can export the subscriber list."))
     logger.info("newsletter export", actor=actor.pk)
     record_event(kind=AuditEvent.Kind.SUBSCRIBERS_EXPORTED, actor=actor)
     return _export_lines()

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from apps.accounts.models import AuditEvent
 from apps.accounts.roles import Role
@@ -117,6 +118,18 @@ def test_import_subscribers_writes_nothing_when_any_row_is_wrong(editor, weekly)
     assert not Subscriber.objects.exists()
     assert not Consent.objects.exists()
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.SUBSCRIBERS_IMPORTED).exists()
+
+
+def test_import_problems_are_reported_in_the_importers_language(editor, weekly):
+    text = "email\nnot-an-address\nana@example.com\nana@example.com\n"
+    with translation.override("de"):
+        report = _import(editor, text, [weekly])
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "Das ist keine gültige E-Mail-Adresse.")
+    ]
+    assert [(s.line, s.reason) for s in report.skipped] == [
+        (4, "Dieselbe Adresse wie in Zeile 3; einmal importiert.")
+    ]
 
 
 def test_import_subscribers_needs_an_email_column(editor, weekly):
