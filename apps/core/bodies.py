@@ -26,9 +26,11 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.http.request import UnreadablePostError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.core.errors import default_error_response, is_api_request
+from apps.core.languages import request_language
 
 logger = structlog.get_logger("inkwell.request")
 
@@ -160,8 +162,9 @@ class CompleteBodyMiddleware:
         if problem is None:
             return None
         logger.warning("request body incomplete", path=request.path, detail=problem)
-        if is_api_request(request):
-            return default_error_response(400, "The request body was cut short.")
-        return HttpResponseBadRequest(
-            _("The request body was cut short."), content_type="text/plain; charset=utf-8"
-        )
+        with translation.override(request_language(request)):
+            if is_api_request(request):
+                return default_error_response(400, _("The request body was cut short."))
+            return HttpResponseBadRequest(
+                _("The request body was cut short."), content_type="text/plain; charset=utf-8"
+            )

@@ -98,6 +98,22 @@ def is_reader_path(path: str) -> bool:
     return path.startswith(READER_LANGUAGE_PATHS)
 
 
+def request_language(request: HttpRequest) -> str:
+    """The language `request` is answered in, as LanguageMiddleware will choose it.
+
+    For the answers made before that middleware runs (a NUL byte, a body cut short, an
+    outage): the URL's language, else the reader's where pages follow the reader (and the
+    API, by Accept-Language), else the default.
+    """
+    path = request.path_info
+    from_path = translation.get_language_from_path(path)
+    if from_path is not None:
+        return from_path
+    if is_reader_path(path) or settings.PREFIX_DEFAULT_LANGUAGE:
+        return reader_language(request)
+    return str(settings.LANGUAGE_CODE)
+
+
 class LanguageMiddleware:
     """Activates the request's language: the URL's for public pages, else the reader's.
 

@@ -27,8 +27,11 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.core.errors import error_response, is_api_request
+from apps.core.languages import request_language
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a proxy's id only if it looks like one: it ends up in every log line.
@@ -150,21 +153,26 @@ def outage_response(request: HttpRequest, exception: BaseException | None) -> Ht
         path=request.path,
     )
     headers = {"Retry-After": RETRY_AFTER}
-    if request.path_info.startswith("/api/"):
-        # The API's error envelope (apps.api.errors, which core may not import).
-        error = {
-            "code": "service_unavailable",
-            "message": "The service is unavailable for a moment. Try again shortly.",
-            "fields": None,
-        }
-        return HttpResponse(
-            json.dumps({"error": error}),
-            status=503,
-            content_type="application/json",
-            headers=headers,
-        )
-    body = render_to_string("503.html", {"part": part})
-    return HttpResponse(body, status=503, headers=headers)
+    # In the page's language even when a middleware failed before the language was chosen.
+    with translation.override(request_language(request)):
+        if request.path_info.startswith("/api/"):
+            # The API's error envelope (apps.api.errors, which core may not import).
+            error = {
+                "code": "service_unavailable",
+                "message": gettext("The service is unavailable for a moment. Try again shortly."),
+                "fields": None,
+            }
+            return HttpResponse(
+                json.dumps({"error": error}),
+                status=503,
+                content_type="application/json",
+                headers=headers,
+            )
+        body = render_to_string("503.html", {"part": part})
+        language = translation.get_language()
+    response = HttpResponse(body, status=503, headers=headers)
+    response["Content-Language"] = language
+    return response
 
 
 def unavailable_part(exception: BaseException) -> str | None:
@@ -242,6 +250,23 @@ def _body_has_nul(request: HttpRequest) -> bool:
     return _JSON_NUL.search(body) is not None
 
 
+# What a refused NUL byte is told, by the part of the request that carried it.
+_NUL_MESSAGES = {
+    "path": gettext_lazy(
+        "The request's path contains a NUL character (%00), which is never valid."
+    ),
+    "query string": gettext_lazy(
+        "The request's query string contains a NUL character (%00), which is never valid."
+    ),
+    "cookies": gettext_lazy(
+        "The request's cookies contain a NUL character (%00), which is never valid."
+    ),
+    "body": gettext_lazy(
+        "The request's body contains a NUL character (%00), which is never valid."
+    ),
+}
+
+
 def nul_byte_problem(request: HttpRequest) -> str | None:
     """Name the part of a request that carries a NUL character, or None if none does."""
     if "\x00" in request.path_info:
@@ -297,11 +322,12 @@ class RejectNulMiddleware:
             return None  # refused with the right status further down
         if part is None:
             return None
-        message = f"The request's {part} contains a NUL character (%00), which is never valid."
         logger.info("refused NUL byte", part=part, path=request.path.replace("\x00", "\\x00"))
-        if is_api_request(request):
-            return error_response(400, "bad_request", message)
-        response = HttpResponse(render_to_string("400.html", {"message": message}), status=400)
+        with translation.override(request_language(request)):
+            message = _NUL_MESSAGES[part]
+            if is_api_request(request):
+                return error_response(400, "bad_request", message)
+            response = HttpResponse(render_to_string("400.html", {"message": message}), status=400)
         # The answer skips the CSP middleware further down: give it the same policy.
         response[CSP_HEADER] = build_policy()
         return response

@@ -77,6 +77,16 @@ def test_nul_in_an_api_url_answers_the_envelope(client, post, url):
 
 
 @pytest.mark.django_db
+def test_a_nul_refusal_speaks_the_pages_or_the_readers_language(client, post):
+    page = client.get("/de/search/?q=%00")
+    assert page.status_code == 400
+    assert "NUL-Zeichen" in page.content.decode()
+    error = _assert_envelope(client.get(API_URLS[0], headers={"Accept-Language": "ar"}))
+    assert "NUL" in error["message"]
+    assert "يحتوي" in error["message"]
+
+
+@pytest.mark.django_db
 def test_nul_in_a_cookie_is_refused(client, post):
     # Django's cookie parser unquotes the octal escape \000 to a NUL.
     response = client.get("/", HTTP_COOKIE='sessionid="\\000"')

@@ -46,6 +46,12 @@ def test_unreachable_database_and_redis_give_503s_and_one_clear_log_line(tmp_pat
         assert "We’ll be right back" in body
         assert headers.get("Retry-After") == "30"
 
+        # A German page's outage answer is German, though the language was never chosen.
+        status, body, headers = _get(server.url + "/de/")
+        assert status == 503
+        assert "Wir sind gleich wieder da" in body
+        assert headers.get("Content-Language") == "de"
+
         log = server.log()
     assert '"event": "backing service unavailable"' in log
     assert '"part": "database"' in log

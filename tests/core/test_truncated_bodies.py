@@ -138,6 +138,21 @@ def test_the_middleware_answers_400_in_the_json_envelope_under_the_api(path, con
     assert response.content.decode() == body
 
 
+def test_a_cut_short_body_is_refused_in_the_readers_language():
+    request = RequestFactory().generic(
+        "POST", "/comments/posts/1/", b"body=I+dis", content_type="application/x-www-form-urlencoded",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )  # fmt: skip
+    request.META["CONTENT_LENGTH"] = "200"
+    request._stream = LimitedStream(io.BytesIO(b"body=I+dis"), 200)  # type: ignore[assignment]
+
+    response = CompleteBodyMiddleware(lambda r: HttpResponse("saved"))(request)
+    assert isinstance(response, HttpResponse)
+
+    assert response.status_code == 400
+    assert response.content.decode() == "Der Inhalt der Anfrage wurde abgeschnitten."
+
+
 def test_a_whole_body_passes():
     request = _request(b"body=I+agree", 12, "application/x-www-form-urlencoded")
 
