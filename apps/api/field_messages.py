@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 _FIXED = {
     "missing": _("This field is required."),
@@ -47,31 +47,23 @@ _EXPECTED = {
     "literal_error": _("Give one of: %(expected)s."),
     "enum": _("Give one of: %(expected)s."),
 }
+# Wording that follows a count (plural forms differ by language): the ctx key of the count.
+_COUNTS = {
+    "string_too_short": ("min_length", ngettext_lazy(
+        "Give at least %(count)d character.", "Give at least %(count)d characters.", "count")),
+    "string_too_long": ("max_length", ngettext_lazy(
+        "Give at most %(count)d character.", "Give at most %(count)d characters.", "count")),
+    "too_short": ("min_length", ngettext_lazy(
+        "Give at least %(count)d item.", "Give at least %(count)d items.", "count")),
+    "too_long": ("max_length", ngettext_lazy(
+        "Give at most %(count)d item.", "Give at most %(count)d items.", "count")),
+}  # fmt: skip
 _LIMITS = {
     "greater_than": ("gt", _("Give a number greater than %(limit)s.")),
     "greater_than_equal": ("ge", _("Give a number of at least %(limit)s.")),
     "less_than": ("lt", _("Give a number less than %(limit)s.")),
     "less_than_equal": ("le", _("Give a number of at most %(limit)s.")),
 }
-
-
-def _count(kind: str, limit: int) -> str:
-    """The messages whose wording follows a count (plural forms differ by language)."""
-    if kind == "string_too_short":
-        return ngettext(
-            "Give at least %(count)d character.", "Give at least %(count)d characters.", limit
-        ) % {"count": limit}
-    if kind == "string_too_long":
-        return ngettext(
-            "Give at most %(count)d character.", "Give at most %(count)d characters.", limit
-        ) % {"count": limit}
-    if kind == "too_short":
-        return ngettext(
-            "Give at least %(count)d item.", "Give at least %(count)d items.", limit
-        ) % {"count": limit}
-    return ngettext("Give at most %(count)d item.", "Give at most %(count)d items.", limit) % {
-        "count": limit
-    }
 
 
 def field_message(error: dict[str, Any]) -> str:
@@ -85,10 +77,9 @@ def field_message(error: dict[str, Any]) -> str:
     if kind in _LIMITS and _LIMITS[kind][0] in ctx:
         key, text = _LIMITS[kind]
         return str(text) % {"limit": ctx[key]}
-    if kind in {"string_too_short", "too_short"} and "min_length" in ctx:
-        return _count(kind, int(ctx["min_length"]))
-    if kind in {"string_too_long", "too_long"} and "max_length" in ctx:
-        return _count(kind, int(ctx["max_length"]))
+    if kind in _COUNTS and _COUNTS[kind][0] in ctx:
+        key, counted = _COUNTS[kind]
+        return str(counted % {"count": int(ctx[key])})
     if kind in {"value_error", "assertion_error"} and "error" in ctx:
         return str(ctx["error"])
     return str(error.get("msg", ""))

@@ -132,12 +132,14 @@ class LanguageMiddleware:
         path = request.path_info
         from_path = translation.get_language_from_path(path)
         by_reader = from_path is None and is_reader_path(path)
-        if from_path is not None:
-            language = from_path
-        elif by_reader or settings.PREFIX_DEFAULT_LANGUAGE:
-            language = reader_language(request)
-        else:
-            language = settings.LANGUAGE_CODE
+        language = request_language(request)
+        # Nothing chose it yet but the browser: AccountLanguageMiddleware may put the
+        # signed-in person's saved language in its place (never for the API).
+        request.language_guessed = (  # type: ignore[attr-defined]
+            by_reader
+            and not path.startswith("/api/")
+            and not is_site_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""))
+        )
         translation.activate(language)
         request.LANGUAGE_CODE = language
         try:
@@ -177,13 +179,7 @@ class AccountLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        path = request.path_info
-        if (
-            is_reader_path(path)
-            and not path.startswith("/api/")
-            and translation.get_language_from_path(path) is None
-            and not is_site_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""))
-        ):
+        if getattr(request, "language_guessed", False):
             # Only here is the user loaded: public pages never pay for it.
             user = getattr(request, "user", None)
             saved = getattr(user, "language", "") if user is not None else ""
