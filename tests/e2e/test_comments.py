@@ -31,7 +31,11 @@ for email, username, role in [
     user.groups.add(Group.objects.get(name=role))
     mark_email_verified(user=user)
 TOTPDevice.objects.create(user=User.objects.get(username="moderna"), name="app", confirmed=True, key="{TOTP_KEY_HEX}")
-post = published_posts("en").filter(comments_open=True).first()
+# A post with a thread already (the newest-first check needs one below the new comment),
+# whatever posts the worker's other journeys made before this one.
+post = published_posts("en").filter(
+    comments_open=True, comments__status="published", comments__parent__isnull=True
+).distinct().first()
 print(post.get_absolute_url())
 """
 
